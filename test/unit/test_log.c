@@ -1,0 +1,9 @@
+#include "test/unit/harness.h"
+#include "init/log.h"
+
+TEST(log_exit_codes_match_spec)
+{
+	CHECK_EQ_INT(EXIT_AIRLOCK, 125);
+	CHECK_EQ_INT(EXIT_NOT_EXECUTABLE, 126);
+	CHECK_EQ_INT(EXIT_NOT_FOUND, 127);
+}
