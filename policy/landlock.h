@@ -1,0 +1,21 @@
+/* landlock.h: the file-system layer of the sandbox. */
+#ifndef AIRLOCK_LANDLOCK_H
+#define AIRLOCK_LANDLOCK_H
+
+#include <stddef.h>
+
+#include "policy/policy.h"
+
+/* The Landlock ABI this kernel offers, 0 when it has none (or it is disabled). */
+int landlock_abi(void);
+
+/* Restricts the calling process and its future children to the policy's read_only and
+ * read_write lists plus the fixed baseline of spec section 3 (the sandbox's /proc, the
+ * standard /dev nodes, /dev/tty and the pty devices, /run/airlock read-only). Paths
+ * that do not exist are skipped (reported with -v). Uses the newest ABI the kernel
+ * offers and degrades by ABI; where the ABI has them, also scopes abstract UNIX sockets
+ * and signals. Sets no_new_privs. Returns 0 when applied, 1 when the kernel has no
+ * Landlock (nothing done), -1 on error with a sentence in `err`. */
+int landlock_apply(const struct policy *p, char *err, size_t errlen);
+
+#endif
