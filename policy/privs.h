@@ -1,0 +1,16 @@
+/* privs.h: dropping every privilege before the sandboxed command runs. */
+#ifndef AIRLOCK_PRIVS_H
+#define AIRLOCK_PRIVS_H
+
+#include <stddef.h>
+
+#include "policy/identity.h"
+
+/* Turns the calling process (root, in the sandbox's namespaces) into `id` with no
+ * supplementary groups and every capability set empty (effective, permitted,
+ * inheritable, ambient, bounding), sets no_new_privs, makes it not dumpable and turns
+ * core dumps off. Refuses uid 0. Checks the result. Returns 0, or -1 with a sentence in
+ * `err`. */
+int privs_drop(const struct identity *id, char *err, size_t errlen);
+
+#endif
