@@ -1,0 +1,40 @@
+/* sandbox.h: what the sandbox-exec supervisor hands to its child, the process that
+ * becomes PID 1 of the sandbox's namespaces.
+ *
+ * The child is made with clone(2) and new network, PID, mount, IPC and UTS namespaces.
+ * It sets the namespaces up as root (mounts, loopback, listeners), sends the listeners to
+ * the supervisor, drops every privilege, applies Landlock and seccomp, and then stays as
+ * the sandbox's reaper with CMD as its only child. It never returns.
+ */
+#ifndef AIRLOCK_SANDBOX_H
+#define AIRLOCK_SANDBOX_H
+
+#include <stddef.h>
+
+#include "policy/identity.h"
+#include "policy/policy.h"
+
+/* Tags of the fds the child sends to the supervisor (fdpass). */
+#define SANDBOX_FD_PROXY 0x10000u     /* a proxy listener */
+#define SANDBOX_FD_FORWARD 0x20000u   /* | port: a `forward` listener */
+
+struct sandbox_child_args {
+	const struct policy *policy;
+	struct identity id;        /* who CMD runs as */
+	char **argv;               /* CMD and its arguments */
+	char **envp;               /* CMD's environment (sandbox_env_build) */
+	const char *ca_pem;        /* the CA certificate, PEM (NULL: none yet) */
+	size_t ca_pem_len;
+	const char *bundle_pem;    /* system roots + CA, PEM */
+	size_t bundle_pem_len;
+	int fd_sock;               /* UNIX socket to send the listeners on */
+	int death_fd;              /* read end of a pipe whose write end only the supervisor
+	                              holds: POLLHUP means the supervisor is gone */
+	int verbose;
+};
+
+/* The child's whole life (init/sandbox_child.c). Exits with CMD's status (128+N when
+ * CMD was killed by signal N), or 125 when the sandbox could not be set up. */
+_Noreturn void sandbox_child(const struct sandbox_child_args *a);
+
+#endif

@@ -1,0 +1,37 @@
+/* supervisor.h: the sandbox-exec supervisor's state and main loop (outside the
+ * sandbox): secrets, CA material, audit, the proxy, signal forwarding. */
+#ifndef AIRLOCK_SUPERVISOR_H
+#define AIRLOCK_SUPERVISOR_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "policy/policy.h"
+
+struct supervisor {
+	const struct policy *policy;
+	int *secret_has_value;   /* per policy secret: a real value exists */
+	char *ca_pem;            /* the sandbox CA, PEM; NULL until made */
+	size_t ca_pem_len;
+	char *bundle_pem;        /* system roots + CA, PEM */
+	size_t bundle_pem_len;
+	int audit_fd;            /* -1: denials on stderr */
+	int verbose;
+	sigset_t blocked, orig;
+};
+
+/* Before the sandbox exists: protects this process (not dumpable), loads the secrets'
+ * values, makes the CA, opens the audit file. Returns 0, or -1 after saying why. */
+int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit);
+
+/* Blocks every signal the supervisor forwards (before the clone), and restores the
+ * caller's mask (in the child). */
+void supervisor_block_signals(struct supervisor *sv);
+void supervisor_unblock_signals(struct supervisor *sv);
+
+/* Receives the sandbox's listeners on fd_sock, serves them, forwards signals to `child`
+ * and returns CMD's exit status once the child is gone. */
+int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock);
+
+#endif

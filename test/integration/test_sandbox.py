@@ -1,0 +1,368 @@
+"""sandbox-exec: namespaces, identity, environment, secrets out of reach, supervision.
+
+Each test runs the real out/airlock as root and looks at the sandbox from inside it with
+real programs (python3, sh, cat), reading what the kernel reports (/proc/self/status,
+socket errors), so a layer that is missing makes its test fail.
+"""
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import textwrap
+import time
+
+import pytest
+
+from conftest import AIRLOCK, free_port, run
+
+PY = "/usr/bin/python3"
+SECRET = "ghp_realSecretValue_0123456789abcdef"
+
+
+@pytest.fixture
+def box(root):
+    """A world-readable scratch folder (the sandbox user is not root) and a policy."""
+    d = tempfile.mkdtemp(prefix="airlock-sbx-")
+    os.chmod(d, 0o755)
+    yield d
+    subprocess.run(["rm", "-rf", d])
+
+
+def write_policy(folder, extra="", user="65534:65534"):
+    token = os.path.join(folder, "token")
+    with open(token, "w") as f:
+        f.write(SECRET + "\n")
+    os.chmod(token, 0o644)
+    path = os.path.join(folder, "policy.ini")
+    with open(path, "w") as f:
+        f.write(textwrap.dedent(f"""\
+            [sandbox]
+            user = {user}
+            landlock = required
+            seccomp = required
+
+            [filesystem]
+            read_only = /usr /lib /lib64 /bin /sbin /etc {folder}
+            read_write = /tmp
+
+            [network]
+            allow = api.example.test
+
+            [secret GITHUB_TOKEN]
+            hosts = github.com api.github.com
+            file = {token}
+            """) + extra)
+    return path
+
+
+def sandbox(policy, cmd, env=None, **kw):
+    args = [AIRLOCK, "sandbox-exec", "--policy", policy, "--"] + cmd
+    return run(args, env=env, **kw)
+
+
+def inside_py(policy, code, env=None, **kw):
+    return sandbox(policy, [PY, "-c", textwrap.dedent(code)], env=env, **kw)
+
+
+# --- exit status ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", [0, 1, 2, 42, 124, 125, 126, 127, 128, 200, 255])
+def test_exit_status_is_cmds(box, code):
+    p = write_policy(box)
+    r = sandbox(p, ["/bin/sh", "-c", f"exit {code}"])
+    assert r.returncode == code, r.stderr
+
+
+def test_killed_by_signal_is_128_plus_n(box):
+    p = write_policy(box)
+    r = sandbox(p, ["/bin/sh", "-c", "kill -TERM $$"])
+    assert r.returncode == 128 + signal.SIGTERM, r.stderr
+
+
+def test_not_found_127_not_executable_126(box):
+    p = write_policy(box)
+    assert sandbox(p, ["/nonexistent/cmd"]).returncode == 127
+    script = os.path.join(box, "noexec.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\n")
+    os.chmod(script, 0o644)
+    assert sandbox(p, [script]).returncode == 126
+
+
+def test_usage_and_bad_policy_are_125_with_reason(box):
+    r = run([AIRLOCK, "sandbox-exec"])
+    assert r.returncode == 125 and r.stderr.startswith("airlock:"), r.stderr
+    r = run([AIRLOCK, "sandbox-exec", "--bogus", "--", "true"])
+    assert r.returncode == 125 and "--bogus" in r.stderr
+    bad = os.path.join(box, "bad.ini")
+    with open(bad, "w") as f:
+        f.write("[sandbox]\nuser = 0\n")
+    r = run([AIRLOCK, "sandbox-exec", "--policy", bad, "--", "true"])
+    assert r.returncode == 125
+    assert f"{bad}:2" in r.stderr, r.stderr
+
+
+def test_needs_root_says_so(box):
+    p = write_policy(box)
+    r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+             AIRLOCK, "sandbox-exec", "--policy", p, "--", "/bin/true"])
+    assert r.returncode == 125
+    assert r.stderr.startswith("airlock:") and "root" in r.stderr, r.stderr
+
+
+def test_invoked_as_sandbox_exec_link(box):
+    p = write_policy(box)
+    link = os.path.join(box, "sandbox-exec")
+    os.symlink(AIRLOCK, link)
+    r = run([link, "--policy", p, "--", "/bin/sh", "-c", "exit 7"])
+    assert r.returncode == 7, r.stderr
+
+
+# --- namespaces ---------------------------------------------------------------------------
+
+def test_pid_namespace_has_fresh_proc(box):
+    p = write_policy(box)
+    r = inside_py(p, """
+        import os
+        pids = sorted(int(x) for x in os.listdir('/proc') if x.isdigit())
+        print(os.getpid(), pids)
+        """)
+    assert r.returncode == 0, r.stderr
+    me, pids = r.stdout.split(" ", 1)
+    pids = eval(pids)
+    # PID 1 is the sandbox's reaper, CMD is its child; nothing of the host is visible.
+    assert pids[0] == 1 and max(pids) < 20 and len(pids) <= 3, r.stdout
+
+
+def test_uts_and_ipc_and_mount_namespaces(box):
+    p = write_policy(box)
+    r = inside_py(p, """
+        import os, socket
+        print(socket.gethostname())
+        print(os.readlink('/proc/self/ns/ipc'), os.readlink('/proc/self/ns/mnt'),
+              os.readlink('/proc/self/ns/net'), os.readlink('/proc/self/ns/uts'))
+        """)
+    assert r.returncode == 0, r.stderr
+    host_ns = [os.readlink(f"/proc/self/ns/{n}") for n in ("ipc", "mnt", "net", "uts")]
+    lines = r.stdout.split("\n")
+    assert lines[0] == "airlock"
+    for inside, outside in zip(lines[1].split(), host_ns):
+        assert inside != outside
+
+
+def test_only_lo_and_nothing_but_the_proxy_is_reachable(box):
+    p = write_policy(box)
+    # A server on the host's loopback: the sandbox must not reach it.
+    port = free_port()
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", port))
+    srv.listen()
+    try:
+        r = inside_py(p, f"""
+            import errno, os, socket, time
+            print(sorted(os.listdir('/sys/class/net')))
+            def tcp(fam, addr):
+                s = socket.socket(fam)
+                s.settimeout(5)
+                t = time.monotonic()
+                try:
+                    s.connect(addr)
+                    return 'connected'
+                except OSError as e:
+                    assert time.monotonic() - t < 2, 'connect did not fail at once'
+                    return errno.errorcode[e.errno]
+            print(tcp(socket.AF_INET, ('127.0.0.1', {port})))
+            print(tcp(socket.AF_INET, ('10.1.2.3', 80)))
+            print(tcp(socket.AF_INET, ('93.184.216.34', 443)))
+            print(tcp(socket.AF_INET6, ('2001:db8::1', 443)))
+            print(tcp(socket.AF_INET, ('127.0.0.1', 3128)))
+            print(tcp(socket.AF_INET6, ('::1', 3128)))
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                u.sendto(b'x', ('8.8.8.8', 53))
+                print('sent')
+            except OSError as e:
+                print(errno.errorcode[e.errno])
+            """)
+    finally:
+        srv.close()
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.split("\n")
+    assert out[0] == "['lo']"
+    assert out[1] == "ECONNREFUSED"         # the host's loopback is not ours
+    assert out[2] == "ENETUNREACH"
+    assert out[3] == "ENETUNREACH"
+    assert out[4] == "ENETUNREACH"
+    assert out[5] == "connected"            # the proxy listener, served from outside
+    assert out[6] == "connected"
+    assert out[7] == "ENETUNREACH"          # DNS goes nowhere
+
+
+# --- identity -------------------------------------------------------------------------------
+
+def status_fields(text):
+    return dict(line.split(":", 1) for line in text.strip().split("\n") if ":" in line)
+
+
+def test_identity_no_caps_no_groups_no_new_privs(box):
+    p = write_policy(box, user="4242:4343")
+    r = sandbox(p, ["/bin/cat", "/proc/self/status"])
+    assert r.returncode == 0, r.stderr
+    st = {k: v.split() for k, v in status_fields(r.stdout).items()}
+    assert st["Uid"] == ["4242"] * 4
+    assert st["Gid"] == ["4343"] * 4
+    assert st["Groups"] == []
+    for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert int(st[cap][0], 16) == 0, cap
+    assert st["NoNewPrivs"] == ["1"]
+    assert st["Seccomp"] == ["2"]
+
+
+def test_core_dumps_off(box):
+    p = write_policy(box)
+    r = inside_py(p, "import resource; print(resource.getrlimit(resource.RLIMIT_CORE))")
+    assert r.stdout.strip() == "(0, 0)", r.stderr
+
+
+# --- environment and secrets ------------------------------------------------------------------
+
+def test_environment_placeholders_and_proxy_variables(box):
+    p = write_policy(box)
+    env = dict(os.environ, GITHUB_TOKEN=SECRET, HTTPS_PROXY="http://corp.example:8080")
+    r = sandbox(p, ["/usr/bin/env"], env=env)
+    assert r.returncode == 0, r.stderr
+    got = dict(l.split("=", 1) for l in r.stdout.strip().split("\n"))
+    assert got["GITHUB_TOKEN"] == "openshell:resolve:env:GITHUB_TOKEN"
+    for k in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+              "all_proxy"):
+        assert got[k] == "http://127.0.0.1:3128", k
+    assert got["NO_PROXY"] == "localhost,127.0.0.1,::1"
+    assert got["NODE_USE_ENV_PROXY"] == "1"
+    assert got["NODE_EXTRA_CA_CERTS"] == "/run/airlock/ca.pem"
+    for k in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO",
+              "PIP_CERT", "CARGO_HTTP_CAINFO", "AWS_CA_BUNDLE"):
+        assert got[k] == "/run/airlock/bundle.pem", k
+    assert SECRET not in r.stdout
+
+
+def test_no_real_secret_anywhere_inside(box):
+    """A program inside greps its environment, every /proc/*/environ it can see and the
+    token file, and finds the placeholder only."""
+    p = write_policy(box)
+    token = os.path.join(box, "token")
+    env = dict(os.environ, GITHUB_TOKEN=SECRET)
+    r = inside_py(p, f"""
+        import os
+        found = []
+        if {SECRET!r} in repr(dict(os.environ)):
+            found.append('environ')
+        for pid in os.listdir('/proc'):
+            if pid.isdigit():
+                try:
+                    if {SECRET!r}.encode() in open(f'/proc/{{pid}}/environ', 'rb').read():
+                        found.append(pid)
+                except OSError:
+                    pass
+        data = open({token!r}).read()
+        if {SECRET!r} in data:
+            found.append('token')
+        print(found, data.strip())
+        """, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[] openshell:resolve:env:GITHUB_TOKEN"
+    # Outside, the file still holds the real token.
+    assert open(token).read().strip() == SECRET
+
+
+def test_supervisor_out_of_reach(box):
+    p = write_policy(box)
+    r = inside_py(p, """
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        # The reaper (PID 1) and our parent: ptrace is denied.
+        rc = libc.ptrace(16, 1, 0, 0)  # PTRACE_ATTACH
+        print(rc, ctypes.get_errno())
+        print(os.getppid())
+        """)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.split("\n")
+    assert lines[0] == "-1 1"     # EPERM
+    assert lines[1] == "1"        # the parent is the in-sandbox reaper, not the supervisor
+
+
+def test_run_airlock_is_read_only_with_ca_files(box):
+    p = write_policy(box)
+    r = sandbox(p, ["/bin/sh", "-c",
+                    "test -s /run/airlock/bundle.pem && echo bundle; "
+                    "touch /run/airlock/x 2>/dev/null || echo read-only"])
+    assert r.stdout.split() == ["bundle", "read-only"], r.stdout + r.stderr
+
+
+# --- supervision ------------------------------------------------------------------------------
+
+def test_stdio_passes_through_byte_exact(box):
+    p = write_policy(box)
+    data = os.urandom(1 << 20) * 100  # 100 MiB
+    r = subprocess.run([AIRLOCK, "sandbox-exec", "--policy", p, "--", "/bin/cat"],
+                       input=data, capture_output=True, timeout=120)
+    assert r.returncode == 0
+    assert len(r.stdout) == len(data)
+    assert hashlib.sha256(r.stdout).digest() == hashlib.sha256(data).digest()
+
+
+def test_signals_reach_cmd(box):
+    p = write_policy(box)
+    code = ("import signal, sys, time\n"
+            "signal.signal(signal.SIGUSR1, lambda *a: sys.exit(42))\n"
+            "print('ready', flush=True)\n"
+            "time.sleep(30)\n")
+    proc = subprocess.Popen([AIRLOCK, "sandbox-exec", "--policy", p, "--", PY, "-c", code],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        proc.send_signal(signal.SIGUSR1)
+        assert proc.wait(timeout=10) == 42
+    finally:
+        proc.kill()
+
+
+def test_sigterm_to_supervisor_ends_cmd(box):
+    p = write_policy(box)
+    proc = subprocess.Popen([AIRLOCK, "sandbox-exec", "--policy", p, "--", "/bin/sh", "-c",
+                             "echo ready; exec sleep 30"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 128 + signal.SIGTERM
+    finally:
+        proc.kill()
+
+
+def test_sigkill_of_supervisor_leaves_no_sandbox(box):
+    p = write_policy(box)
+    marker = f"airlock-orphan-check-{os.getpid()}-{time.monotonic_ns()}"
+    proc = subprocess.Popen([AIRLOCK, "sandbox-exec", "--policy", p, "--", "/bin/sh", "-c",
+                             f"echo ready; exec -a {marker} sleep 60"],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(0.2)
+    assert marker in run(["ps", "-eo", "args"]).stdout
+    proc.kill()
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while marker in run(["ps", "-eo", "args"]).stdout:
+        assert time.monotonic() < deadline, "sandbox survived its supervisor"
+        time.sleep(0.1)
+
+
+def test_workdir_and_callers_cwd(box):
+    p = write_policy(box, extra="")
+    r = sandbox(p, ["/bin/pwd"], cwd=box)
+    assert r.stdout.strip() == box, r.stderr
+    p2 = os.path.join(box, "wd.ini")
+    text = open(p).read().replace("[sandbox]\n", "[sandbox]\nworkdir = /tmp\n", 1)
+    open(p2, "w").write(text)
+    r = sandbox(p2, ["/bin/pwd"], cwd=box)
+    assert r.stdout.strip() == "/tmp", r.stderr
