@@ -1,0 +1,60 @@
+/* secret_store.h: the real values of the policy's [secret NAME] sections, held by the
+ * supervisor only.
+ *
+ * A value comes from the supervisor's environment variable NAME when that is set and
+ * not empty, else from the section's `file` (trailing CR/LF stripped). A secret with
+ * neither (variable unset or empty, and no file or an empty one) is loaded without a
+ * value: airlock still starts, and a request that uses its placeholder is refused with
+ * a reason that says the value is missing and where it would come from. That way a
+ * policy can name secrets a particular run does not need.
+ *
+ * Values live in heap memory only, are never printed, and are wiped with
+ * explicit_bzero() by secret_store_free(). Load the store before the supervisor
+ * replaces the variables with placeholders for CMD's environment.
+ */
+#ifndef AIRLOCK_SECRET_STORE_H
+#define AIRLOCK_SECRET_STORE_H
+
+#include <stddef.h>
+
+#include "policy/policy.h"
+
+/* At most this many secrets: bit i of secrets_result.injected stands for entry i. */
+#define SECRET_STORE_MAX 64
+/* The longest value accepted (a token or key, not a file to ship). */
+#define SECRET_VALUE_MAX 16384
+
+enum secret_source {
+	SECRET_SOURCE_NONE = 0, /* no value */
+	SECRET_SOURCE_ENV,      /* the supervisor's environment variable NAME */
+	SECRET_SOURCE_FILE,     /* the section's `file` */
+};
+
+struct secret_entry {
+	const struct policy_secret *secret; /* name, hosts, plaintext: owned by the policy */
+	char *value;                        /* NULL when there is none; not NUL-terminated */
+	size_t len;
+	enum secret_source source;
+};
+
+/* One entry per [secret] section, in policy order. The policy must outlive the store. */
+struct secret_store {
+	struct secret_entry entries[SECRET_STORE_MAX];
+	size_t count;
+};
+
+/* Fills `st` from the policy's secrets (see the top of this file). Refuses, with a
+ * sentence in `err` that names the secret (never its value): more than
+ * SECRET_STORE_MAX secrets, a value containing CR, LF or NUL (it could split a
+ * header), a value longer than SECRET_VALUE_MAX, a `file` that cannot be read or is
+ * not a regular file. Returns 0, or -1 with `st` left empty. */
+int secret_store_load(const struct policy *p, struct secret_store *st, char *err,
+		      size_t errlen);
+
+/* The index of the secret called name[0..namelen), or -1 when the policy has none. */
+int secret_store_find(const struct secret_store *st, const char *name, size_t namelen);
+
+/* Wipes every value (explicit_bzero) and frees it; `st` is empty afterwards. */
+void secret_store_free(struct secret_store *st);
+
+#endif

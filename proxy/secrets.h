@@ -1,0 +1,95 @@
+/* secrets.h: the credential-placeholder rewriter (spec section 4, "Secrets").
+ *
+ * Inside the sandbox a secret's variable holds the placeholder
+ * `openshell:resolve:env:NAME` (NAME = [A-Za-z_][A-Za-z0-9_]*). The proxy hands each
+ * field of a request head to secrets_rewrite(), which swaps placeholders for the real
+ * values held in the secret store, but only for a request to a host the secret is
+ * bound to, and over plain http:// only when the secret allows it. Every other use of
+ * a placeholder refuses the whole request, so a placeholder never reaches a host it
+ * was not meant for, and a value never reaches a host at all unless bound.
+ *
+ * Where placeholders are recognised:
+ *   - request target (path and query): raw, or with any of its characters written as
+ *     %XX (hex digits of either case; typically the colons, `%3A`). The value is
+ *     inserted percent-encoded: unreserved characters as-is, every other byte %XX.
+ *   - header values: raw, anywhere in the value (the whole value, after a scheme such
+ *     as `Bearer `, or embedded). The value is inserted as-is (the store refuses values
+ *     with CR, LF or NUL, so it cannot split the header).
+ *   - `Authorization` and `Proxy-Authorization` with the `Basic` scheme: when the
+ *     credentials are strict, canonical base64 (see base64.h), they are decoded, the
+ *     placeholders in `user:password` are replaced, and the result is re-encoded (git
+ *     sends a token from a credential helper this way). Credentials that are not
+ *     strict base64, or decode to more than SECRETS_BASIC_MAX bytes, are treated as
+ *     any other header value.
+ * The prefix `openshell:resolve:env:` followed by anything that is not a valid NAME
+ * is refused too: a mangled placeholder is more likely a bug or a probe than data,
+ * and failing closed costs nothing. A NAME runs as far as name characters go, so
+ * `openshell:resolve:env:TOKENx` names TOKENx, not TOKEN.
+ *
+ * The rewriter is I/O-free and allocates nothing: it works in caller buffers (plus a
+ * bounded stack buffer for Basic credentials, wiped after use), so tests and fuzzers
+ * drive it directly.
+ */
+#ifndef AIRLOCK_SECRETS_H
+#define AIRLOCK_SECRETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proxy/secret_store.h"
+
+#define SECRETS_PREFIX "openshell:resolve:env:"
+#define SECRETS_PREFIX_LEN (sizeof SECRETS_PREFIX - 1)
+/* The longest decoded Basic credentials the rewriter looks into. */
+#define SECRETS_BASIC_MAX 6144
+
+enum secrets_field {
+	SECRETS_TARGET, /* the request target: path and query */
+	SECRETS_HEADER, /* one header's value (header_name says which header) */
+};
+
+/* The outcome for one request, accumulated over its fields. */
+struct secrets_result {
+	int refused;       /* 1: the request must get 403 and never be forwarded */
+	char reason[256];  /* the first refusal: names the secret and host, never a value;
+			      printable ASCII only, fit for an X-Airlock-Deny header */
+	uint64_t injected; /* bit i: the store's entry i was injected */
+};
+
+/* Clears `res` before the first field of a request. */
+void secrets_result_init(struct secrets_result *res);
+
+/* Rewrites one field of a request to `host` (lower-case, no port); `tls`: whether the
+ * upstream leg is TLS. For SECRETS_HEADER, `header_name` is the header's name (any
+ * case); it is ignored for SECRETS_TARGET. Writes the rewritten bytes to out (cap
+ * `outcap`, no NUL added) and their length to *outlen; without a placeholder the
+ * output equals the input.
+ * Returns
+ *    0  rewritten; the bits of the secrets injected are or-ed into res->injected.
+ *    1  refused: res->refused is set (res->reason keeps the first refusal of the
+ *       request), *outlen is 0 and whatever was written to out is wiped.
+ *   -1  out is too small (the caller answers 431 or 414): *outlen is the size needed,
+ *       and whatever was written to out is wiped.
+ * A refusal is reported even when out is also too small. */
+int secrets_rewrite(const struct secret_store *st, const char *host, int tls,
+		    enum secrets_field kind, const char *header_name, const char *in,
+		    size_t inlen, char *out, size_t outcap, size_t *outlen,
+		    struct secrets_result *res);
+
+/* Whether in[0..len) holds anything secrets_rewrite() would act on in a target or a
+ * header: the prefix `openshell:resolve:env:`, raw or with %XX escapes. It does not
+ * look inside base64 (a Basic credential's placeholder goes through rewriting, not
+ * this check). For refusing cheaply on paths that never inject (passthrough, hosts
+ * no secret is bound to). */
+int secrets_scan(const char *in, size_t len);
+
+/* Whether name[0..len) is a valid placeholder NAME: [A-Za-z_][A-Za-z0-9_]*. */
+int secrets_name_valid(const char *name, size_t len);
+
+/* Writes the names of the secrets in `mask` (bits as in res->injected), separated by
+ * `,`, NUL-terminated into buf (cap > 0; truncated when too small). For the audit
+ * log, which records secrets by name. Returns the length written. */
+size_t secrets_injected_names(const struct secret_store *st, uint64_t mask, char *buf,
+			      size_t cap);
+
+#endif
