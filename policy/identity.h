@@ -26,6 +26,13 @@ struct identity {
 int identity_lookup_files(const char *spec, const char *passwd, const char *group,
 			  struct identity *id, char *err, size_t errlen);
 
+/* identity_lookup_files() on the text of passwd and group files already in memory
+ * (`passwd`/`group` may be NULL when the length is 0). I/O-free: what the fuzzer and the
+ * unit tests drive. */
+int identity_lookup_mem(const char *spec, const char *passwd, size_t passwd_len,
+			const char *group, size_t group_len, struct identity *id, char *err,
+			size_t errlen);
+
 /* identity_lookup_files() with /etc/passwd and /etc/group. */
 int identity_lookup(const char *spec, struct identity *id, char *err, size_t errlen);
 
