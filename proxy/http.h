@@ -72,7 +72,7 @@ enum http_target_form {
 
 struct http_request {
 	struct http_span method, target; /* target exactly as sent */
-	int version_minor;               /* HTTP/1.x: 0 or 1 (1.2..1.9 read as 1.1) */
+	int version_minor;               /* HTTP/1.x: x (1.2..1.9 have 1.1 semantics) */
 	struct http_header headers[HTTP_MAX_HEADERS];
 	size_t nheaders;
 	enum http_body body;
@@ -113,8 +113,8 @@ struct http_response {
  * including the empty line) when a complete valid head is there; 0 when more bytes are
  * needed; or -STATUS (-400, -414, -417, -431, -501, -505) with a short reason in *why
  * (a static string, never containing request bytes) when the head is invalid. Errors in
- * lines already complete are reported before the rest of the head has arrived. *req is
- * filled only when the return is > 0. */
+ * lines already complete are reported before the rest of the head has arrived. The
+ * contents of *req are meaningful only when the return is > 0. */
 int http_parse_request(const char *buf, size_t len, struct http_request *req,
 		       const char **why);
 
