@@ -118,6 +118,10 @@ void policy_errors_free(struct policy_errors *errs);
 /* Writes the effective policy as INI text (what `airlock policy check` prints). */
 void policy_print(const struct policy *p, int fd);
 
+/* The same text in a malloc'd NUL-terminated string (free() it); loading it with
+ * policy_load_string() gives the same policy. */
+char *policy_format(const struct policy *p);
+
 /* The decision for host:port (host lower-case, no trailing dot; an IP literal without
  * brackets). `default_port` is 443 for CONNECT, 80 for http://. Returns the action of the
  * first matching rule, and that rule in *rule (NULL on deny). Looks at nothing but the

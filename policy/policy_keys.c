@@ -1,0 +1,403 @@
+/* policy_keys.c: one handler per policy key. Each validates its items and adds them to
+ * struct policy, or says what is wrong with the item and what would be right.
+ */
+#include "policy/policy_load.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#define ADD(arr, n) (*((arr) = policy_xrealloc((arr), (n) + 1, sizeof *(arr)), &(arr)[(n)++]))
+
+/* The next space-separated item of *cur (split in place), or NULL at the end. */
+static char *next_item(char **cur)
+{
+	char *s = *cur;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s) {
+		*cur = s;
+		return NULL;
+	}
+	char *e = s;
+	while (*e && !isspace((unsigned char)*e))
+		e++;
+	if (*e)
+		*e++ = '\0';
+	*cur = e;
+	return s;
+}
+
+/* For a key that takes one value: checks that it comes once and holds one item. */
+static char *one_value(struct loader *L, int *seen, const char *key, char *value)
+{
+	if (*seen) {
+		load_fail(L, L->line, "%s is given twice (first on line %d; give it once)", key,
+			  *seen);
+		return NULL;
+	}
+	*seen = L->line;
+	char *cur = value, *item = next_item(&cur);
+	if (item && next_item(&cur)) {
+		load_fail(L, L->line, "%s takes one value, not several (write %s = VALUE)", key,
+			  key);
+		return NULL;
+	}
+	return item;
+}
+
+/* Expands a path item, remembering ${...} uses for the check against secret names. */
+static char *path_item(struct loader *L, const char *key, const char *item)
+{
+	char err[512];
+	char *path = policy_expand_path(item, err, sizeof err);
+	if (!path) {
+		load_fail(L, L->line, "%s %s", key, err);
+		return NULL;
+	}
+	if (strstr(item, "${")) {
+		struct var_use *u = &ADD(L->vars, L->nvars);
+		u->item = policy_xstrdup(item);
+		u->key = key;
+		u->line = L->line;
+	}
+	return path;
+}
+
+/* A path that must name an existing regular file (trust anchors, secret files). */
+static char *file_item(struct loader *L, const char *key, const char *item, const char *what)
+{
+	char q[128];
+	char *path = path_item(L, key, item);
+	struct stat st;
+	if (!path)
+		return NULL;
+	const char *why = NULL;
+	if (stat(path, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	if (why) {
+		load_fail(L, L->line, "%s '%s': %s (give the path of an existing %s)", key,
+			  policy_quote(item, q, sizeof q), why, what);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static void k_user(struct loader *L, const char *key, char *value)
+{
+	char err[512], q[128];
+	uid_t uid;
+	gid_t gid;
+	char *item = one_value(L, &L->user_line, key, value);
+	if (!item)
+		return;
+	if (policy_resolve_user(item, &uid, &gid, err, sizeof err) < 0) {
+		load_fail(L, L->line, "user '%s': %s", policy_quote(item, q, sizeof q), err);
+		return;
+	}
+	L->p->user = policy_xstrdup(item);
+	L->p->uid = uid;
+	L->p->gid = gid;
+}
+
+static void k_workdir(struct loader *L, const char *key, char *value)
+{
+	char *item = one_value(L, &L->workdir_line, key, value);
+	if (item)
+		L->p->workdir = path_item(L, key, item);
+}
+
+static void k_mode(struct loader *L, const char *key, char *value)
+{
+	int landlock = strcmp(key, "landlock") == 0;
+	char q[128];
+	char *item = one_value(L, landlock ? &L->landlock_line : &L->seccomp_line, key, value);
+	enum policy_mode m;
+	if (!item)
+		return;
+	if (strcmp(item, "required") == 0)
+		m = POLICY_REQUIRED;
+	else if (strcmp(item, "best_effort") == 0)
+		m = POLICY_BEST_EFFORT;
+	else {
+		load_fail(L, L->line, "%s = '%s' is not a mode (required or best_effort)", key,
+			  policy_quote(item, q, sizeof q));
+		return;
+	}
+	if (landlock)
+		L->p->landlock = m;
+	else
+		L->p->seccomp = m;
+}
+
+static void k_paths(struct loader *L, const char *key, char *value)
+{
+	struct policy *p = L->p;
+	int rw = strcmp(key, "read_write") == 0;
+	char *item, *cur = value;
+	while ((item = next_item(&cur))) {
+		char *path = path_item(L, key, item);
+		if (!path)
+			continue;
+		struct policy_path *pp = rw ? &ADD(p->read_write, p->nread_write)
+					    : &ADD(p->read_only, p->nread_only);
+		pp->path = path;
+		pp->line = L->line;
+	}
+}
+
+static void k_rules(struct loader *L, const char *key, char *value)
+{
+	struct policy *p = L->p;
+	char err[256], q[128], *item, *cur = value;
+	struct host_item h;
+	while ((item = next_item(&cur))) {
+		if (policy_parse_host(item, HOSTP_PORT | HOSTP_WILDCARD, &h, err, sizeof err) < 0) {
+			load_fail(L, L->line, "%s '%s' %s", key, policy_quote(item, q, sizeof q), err);
+			continue;
+		}
+		struct policy_host_rule *r = &ADD(p->rules, p->nrules);
+		r->host = policy_xstrdup(h.host);
+		r->wildcard = h.wildcard;
+		r->port = h.port;
+		r->action = strcmp(key, "allow") == 0 ? ACTION_ALLOW : ACTION_PASSTHROUGH;
+		r->text = policy_xstrdup(item);
+		r->line = L->line;
+	}
+}
+
+static void k_map(struct loader *L, const char *key, char *value)
+{
+	struct policy *p = L->p;
+	char err[256], q[128], *from, *to, *cur = value;
+	struct host_item h, a;
+	while ((from = next_item(&cur))) {
+		to = next_item(&cur);
+		if (!to) {
+			load_fail(L, L->line, "map '%s' has no address (write map = HOST[:PORT] "
+				  "ADDR[:PORT], e.g. map = api.example.test 127.0.0.1:8443)",
+				  policy_quote(from, q, sizeof q));
+			return;
+		}
+		if (policy_parse_host(from, HOSTP_PORT, &h, err, sizeof err) < 0) {
+			load_fail(L, L->line, "map host '%s' %s", policy_quote(from, q, sizeof q), err);
+			continue;
+		}
+		if (policy_parse_host(to, HOSTP_PORT, &a, err, sizeof err) < 0 ||
+		    !policy_ip_family(a.host)) {
+			load_fail(L, L->line, "map address '%s' is not a numeric IPv4 or IPv6 address "
+				  "(write 127.0.0.1:8443 or [::1]:8443)", policy_quote(to, q, sizeof q));
+			continue;
+		}
+		const struct policy_map *old = NULL;
+		for (size_t i = 0; i < p->nmaps && !old; i++)
+			if (p->maps[i].host_port == h.port && strcmp(p->maps[i].host, h.host) == 0)
+				old = &p->maps[i];
+		if (old) {
+			load_fail(L, L->line, "map for '%s' is given twice (first on line %d; keep "
+				  "one)", policy_quote(from, q, sizeof q), old->line);
+			continue;
+		}
+		struct policy_map *m = &ADD(p->maps, p->nmaps);
+		m->host = policy_xstrdup(h.host);
+		m->host_port = h.port;
+		m->addr = policy_xstrdup(a.host);
+		m->port = a.port;
+		m->line = L->line;
+	}
+	(void)key;
+}
+
+static void k_trust(struct loader *L, const char *key, char *value)
+{
+	struct policy *p = L->p;
+	char *item, *cur = value;
+	while ((item = next_item(&cur))) {
+		char *path = file_item(L, key, item, "PEM file of CA certificates");
+		if (path)
+			ADD(p->trust, p->ntrust) = path;
+	}
+}
+
+/* "none", or http://HOST[:PORT][/]: the proxy talks to it with CONNECT in clear. */
+static void k_upstream(struct loader *L, const char *key, char *value)
+{
+	char q[128], err[256], hostport[POLICY_HOST_MAX + 8];
+	struct host_item h;
+	char *item = one_value(L, &L->upstream_line, key, value);
+	if (!item)
+		return;
+	policy_quote(item, q, sizeof q);
+	if (strcmp(item, "none") == 0) {
+		L->p->upstream_proxy = policy_xstrdup(item);
+		return;
+	}
+	if (strncasecmp(item, "http://", 7) != 0) {
+		load_fail(L, L->line, "upstream_proxy '%s' is not an http:// URL (write "
+			  "http://HOST:PORT, or none)", q);
+		return;
+	}
+	const char *hp = item + 7, *slash = strchr(hp, '/');
+	size_t n = slash ? (size_t)(slash - hp) : strlen(hp);
+	if (slash && slash[1] != '\0') {
+		load_fail(L, L->line, "upstream_proxy '%s' has a path (write http://HOST:PORT)", q);
+		return;
+	}
+	if (memchr(hp, '@', n)) {
+		load_fail(L, L->line, "upstream_proxy '%s' has credentials, which a policy must not "
+			  "hold (write http://HOST:PORT)", q);
+		return;
+	}
+	if (n >= sizeof hostport) {
+		load_fail(L, L->line, "upstream_proxy '%s' has a host that is too long", q);
+		return;
+	}
+	memcpy(hostport, hp, n);
+	hostport[n] = '\0';
+	if (policy_parse_host(hostport, HOSTP_PORT, &h, err, sizeof err) < 0) {
+		load_fail(L, L->line, "upstream_proxy '%s': the host %s", q, err);
+		return;
+	}
+	L->p->upstream_proxy = policy_xstrdup(item);
+}
+
+static void k_forward(struct loader *L, const char *key, char *value)
+{
+	struct policy *p = L->p;
+	char q[128], *item, *cur = value;
+	uint16_t port;
+	while ((item = next_item(&cur))) {
+		policy_quote(item, q, sizeof q);
+		if (policy_parse_port(item, &port) < 0) {
+			load_fail(L, L->line, "forward '%s' is not a port (a number 1..65535)", q);
+			continue;
+		}
+		if (port == 3128) {
+			load_fail(L, L->line, "forward 3128 is the proxy's own port inside the sandbox "
+				  "(forward another port)");
+			continue;
+		}
+		int dup = 0;
+		for (size_t i = 0; i < p->nforwards; i++)
+			dup |= p->forwards[i] == port;
+		if (dup) {
+			load_fail(L, L->line, "forward %u is given twice (give it once)", port);
+			continue;
+		}
+		ADD(p->forwards, p->nforwards) = port;
+	}
+	(void)key;
+}
+
+void load_secret_section(struct loader *L, const char *name)
+{
+	struct policy *p = L->p;
+	const struct policy_secret *old = policy_find_secret(p, name, strlen(name));
+	if (old) {
+		load_fail(L, L->line, "[secret %s] is defined twice (first on line %d; merge the "
+			  "two sections)", name, old->line);
+		L->sec = SEC_SKIP;
+		return;
+	}
+	L->slines = policy_xrealloc(L->slines, p->nsecrets + 1, sizeof *L->slines);
+	memset(&L->slines[p->nsecrets], 0, sizeof *L->slines);
+	struct policy_secret *s = &ADD(p->secrets, p->nsecrets);
+	memset(s, 0, sizeof *s);
+	s->name = policy_xstrdup(name);
+	s->line = L->line;
+	L->secret = p->nsecrets - 1;
+	L->sec = SEC_SECRET;
+}
+
+static void k_hosts(struct loader *L, const char *key, char *value)
+{
+	struct policy_secret *s = &L->p->secrets[L->secret];
+	char err[256], q[128], *item, *cur = value;
+	struct host_item h;
+	while ((item = next_item(&cur))) {
+		if (policy_parse_host(item, HOSTP_WILDCARD, &h, err, sizeof err) < 0) {
+			load_fail(L, L->line, "%s '%s' %s", key, policy_quote(item, q, sizeof q), err);
+			continue;
+		}
+		char pat[POLICY_HOST_MAX + 2];
+		snprintf(pat, sizeof pat, "%s%s", h.wildcard ? "*." : "", h.host);
+		ADD(s->hosts, s->nhosts) = policy_xstrdup(pat);
+	}
+}
+
+static void k_file(struct loader *L, const char *key, char *value)
+{
+	struct policy_secret *s = &L->p->secrets[L->secret];
+	char *item = one_value(L, &L->slines[L->secret].file, key, value);
+	if (item)
+		s->file = file_item(L, key, item, "file (or remove the file line)");
+}
+
+static void k_plaintext(struct loader *L, const char *key, char *value)
+{
+	struct policy_secret *s = &L->p->secrets[L->secret];
+	char q[128];
+	char *item = one_value(L, &L->slines[L->secret].plaintext, key, value);
+	if (!item)
+		return;
+	if (strcmp(item, "yes") == 0)
+		s->plaintext = 1;
+	else if (strcmp(item, "no") == 0)
+		s->plaintext = 0;
+	else
+		load_fail(L, L->line, "plaintext = '%s' is not yes or no", policy_quote(item, q, sizeof q));
+}
+
+static const struct {
+	enum load_section sec;
+	const char *name;
+	void (*fn)(struct loader *, const char *, char *);
+} keys[] = {
+	{SEC_SANDBOX, "user", k_user},
+	{SEC_SANDBOX, "workdir", k_workdir},
+	{SEC_SANDBOX, "landlock", k_mode},
+	{SEC_SANDBOX, "seccomp", k_mode},
+	{SEC_FILESYSTEM, "read_only", k_paths},
+	{SEC_FILESYSTEM, "read_write", k_paths},
+	{SEC_NETWORK, "allow", k_rules},
+	{SEC_NETWORK, "passthrough", k_rules},
+	{SEC_NETWORK, "map", k_map},
+	{SEC_NETWORK, "trust", k_trust},
+	{SEC_NETWORK, "upstream_proxy", k_upstream},
+	{SEC_NETWORK, "forward", k_forward},
+	{SEC_SECRET, "hosts", k_hosts},
+	{SEC_SECRET, "file", k_file},
+	{SEC_SECRET, "plaintext", k_plaintext},
+};
+
+void load_key(struct loader *L, const char *key, char *value)
+{
+	char q[128], sec[POLICY_NAME_MAX + 16], known[128] = "";
+	size_t o = 0;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		if (keys[i].sec != L->sec)
+			continue;
+		if (strcmp(keys[i].name, key) == 0) {
+			if (!*value) {
+				load_fail(L, L->line, "%s has no value (write %s = VALUE, or remove the "
+					  "line)", key, key);
+				return;
+			}
+			keys[i].fn(L, keys[i].name, value);
+			return;
+		}
+		int n = snprintf(known + o, sizeof known - o, "%s%s", o ? ", " : "", keys[i].name);
+		if (n > 0 && (size_t)n < sizeof known - o)
+			o += (size_t)n;
+	}
+	load_fail(L, L->line, "unknown key '%s' in %s (known there: %s)",
+		  policy_quote(key, q, sizeof q), load_section_name(L, sec, sizeof sec), known);
+}

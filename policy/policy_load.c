@@ -1,0 +1,268 @@
+/* policy_load.c: reads policy text with inih and turns it into struct policy.
+ *
+ * inih splits lines into sections and KEY = VALUE pairs; it is built without line
+ * numbers in its callback and reports only the first syntax error. So the loader feeds
+ * inih through its own line reader, which counts lines, tracks the current section
+ * (inih's copy is cut at 49 bytes and it says nothing about empty sections) and notes
+ * every line inih will refuse. The key handlers (policy_keys.c) validate values. Every
+ * problem becomes one "FILE:LINE: what is wrong (what would be right)" message, and
+ * loading goes on so that the user sees them all at once.
+ */
+#include "policy/policy_load.h"
+
+#include <ctype.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void load_fail(struct loader *L, int line, const char *fmt, ...)
+{
+	char msg[800];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	policy_errors_add(L->errs, "%s:%d: %s", L->name, line, msg);
+}
+
+const char *load_section_name(const struct loader *L, char *buf, size_t len)
+{
+	switch (L->sec) {
+	case SEC_SANDBOX:
+		return "[sandbox]";
+	case SEC_FILESYSTEM:
+		return "[filesystem]";
+	case SEC_NETWORK:
+		return "[network]";
+	case SEC_SECRET:
+		snprintf(buf, len, "[secret %s]", L->p->secrets[L->secret].name);
+		return buf;
+	default:
+		return "(no section)";
+	}
+}
+
+/* The same scan as inih's: up to one of `chars`, or to an inline comment (';' after
+ * whitespace), or to the end. */
+static const char *find_chars_or_comment(const char *s, const char *chars)
+{
+	int was_space = 0;
+	while (*s && !strchr(chars, *s) && !(was_space && *s == ';')) {
+		was_space = isspace((unsigned char)*s);
+		s++;
+	}
+	return s;
+}
+
+static void trim(const char **a, const char **b)
+{
+	while (*a < *b && isspace((unsigned char)**a))
+		(*a)++;
+	while (*b > *a && isspace((unsigned char)(*b)[-1]))
+		(*b)--;
+}
+
+/* A "[...]" line: switches L->sec. Keys under a section that is in error are skipped
+ * without more messages: the section's own error says it all. */
+static void section_line(struct loader *L, const char *s)
+{
+	const char *close = find_chars_or_comment(s, "]");
+	char q[128], name[POLICY_NAME_MAX + 1];
+
+	L->sec = SEC_SKIP;
+	if (*close != ']') {
+		load_fail(L, L->line, "section header without ']' (write [network])");
+		return;
+	}
+	const char *rest = close + 1;
+	while (isspace((unsigned char)*rest))
+		rest++;
+	if (*rest && *rest != ';') {
+		load_fail(L, L->line, "text after ']' (put a comment after ' ;')");
+		return;
+	}
+	const char *a = s, *b = close;
+	trim(&a, &b);
+	size_t n = (size_t)(b - a);
+	char *sec = policy_xrealloc(NULL, n + 1, 1);
+	memcpy(sec, a, n);
+	sec[n] = '\0';
+	policy_quote(sec, q, sizeof q);
+
+	if (strcmp(sec, "sandbox") == 0)
+		L->sec = SEC_SANDBOX;
+	else if (strcmp(sec, "filesystem") == 0)
+		L->sec = SEC_FILESYSTEM;
+	else if (strcmp(sec, "network") == 0)
+		L->sec = SEC_NETWORK;
+	else if (strncmp(sec, "secret", 6) == 0 && (sec[6] == '\0' || isspace((unsigned char)sec[6]))) {
+		const char *na = sec + 6, *nb = sec + n;
+		trim(&na, &nb);
+		size_t nl = (size_t)(nb - na);
+		if (!policy_name_valid(na, nl)) {
+			load_fail(L, L->line, "bad secret name in [%s] (write [secret NAME], NAME as an "
+				  "environment variable: letters, digits and _, not starting with a digit)",
+				  q);
+		} else {
+			memcpy(name, na, nl);
+			name[nl] = '\0';
+			load_secret_section(L, name);
+		}
+	} else {
+		load_fail(L, L->line, "unknown section [%s] (known: [sandbox], [filesystem], "
+			  "[network], [secret NAME]; names are lower-case)", q);
+	}
+	free(sec);
+}
+
+/* Looks at a line as inih will, before inih does, to know the section and to name
+ * every line inih refuses. `buf` is the first chunk of line L->line. */
+static void classify(struct loader *L, const char *s)
+{
+	if (L->line == 1 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB &&
+	    (unsigned char)s[2] == 0xBF)
+		s += 3; /* a UTF-8 byte order mark, as inih skips it */
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return;
+	if (*s == '[') {
+		section_line(L, s + 1);
+		return;
+	}
+	const char *e = find_chars_or_comment(s, "=:");
+	if (*e != '=' && *e != ':')
+		load_fail(L, L->line, "not a [section], a KEY = VALUE line or a comment (write KEY = "
+			  "VALUE; comments start with ';' or '#')");
+}
+
+/* inih's line reader (fgets-like) over the text in memory. A line longer than inih's
+ * buffer arrives in pieces: only the first piece starts a line. */
+static char *read_line(char *buf, int num, void *stream)
+{
+	struct loader *L = stream;
+	int n = 0, nul = 0;
+
+	if (L->left == 0 || num < 2)
+		return NULL;
+	while (n < num - 1 && L->left) {
+		char c = *L->ptr++;
+		L->left--;
+		if (c == '\0') { /* inih works on C strings: a NUL would cut the line short */
+			c = ' ';
+			nul = 1;
+		}
+		buf[n++] = c;
+		if (c == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	int starts = L->at_start;
+	L->at_start = buf[n - 1] == '\n';
+	if (starts) {
+		L->line++;
+		if (nul)
+			load_fail(L, L->line, "contains a NUL byte (a policy is text)");
+		classify(L, buf);
+	} else if (L->long_line != L->line) {
+		L->long_line = L->line;
+		load_fail(L, L->line, "is longer than %d bytes (split the values over several "
+			  "lines: keys may repeat)", INI_MAX_LINE - 1);
+	}
+	return buf;
+}
+
+static int on_pair(void *user, const char *section, const char *name, const char *value)
+{
+	struct loader *L = user;
+	char q[128];
+
+	(void)section; /* tracked by read_line, without inih's 49-byte cut */
+	if (L->sec == SEC_SKIP)
+		return 1;
+	if (*name == '\0') {
+		load_fail(L, L->line, "no key before '=' (write KEY = VALUE)");
+		return 1;
+	}
+	policy_quote(name, q, sizeof q);
+	if (L->sec == SEC_NONE) {
+		load_fail(L, L->line, "'%s' comes before any section (put it under [sandbox], "
+			  "[filesystem], [network] or [secret NAME])", q);
+		return 1;
+	}
+	/* inih hands out its own buffer; its documentation allows changing the value. */
+	load_key(L, name, (char *)value);
+	return 1;
+}
+
+static void finish(struct loader *L, int ini_ret)
+{
+	struct policy *p = L->p;
+
+	/* Every line inih refuses was named by read_line; this is a net under it. */
+	if (ini_ret > 0 && L->errs->count == 0)
+		load_fail(L, ini_ret, "is not valid INI (write [section] or KEY = VALUE lines)");
+	else if (ini_ret < 0)
+		policy_errors_add(L->errs, "%s: could not be parsed (out of memory)", L->name);
+
+	if (!p->user) {
+		/* The default: nobody:nogroup by number, which needs no passwd entry. */
+		p->user = policy_xstrdup("65534:65534");
+		p->uid = 65534;
+		p->gid = 65534;
+	}
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		const struct policy_secret *s = &p->secrets[i];
+		if (s->nhosts == 0)
+			load_fail(L, s->line, "[secret %s] has no hosts (add hosts = HOST..., the "
+				  "hosts that may receive it)", s->name);
+	}
+	/* A path built from a secret would put the secret's value where the sandbox, the
+	 * printed policy and -v messages show it. */
+	for (size_t i = 0; i < L->nvars; i++) {
+		const char *s = L->vars[i].item, *v;
+		size_t n;
+		while ((v = policy_next_var(s, &n))) {
+			if (policy_find_secret(p, v, n))
+				load_fail(L, L->vars[i].line, "%s uses ${%.*s}, which is a secret: a "
+					  "secret must not become a path (write the path out)",
+					  L->vars[i].key, (int)n, v);
+			s = v + n;
+		}
+	}
+}
+
+int policy_load_string(const char *text, size_t len, const char *name, struct policy *p,
+		       struct policy_errors *errs)
+{
+	struct loader L;
+
+	memset(p, 0, sizeof *p);
+	memset(errs, 0, sizeof *errs);
+	memset(&L, 0, sizeof L);
+	L.p = p;
+	L.errs = errs;
+	L.name = name ? name : "(policy)";
+	L.ptr = text;
+	L.left = text ? len : 0;
+	L.at_start = 1;
+	p->source = policy_xstrdup(L.name);
+	p->landlock = POLICY_REQUIRED;
+	p->seccomp = POLICY_REQUIRED;
+
+	int r = ini_parse_stream(read_line, &L, on_pair, &L);
+	finish(&L, r);
+
+	for (size_t i = 0; i < L.nvars; i++)
+		free(L.vars[i].item);
+	free(L.vars);
+	free(L.slines);
+	if (errs->count) {
+		policy_free(p);
+		return -1;
+	}
+	return 0;
+}

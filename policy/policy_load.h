@@ -1,0 +1,58 @@
+/* policy_load.h: the loader's state, shared by policy_load.c (lines, sections, inih)
+ * and policy_keys.c (one handler per key). Internal to the policy loader.
+ */
+#ifndef AIRLOCK_POLICY_LOAD_H
+#define AIRLOCK_POLICY_LOAD_H
+
+#include "policy/policy_internal.h"
+
+enum load_section { SEC_NONE, SEC_SANDBOX, SEC_FILESYSTEM, SEC_NETWORK, SEC_SECRET, SEC_SKIP };
+
+/* Lines where a one-value key of a secret was first given (0: not yet). */
+struct secret_lines {
+	int file;
+	int plaintext;
+};
+
+/* A path item that used ${...}, checked at the end against the secrets' names. */
+struct var_use {
+	char *item;
+	const char *key;
+	int line;
+};
+
+struct loader {
+	struct policy *p;
+	struct policy_errors *errs;
+	const char *name;          /* the file name in messages */
+
+	const char *ptr;           /* the text not read yet */
+	size_t left;
+	int line;                  /* the line inih is working on */
+	int at_start;              /* the next piece read starts a line */
+	int long_line;             /* the last line reported as too long */
+
+	enum load_section sec;
+	size_t secret;             /* with SEC_SECRET: index in p->secrets */
+	struct secret_lines *slines; /* parallel to p->secrets */
+
+	int user_line, workdir_line, landlock_line, seccomp_line, upstream_line;
+
+	struct var_use *vars;
+	size_t nvars;
+};
+
+/* Adds "NAME:LINE: message" to the loader's errors. */
+void load_fail(struct loader *L, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* "[network]", "[secret NAME]"...: the current section for messages. */
+const char *load_section_name(const struct loader *L, char *buf, size_t len);
+
+/* Starts a [secret NAME] section (refusing a second one of the same name). */
+void load_secret_section(struct loader *L, const char *name);
+
+/* Handles KEY = VALUE of the current section; `value` may be changed in place. */
+void load_key(struct loader *L, const char *key, char *value);
+
+#endif
