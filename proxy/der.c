@@ -231,6 +231,19 @@ void der_time(struct der *d, time_t t)
 	}
 }
 
+size_t der_mark(const struct der *d)
+{
+	return d->len;
+}
+
+const unsigned char *der_since(const struct der *d, size_t mark, size_t *n)
+{
+	if (d->err || mark > d->len)
+		return NULL;
+	*n = d->len - mark;
+	return d->buf + mark;
+}
+
 int der_finish(const struct der *d, size_t *len)
 {
 	if (d->err)

@@ -83,6 +83,12 @@ void der_named_bits(struct der *d, uint32_t bits);
  * GeneralizedTime otherwise, always UTC with seconds and "Z". */
 void der_time(struct der *d, time_t t);
 
+/* The current end of the output, to find an element again with der_since(). */
+size_t der_mark(const struct der *d);
+/* The bytes written since mark (e.g. a just-closed TBSCertificate, to sign it), or NULL
+ * when the writer has failed. Valid until the next call that writes. */
+const unsigned char *der_since(const struct der *d, size_t mark, size_t *n);
+
 /* Encodes a length in DER form into out (at most 9 bytes); returns how many bytes. */
 size_t der_put_length(unsigned char *out, size_t len);
 
