@@ -25,10 +25,12 @@ size_t http_count_headers(const struct http_header *h, size_t n, const char *nam
 	return k;
 }
 
-/* Whether the comma-separated list v holds `tok` (s, len) as an element. */
+/* Whether the comma-separated list v holds tok[0..toklen) as an element. */
 static int list_has(struct http_span v, const char *tok, size_t toklen)
 {
 	size_t i = 0;
+	if (toklen == 0)
+		return 0; /* empty list elements are noise, not a token */
 	while (i <= v.len) {
 		size_t s = i;
 		while (i < v.len && v.p[i] != ',')
