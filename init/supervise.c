@@ -332,7 +332,7 @@ static void forward(int sig, const siginfo_t *si, pid_t cmd, int cmd_alive,
 	char nb[32];
 	const char *name = sig_name(sig, nb, sizeof nb);
 	/* SIGPIPE and SIGXFSZ from our own writes name us as sender: not meant for CMD. */
-	if (si->si_code == SI_USER && si->si_pid == getpid())
+	if ((sig == SIGPIPE || sig == SIGXFSZ) && si->si_code == SI_USER && si->si_pid == getpid())
 		return;
 	/* 32 and 33 are glibc's internal thread signals: never meant for another process. */
 	if (sig == 32 || sig == 33 || !cmd_alive) {
