@@ -330,9 +330,11 @@ TEST(http_req_field_rejections)
 {
 #define L "GET / HTTP/1.1\r\n"
 	expect_status("obs-fold", L "Host: h\r\nX-A: a\r\n b\r\n\r\n", 400);
+	CHECK(why && strstr(why, "obs-fold")); /* the reason names what was refused */
 	expect_status("obs-fold tab", L "Host: h\r\nX-A: a\r\n\tb\r\n\r\n", 400);
 	expect_status("space after request-line", L " Host: h\r\n\r\n", 400);
 	expect_status("space before colon", L "Host : h\r\n\r\n", 400);
+	CHECK(why && strstr(why, "whitespace between a header name and its colon"));
 	expect_status("tab before colon", L "Host\t: h\r\n\r\n", 400);
 	expect_status("CL space before colon", L "Host: h\r\nContent-Length : 5\r\n\r\n", 400);
 	expect_status("NUL in value", L "Host: h\r\nX-A: a\0b\r\n\r\n", 400);
