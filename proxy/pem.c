@@ -37,6 +37,15 @@ static void sink_append(void *ctx, const void *data, size_t n)
 	s->len += n;
 }
 
+/* BearSSL strips the dashes closing a BEGIN line only before a bare LF: with CRLF line
+ * ends the label keeps "-----" (and maybe the CR). Trim both so "CERTIFICATE" matches. */
+static void trim_label(char *label)
+{
+	size_t n = strlen(label);
+	while (n > 0 && (label[n - 1] == '-' || label[n - 1] == '\r' || label[n - 1] == ' '))
+		label[--n] = 0;
+}
+
 long pem_decode_each(const void *text, size_t len, unsigned char *buf, size_t cap,
 		     pem_object_fn fn, void *ctx, char *err, size_t errlen)
 {
@@ -69,6 +78,7 @@ long pem_decode_each(const void *text, size_t len, unsigned char *buf, size_t ca
 			index++;
 			inside = 1;
 			snprintf(label, sizeof label, "%s", br_pem_decoder_name(&pc));
+			trim_label(label);
 			sink.len = 0;
 			sink.overflow = 0;
 			br_pem_decoder_setdest(&pc, sink_append, &sink);

@@ -269,3 +269,19 @@ TEST(trust_error_texts)
 		     "certificate is not for this host name");
 	CHECK_EQ_STR(trust_x509_error(12345), "certificate error");
 }
+
+TEST(trust_crlf_bundle)
+{
+	char text[4096], err[512] = "";
+	size_t n = 0;
+	for (const char *p = EC_LEAF_PEM; *p; p++) {
+		if (*p == '\n')
+			text[n++] = '\r';
+		text[n++] = *p;
+	}
+	text[n] = 0;
+	struct trust_store ts;
+	trust_init(&ts);
+	CHECK_EQ_INT(add(&ts, text, err, sizeof err), 1);
+	trust_free(&ts);
+}
