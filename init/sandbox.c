@@ -1,10 +1,168 @@
-/* STUB: replaced by the real implementation. */
+/* sandbox.c: `airlock sandbox-exec`, the supervisor side.
+ *
+ * The supervisor stays outside the sandbox, as root in the caller's namespaces: it holds
+ * the secrets' real values and the CA key, and runs the proxy. It makes the sandbox's
+ * PID 1 (sandbox_child.c) with clone(2), receives the listeners the child creates inside
+ * the sandbox's network namespace, serves them, forwards signals to the sandbox, and
+ * exits with CMD's status.
+ */
+#include "init/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "init/commands.h"
 #include "init/log.h"
+#include "init/supervise.h"
+#include "init/supervisor.h"
+#include "net/fdpass.h"
+#include "policy/sandbox_env.h"
+
+extern char **environ;
+
+struct options {
+	const char *policy;
+	const char *audit;
+	int verbose;
+	char **argv;
+};
+
+static void usage_fail(const char *what)
+{
+	log_fatal("sandbox-exec: %s (usage: sandbox-exec [--policy FILE] [--audit FILE] [-v] "
+		  "-- CMD [ARG...])", what);
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	int i;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			o->verbose++;
+		} else if (strcmp(a, "--policy") == 0 || strcmp(a, "--audit") == 0) {
+			if (i + 1 >= argc)
+				usage_fail("option needs a value");
+			if (a[2] == 'p')
+				o->policy = argv[++i];
+			else
+				o->audit = argv[++i];
+		} else if (strncmp(a, "--policy=", 9) == 0) {
+			o->policy = a + 9;
+		} else if (strncmp(a, "--audit=", 8) == 0) {
+			o->audit = a + 8;
+		} else if (a[0] == '-') {
+			char msg[300];
+			snprintf(msg, sizeof msg, "unknown option '%s'", a);
+			usage_fail(msg);
+		} else {
+			break; /* CMD without "--" */
+		}
+	}
+	if (i >= argc)
+		usage_fail("no command given");
+	o->argv = argv + i;
+}
+
+static void load_policy(const struct options *o, struct policy *p)
+{
+	struct policy_errors errs = {0};
+	int rc = o->policy ? policy_load_file(o->policy, p, &errs)
+			   : policy_load_default(p, &errs);
+	if (rc < 0) {
+		for (size_t i = 0; i < errs.count; i++)
+			log_msg("%s", errs.msgs[i]);
+		policy_errors_free(&errs);
+		log_fatal("the policy %s is not valid: nothing was run (check it with "
+			  "`airlock policy check FILE`)", o->policy ? o->policy : "(default)");
+	}
+	policy_errors_free(&errs);
+}
+
+static void check_privilege(void)
+{
+	if (geteuid() != 0)
+		log_fatal("sandbox-exec needs root (CAP_SYS_ADMIN) to create the sandbox's "
+			  "namespaces; run it as root");
+}
 
 int sandbox_main(int argc, char **argv)
 {
-	(void)argc;
-	log_msg("%s: not implemented yet", argv[0]);
-	return EXIT_AIRLOCK;
+	struct options o;
+	parse_options(argc, argv, &o);
+	log_verbosity = o.verbose;
+	check_privilege();
+
+	struct policy policy;
+	load_policy(&o, &policy);
+
+	struct supervisor sv;
+	if (supervisor_prepare(&sv, &policy, o.audit) < 0)
+		return EXIT_AIRLOCK;
+
+	struct sandbox_child_args a;
+	memset(&a, 0, sizeof a);
+	a.policy = &policy;
+	a.argv = o.argv;
+	a.verbose = o.verbose;
+	char err[512];
+	if (identity_lookup(policy.user, &a.id, err, sizeof err) < 0)
+		log_fatal("[sandbox] user: %s", err);
+	a.envp = sandbox_env_build(environ, &policy, sv.secret_has_value);
+	if (!a.envp)
+		log_fatal("out of memory building the sandbox's environment");
+	a.ca_pem = sv.ca_pem;
+	a.ca_pem_len = sv.ca_pem_len;
+	a.bundle_pem = sv.bundle_pem;
+	a.bundle_pem_len = sv.bundle_pem_len;
+
+	int sp[2], death[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0 ||
+	    pipe2(death, O_CLOEXEC) < 0)
+		log_fatal("cannot create the supervisor's channels: %s", strerror(errno));
+	a.fd_sock = sp[1];
+	a.death_fd = death[0];
+
+	/* Signals are blocked before the clone: none that arrives while the sandbox starts
+	 * is lost; the supervisor reads them from a signalfd. */
+	if (supervise_block_signals() < 0)
+		log_fatal("cannot block signals: %s", strerror(errno));
+	supervisor_block_signals(&sv);
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+				   CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		if (errno == EPERM)
+			log_fatal("cannot create the sandbox's namespaces: operation not permitted "
+				  "(sandbox-exec needs CAP_SYS_ADMIN; in a container, run it with "
+				  "that capability and an unconfined seccomp profile)");
+		log_fatal("cannot create the sandbox's namespaces: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		close(death[1]);
+		/* Signals stay blocked: the sandbox's PID 1 would drop those that arrive with
+		 * the default action. supervise_spawn() gives CMD the caller's original mask. */
+		signal(SIGPIPE, SIG_DFL);
+		sandbox_child(&a);
+	}
+	close(sp[1]);
+	close(death[0]);
+	/* death[1] stays open, unused, until the supervisor dies. */
+	return supervisor_run(&sv, pid, sp[0]);
 }

@@ -25,10 +25,8 @@ struct supervisor {
  * values, makes the CA, opens the audit file. Returns 0, or -1 after saying why. */
 int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit);
 
-/* Blocks every signal the supervisor forwards (before the clone), and restores the
- * caller's mask (in the child). */
+/* Blocks every signal the supervisor forwards (before the clone) and ignores SIGPIPE. */
 void supervisor_block_signals(struct supervisor *sv);
-void supervisor_unblock_signals(struct supervisor *sv);
 
 /* Receives the sandbox's listeners on fd_sock, serves them, forwards signals to `child`
  * and returns CMD's exit status once the child is gone. */

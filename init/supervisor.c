@@ -1,0 +1,182 @@
+/* supervisor.c: see supervisor.h. */
+#include "init/supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "init/log.h"
+#include "init/sandbox.h"
+#include "net/fdpass.h"
+
+#define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+#define MAX_LISTENERS 64
+
+/* Reads a whole (small) file; NULL when it cannot. */
+static char *read_all(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_size > (64 << 20)) {
+		close(fd);
+		return NULL;
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (buf)
+		buf[got] = 0;
+	*len = got;
+	return buf;
+}
+
+static int secret_available(const struct policy_secret *s)
+{
+	const char *v = getenv(s->name);
+	if (v && *v)
+		return 1;
+	return s->file && access(s->file, R_OK) == 0;
+}
+
+int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit)
+{
+	memset(sv, 0, sizeof *sv);
+	sv->policy = p;
+	sv->audit_fd = -1;
+	sv->verbose = log_verbosity;
+	/* The supervisor holds the real secrets: no core dumps, no ptrace by peers. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	sv->secret_has_value = calloc(p->nsecrets + 1, sizeof *sv->secret_has_value);
+	if (!sv->secret_has_value)
+		log_fatal("out of memory");
+	for (size_t i = 0; i < p->nsecrets; i++)
+		sv->secret_has_value[i] = secret_available(&p->secrets[i]);
+
+	if (audit) {
+		sv->audit_fd = open(audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (sv->audit_fd < 0)
+			log_fatal("cannot open the audit file %s: %s", audit, strerror(errno));
+	}
+
+	const char *roots = getenv("SSL_CERT_FILE");
+	if (!roots || !*roots)
+		roots = SYSTEM_BUNDLE;
+	size_t rlen = 0;
+	char *system = read_all(roots, &rlen);
+	if (!system)
+		log_verbose("no system trust store at %s; bundle.pem holds the sandbox CA only",
+			    roots);
+	size_t total = rlen + sv->ca_pem_len + 2;
+	sv->bundle_pem = malloc(total);
+	if (!sv->bundle_pem)
+		log_fatal("out of memory");
+	size_t n = 0;
+	if (system) {
+		memcpy(sv->bundle_pem, system, rlen);
+		n = rlen;
+		if (n && sv->bundle_pem[n - 1] != '\n')
+			sv->bundle_pem[n++] = '\n';
+	}
+	if (sv->ca_pem) {
+		memcpy(sv->bundle_pem + n, sv->ca_pem, sv->ca_pem_len);
+		n += sv->ca_pem_len;
+	}
+	sv->bundle_pem_len = n;
+	free(system);
+	return 0;
+}
+
+/* Signals the supervisor forwards: every catchable one but those that report faults
+ * of the supervisor itself. SIGPIPE is ignored: a closed socket is the proxy's business. */
+static void forwarded_set(sigset_t *set)
+{
+	sigfillset(set);
+	static const int keep[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+				   SIGTRAP, SIGSYS, SIGPIPE, SIGABRT};
+	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+		sigdelset(set, keep[i]);
+}
+
+void supervisor_block_signals(struct supervisor *sv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	forwarded_set(&sv->blocked);
+	sigprocmask(SIG_BLOCK, &sv->blocked, &sv->orig);
+}
+
+
+static int exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_AIRLOCK;
+}
+
+int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock)
+{
+	int listeners[MAX_LISTENERS];
+	uint32_t tags[MAX_LISTENERS];
+	size_t nl = 0;
+	for (;;) {
+		uint32_t tag;
+		int fd = fdpass_recv(fd_sock, &tag);
+		if (fd < 0)
+			break; /* the child closed its end: all sent, or it failed */
+		if (nl == MAX_LISTENERS) {
+			close(fd);
+			continue;
+		}
+		listeners[nl] = fd;
+		tags[nl++] = tag;
+	}
+	close(fd_sock);
+	(void)tags;
+
+	int sfd = signalfd(-1, &sv->blocked, SFD_CLOEXEC);
+	if (sfd < 0) {
+		log_msg("cannot create a signalfd: %s", strerror(errno));
+		kill(child, SIGKILL);
+	}
+	int status = 0;
+	for (;;) {
+		pid_t w = waitpid(child, &status, WNOHANG);
+		if (w == child)
+			break;
+		struct signalfd_siginfo si;
+		ssize_t n = read(sfd, &si, sizeof si);
+		if (n != (ssize_t)sizeof si) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			waitpid(child, &status, 0);
+			break;
+		}
+		if (si.ssi_signo == SIGCHLD)
+			continue;
+		log_verbose("forwarding signal %u to the sandbox", si.ssi_signo);
+		kill(child, (int)si.ssi_signo);
+	}
+	for (size_t i = 0; i < nl; i++)
+		close(listeners[i]);
+	return exit_status(status);
+}
