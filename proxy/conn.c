@@ -1,0 +1,605 @@
+/* conn.c: one proxied connection's life: its two sockets, two buffers, events, timer,
+ * end-of-stream handling and close. What the bytes mean is decided by the phase
+ * handlers in forward.c (http://), tunnel.c (CONNECT, forward) and connect.c.
+ *
+ * A connection is freed only when no callback is running on it (busy == 0), so a
+ * handler deep in a call chain may close it and its callers just see c->dead.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "init/log.h"
+#include "proxy/audit.h"
+#include "proxy/proxy_int.h"
+
+static void on_client(struct loop *l, int fd, uint32_t ev, void *arg);
+static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg);
+static void on_timer(struct loop *l, struct loop_timer *t, void *arg);
+
+void conn_hold(struct conn *c) { c->busy++; }
+
+void conn_release(struct conn *c)
+{
+	if (--c->busy == 0 && c->dead)
+		free(c);
+}
+
+struct conn *conn_new(struct proxy *p, int cfd, uint16_t forward_port)
+{
+	/* Buffers are not cleared: only bytes between start and end are ever read. */
+	struct conn *c = malloc(sizeof *c);
+	if (!c)
+		return NULL;
+	memset(c, 0, offsetof(struct conn, up));
+	c->up.start = c->up.end = c->up.fwd = 0;
+	c->down.start = c->down.end = c->down.fwd = 0;
+	c->p = p;
+	c->cfd = cfd;
+	c->ufd = -1;
+	c->forward_port = forward_port;
+	c->last_active = c->txn_start = loop_now(p->loop);
+	loop_timer_init(&c->timer, on_timer, c);
+	if (loop_add(p->loop, cfd, EPOLLIN, on_client, c) < 0) {
+		free(c);
+		return NULL;
+	}
+	c->cev = EPOLLIN;
+	c->next = p->conns;
+	if (p->conns)
+		p->conns->prev = c;
+	p->conns = c;
+	p->nconns++;
+	return c;
+}
+
+static void close_fd(struct proxy *p, int fd, int reset)
+{
+	loop_del(p->loop, fd);
+	if (reset) {
+		struct linger lg = {.l_onoff = 1, .l_linger = 0};
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	}
+	close(fd);
+}
+
+void conn_close_upstream(struct conn *c, int reset)
+{
+	if (c->ufd >= 0)
+		close_fd(c->p, c->ufd, reset);
+	c->ufd = -1;
+	c->uev = 0;
+	c->connecting = c->handshake = 0;
+	c->u_eof = c->u_shut = 0;
+	c->ureusable = 0;
+	c->uhost[0] = 0;
+}
+
+void conn_linger_close(struct conn *c)
+{
+	conn_close_upstream(c, 0);
+	c->phase = PH_FINISH;
+	c->down.start = c->down.end = c->down.fwd = 0;
+	c->up.start = c->up.end = c->up.fwd = 0;
+	shutdown(c->cfd, SHUT_WR);
+	c->draining = 1;
+	conn_arm_timer(c, PROXY_LINGER_MS);
+	conn_update(c);
+}
+
+void conn_close(struct conn *c, int reset)
+{
+	if (c->dead)
+		return;
+	struct proxy *p = c->p;
+	if (c->rq)
+		resolver_cancel(p->resolver, c->rq);
+	c->rq = NULL;
+	loop_timer_cancel(p->loop, &c->timer);
+	if (c->ufd >= 0)
+		close_fd(p, c->ufd, reset);
+	c->ufd = -1;
+	if (c->cfd >= 0)
+		close_fd(p, c->cfd, reset);
+	c->cfd = -1;
+	free(c->addrs);
+	free(c->addrlens);
+	c->addrs = NULL;
+	c->addrlens = NULL;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		p->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	p->nconns--;
+	c->dead = 1;
+	if (c->busy == 0)
+		free(c);
+}
+
+void conn_arm_timer(struct conn *c, uint64_t ms) { loop_timer_set(c->p->loop, &c->timer, ms); }
+
+void conn_audit(struct conn *c, const char *event, const char *decision, int status,
+		const char *reason)
+{
+	struct proxy *p = c->p;
+	uint64_t now = loop_now(p->loop);
+	if (p->verbose)
+		log_msg("%s %s %s:%u -> %d%s%s", event, c->method[0] ? c->method : "-", c->host,
+			c->port, status, reason && *reason ? ": " : "", reason ? reason : "");
+	if (p->audit_fd < 0)
+		return;
+	struct audit_event ev = {
+		.event = event,
+		.host = c->host,
+		.port = c->port,
+		.method = c->method,
+		.path = c->path,
+		.decision = decision,
+		.rule = c->rule,
+		.status = status,
+		.bytes_up = c->bytes_up,
+		.bytes_down = c->bytes_down,
+		.duration_ms = now - c->txn_start,
+		.reason = reason,
+	};
+	if (audit_write(p->audit_fd, &ev) < 0 && p->verbose)
+		log_msg("cannot write the audit line: %s", strerror(errno));
+}
+
+void conn_fail(struct conn *c, int status, const char *token, const char *event,
+	       const char *body)
+{
+	const char *decision = status == 403 ? "deny" : c->action == ACTION_PASSTHROUGH ? "passthrough"
+						     : c->action == ACTION_ALLOW     ? "allow"
+										     : "deny";
+	c->status = status;
+	/* The audit reason is the body's first line, without the trailing newline. */
+	char reason[256];
+	size_t rl = strcspn(body, "\n");
+	snprintf(reason, sizeof reason, "%.*s", (int)(rl < 255 ? rl : 255), body);
+	conn_audit(c, event, decision, status, reason);
+	if (c->resp_started || c->forward_port || c->phase == PH_RELAY || c->phase == PH_SNI) {
+		conn_close(c, 1);
+		return;
+	}
+	conn_close_upstream(c, 1);
+	const char *hdr = status == 403 ? "X-Airlock-Deny" : "X-Airlock-Error";
+	size_t n = deny_format(c->down.data, CONN_BUF, status, hdr, token, body);
+	if (n == 0) {
+		conn_close(c, 0);
+		return;
+	}
+	c->down.start = 0;
+	c->down.end = c->down.fwd = n;
+	c->phase = PH_FINISH;
+	c->resp_started = 1;
+	c->up.start = c->up.end = c->up.fwd = 0;
+	conn_arm_timer(c, PROXY_HEAD_MS);
+	conn_update(c);
+}
+
+/* --- events --------------------------------------------------------------------- */
+
+static int want_read_client(const struct conn *c)
+{
+	if (c->c_eof)
+		return 0;
+	switch (c->phase) {
+	case PH_HEAD:
+	case PH_SNI:
+	case PH_RELAY:
+		return 1;
+	case PH_HTTP:
+		return !c->req_done && c->ufd >= 0 && !c->connecting;
+	case PH_FINISH:
+		return c->draining;
+	case PH_CONNECTING:
+		return 0;
+	}
+	return 0;
+}
+
+static int want_read_upstream(const struct conn *c)
+{
+	if (c->ufd < 0 || c->u_eof || c->connecting)
+		return 0;
+	switch (c->phase) {
+	case PH_CONNECTING:
+		return c->handshake;
+	case PH_RELAY:
+		return 1;
+	case PH_HTTP:
+		return c->resp != RESP_DONE;
+	case PH_HEAD: /* an idle keep-alive upstream: notice when it closes */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static size_t room(const struct buf *b) { return CONN_BUF - (b->end - b->start); }
+
+void conn_update(struct conn *c)
+{
+	if (c->dead)
+		return;
+	struct loop *l = c->p->loop;
+	uint32_t ce = 0, ue = 0;
+	if (want_read_client(c) && room(&c->up) > 0)
+		ce |= EPOLLIN;
+	if (c->down.fwd > 0)
+		ce |= EPOLLOUT;
+	if (c->cfd >= 0 && ce != c->cev) {
+		loop_mod(l, c->cfd, ce);
+		c->cev = ce;
+	}
+	if (c->ufd < 0)
+		return;
+	if (want_read_upstream(c) && room(&c->down) > 0)
+		ue |= EPOLLIN;
+	if (c->connecting || (c->up.fwd > 0 && !c->handshake))
+		ue |= EPOLLOUT;
+	if (c->uev == 0 && c->ufd >= 0) {
+		if (loop_add(l, c->ufd, ue, on_upstream, c) == 0)
+			c->uev = ue | 0x80000000u; /* a marker: registered */
+		return;
+	}
+	if ((c->uev & ~0x80000000u) != ue) {
+		loop_mod(l, c->ufd, ue);
+		c->uev = ue | 0x80000000u;
+	}
+}
+
+/* Moves the held bytes to the front so reads have the whole free space. */
+static void compact(struct buf *b)
+{
+	if (b->start == 0)
+		return;
+	memmove(b->data, b->data + b->start, b->end - b->start);
+	b->end -= b->start;
+	b->start = 0;
+}
+
+/* Reads into b; returns bytes read, 0 on EOF, -1 on would-block, -2 on error. */
+static ssize_t fill(int fd, struct buf *b)
+{
+	if (b->end == CONN_BUF)
+		compact(b);
+	if (b->end == CONN_BUF)
+		return -1;
+	ssize_t n = recv(fd, b->data + b->end, CONN_BUF - b->end, 0);
+	if (n > 0) {
+		b->end += (size_t)n;
+		return n;
+	}
+	if (n == 0)
+		return 0;
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+}
+
+/* Writes b's cleared bytes to fd; returns -2 on error, else bytes written. */
+static ssize_t drain(int fd, struct buf *b)
+{
+	if (b->fwd == 0)
+		return 0;
+	ssize_t n = send(fd, b->data + b->start, b->fwd, MSG_NOSIGNAL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -2;
+	b->start += (size_t)n;
+	b->fwd -= (size_t)n;
+	if (b->start == b->end)
+		b->start = b->end = 0;
+	return n;
+}
+
+/* Half-closes in a relay once a side has ended and its bytes are delivered. */
+static void relay_shutdowns(struct conn *c)
+{
+	if (c->phase != PH_RELAY)
+		return;
+	if (c->c_eof && !c->u_shut && c->up.fwd == 0 && c->ufd >= 0) {
+		shutdown(c->ufd, SHUT_WR);
+		c->u_shut = 1;
+	}
+	if (c->u_eof && !c->c_shut && c->down.fwd == 0) {
+		shutdown(c->cfd, SHUT_WR);
+		c->c_shut = 1;
+	}
+	if (c->c_eof && c->u_eof && c->up.fwd == 0 && c->down.fwd == 0) {
+		conn_audit(c, "connect", c->forward_port ? "forward"
+					: c->action == ACTION_PASSTHROUGH ? "passthrough" : "allow",
+			   c->status ? c->status : 200, "");
+		conn_close(c, 0);
+	}
+}
+
+/* Bytes held in the buffers may mean something new after a phase change. */
+void conn_progress(struct conn *c)
+{
+	if (c->dead)
+		return;
+	switch (c->phase) {
+	case PH_HEAD: {
+		size_t len = c->up.end - c->up.start;
+		if (len == 0)
+			return;
+		if (!loop_timer_armed(&c->timer) || c->timer.when > loop_now(c->p->loop) + PROXY_HEAD_MS)
+			conn_arm_timer(c, PROXY_HEAD_MS);
+		struct http_request req;
+		const char *why = "";
+		int r = http_parse_request(c->up.data + c->up.start, len, &req, &why);
+		if (r == 0) {
+			if (len >= CONN_BUF)
+				conn_fail(c, 431, "head-too-large", "error",
+					  "airlock refused the request: its head is larger than 16384 "
+					  "bytes.\n");
+			return;
+		}
+		if (r < 0) {
+			char body[1024];
+			snprintf(body, sizeof body, "airlock refused a malformed request: %s.\n", why);
+			snprintf(c->method, sizeof c->method, "-");
+			c->txn_start = loop_now(c->p->loop);
+			conn_fail(c, -r, "bad-request", "error", body);
+			return;
+		}
+		forward_request(c, &req, (size_t)r);
+		return;
+	}
+	case PH_SNI:
+		tunnel_try_sni(c);
+		return;
+	case PH_RELAY:
+		c->up.fwd = c->up.end - c->up.start;
+		c->down.fwd = c->down.end - c->down.start;
+		relay_shutdowns(c);
+		return;
+	case PH_HTTP:
+		forward_feed_request(c);
+		if (!c->dead && forward_feed_response(c) == 0)
+			forward_check_done(c);
+		return;
+	default:
+		return;
+	}
+}
+
+static void client_eof(struct conn *c)
+{
+	c->c_eof = 1;
+	switch (c->phase) {
+	case PH_RELAY:
+		relay_shutdowns(c);
+		return;
+	case PH_HTTP:
+		if (!c->req_done) {
+			conn_audit(c, "error", "allow", 0, "client closed during the request body");
+			conn_close(c, 1);
+		} else {
+			c->close_after = 1;
+		}
+		return;
+	default:
+		conn_close(c, 0);
+		return;
+	}
+}
+
+static void upstream_eof(struct conn *c)
+{
+	c->u_eof = 1;
+	switch (c->phase) {
+	case PH_RELAY:
+		relay_shutdowns(c);
+		return;
+	case PH_HEAD: /* the idle keep-alive upstream went away: fine */
+		conn_close_upstream(c, 0);
+		return;
+	case PH_HTTP:
+		if (c->resp == RESP_BODY && c->resp_body == HTTP_BODY_UNTIL_CLOSE) {
+			c->resp = RESP_DONE;
+			c->resp_keep = 0;
+			c->ureusable = 0;
+			forward_check_done(c);
+			return;
+		}
+		if (c->resp == RESP_DONE)
+			return;
+		if (c->resp == RESP_HEAD && !c->resp_started) {
+			char body[1024];
+			snprintf(body, sizeof body,
+				 "airlock: %s:%u closed the connection without answering the "
+				 "request.\n", c->host, c->port);
+			conn_fail(c, 502, "upstream-closed", "error", body);
+			return;
+		}
+		conn_audit(c, "error", "allow", c->status, "upstream closed mid-response");
+		c->close_after = 1;
+		c->resp = RESP_DONE;
+		if (c->down.fwd == 0)
+			conn_close(c, 1);
+		return;
+	case PH_CONNECTING:
+		connect_on_event(c, EPOLLHUP);
+		return;
+	default:
+		conn_close(c, 0);
+		return;
+	}
+}
+
+static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
+{
+	struct conn *c = arg;
+	conn_hold(c);
+	if (ev & EPOLLOUT) {
+		ssize_t w = drain(c->cfd, &c->down);
+		if (w < 0) {
+			conn_close(c, 1);
+			goto out;
+		}
+		if (w > 0) {
+			c->bytes_down += (uint64_t)w;
+			c->last_active = loop_now(l);
+		}
+		if (c->phase == PH_FINISH && c->down.fwd == 0 && !c->draining) {
+			/* The answer is out: half-close and read what the client still sends,
+			 * so closing does not turn into an RST that destroys the answer. */
+			shutdown(c->cfd, SHUT_WR);
+			c->draining = 1;
+			conn_arm_timer(c, PROXY_LINGER_MS);
+		}
+		relay_shutdowns(c);
+		if (c->dead)
+			goto out;
+		if (c->phase == PH_HTTP)
+			forward_check_done(c);
+		if (c->dead)
+			goto out;
+		if (c->close_after && c->down.fwd == 0 && c->phase == PH_HTTP) {
+			conn_close(c, 0);
+			goto out;
+		}
+	}
+	if ((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && want_read_client(c)) {
+		if (c->phase == PH_FINISH) {
+			char junk[4096];
+			ssize_t n = recv(c->cfd, junk, sizeof junk, 0);
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+				conn_close(c, 0);
+			goto out;
+		}
+		ssize_t n = fill(c->cfd, &c->up);
+		if (n > 0) {
+			c->bytes_up += (uint64_t)n;
+			c->last_active = loop_now(l);
+			conn_progress(c);
+		} else if (n == 0) {
+			client_eof(c);
+		} else if (n == -2) {
+			conn_close(c, 1);
+		}
+	} else if ((ev & (EPOLLHUP | EPOLLERR)) && !(ev & EPOLLOUT) && c->phase != PH_HTTP &&
+		   c->phase != PH_RELAY) {
+		/* Peer gone while we were not reading from it. */
+		conn_close(c, 1);
+	}
+out:
+	conn_update(c);
+	conn_release(c);
+}
+
+static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
+{
+	struct conn *c = arg;
+	conn_hold(c);
+	if (c->phase == PH_CONNECTING && (c->connecting || c->handshake)) {
+		connect_on_event(c, ev);
+		goto out;
+	}
+	if (ev & EPOLLOUT) {
+		ssize_t w = drain(c->ufd, &c->up);
+		if (w < 0) {
+			if (c->phase == PH_HTTP && !c->resp_started) {
+				char body[1024];
+				snprintf(body, sizeof body, "airlock: sending the request to %s:%u "
+					 "failed: %s.\n", c->host, c->port, strerror(errno));
+				conn_fail(c, 502, "upstream-error", "error", body);
+			} else {
+				conn_close(c, 1);
+			}
+			goto out;
+		}
+		if (w > 0)
+			c->last_active = loop_now(l);
+		relay_shutdowns(c);
+		if (c->dead)
+			goto out;
+	}
+	if ((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && want_read_upstream(c)) {
+		ssize_t n = fill(c->ufd, &c->down);
+		if (n > 0) {
+			c->last_active = loop_now(l);
+			if (c->phase == PH_HEAD) { /* unsolicited bytes from an idle upstream */
+				conn_close_upstream(c, 1);
+				goto out;
+			}
+			conn_progress(c);
+		} else if (n == 0) {
+			upstream_eof(c);
+		} else if (n == -2) {
+			if (c->phase == PH_HEAD) {
+				conn_close_upstream(c, 1);
+			} else if (c->phase == PH_HTTP && !c->resp_started) {
+				char body[1024];
+				snprintf(body, sizeof body, "airlock: the connection to %s:%u failed: "
+					 "%s.\n", c->host, c->port, strerror(errno));
+				conn_fail(c, 502, "upstream-error", "error", body);
+			} else {
+				conn_audit(c, "error", "allow", c->status, "upstream reset the connection");
+				conn_close(c, 1);
+			}
+		}
+	} else if ((ev & (EPOLLHUP | EPOLLERR)) && !(ev & EPOLLOUT) && c->phase == PH_HEAD) {
+		conn_close_upstream(c, 0);
+	}
+out:
+	conn_update(c);
+	conn_release(c);
+}
+
+static void on_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct conn *c = arg;
+	conn_hold(c);
+	uint64_t now = loop_now(l);
+	switch (c->phase) {
+	case PH_HEAD:
+		if (c->up.end > c->up.start) {
+			snprintf(c->method, sizeof c->method, "-");
+			conn_fail(c, 408, "head-timeout", "error",
+				  "airlock: the request head did not arrive within 30 seconds.\n");
+		} else {
+			conn_close(c, 0);
+		}
+		break;
+	case PH_CONNECTING:
+		connect_on_timeout(c);
+		break;
+	case PH_SNI:
+		conn_audit(c, "deny", "passthrough", 200, "no TLS ClientHello within 30 seconds");
+		conn_close(c, 1);
+		break;
+	case PH_RELAY:
+	case PH_HTTP:
+		if (now - c->last_active < PROXY_IDLE_MS) {
+			conn_arm_timer(c, PROXY_IDLE_MS - (now - c->last_active));
+			break;
+		}
+		if (c->phase == PH_HTTP && !c->resp_started) {
+			char body[1024];
+			snprintf(body, sizeof body, "airlock: %s:%u did not answer within %d "
+				 "seconds.\n", c->host, c->port, PROXY_IDLE_MS / 1000);
+			conn_fail(c, 504, "upstream-timeout", "error", body);
+		} else {
+			conn_audit(c, "error", "allow", c->status, "idle timeout");
+			conn_close(c, 1);
+		}
+		break;
+	case PH_FINISH:
+		conn_close(c, 0);
+		break;
+	}
+	conn_update(c);
+	conn_release(c);
+}

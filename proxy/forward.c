@@ -1,0 +1,309 @@
+/* forward.c: absolute-form http:// requests and the decision for every request head
+ * (CONNECT included). The head is rewritten to origin-form in place; request and
+ * response bodies are streamed as they arrive, their framing (Content-Length or
+ * chunked, validated by proxy/http.h) tracked only to know where each message ends, so
+ * keep-alive, pipelining, `Expect: 100-continue` and `Upgrade` (relay after 101) work.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "proxy/proxy_int.h"
+
+static int span_is(struct http_span s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.len == n && strncasecmp(s.p, lit, n) == 0;
+}
+
+static int put(char *out, size_t cap, size_t *pos, const char *s, size_t n)
+{
+	if (*pos + n > cap)
+		return -1;
+	memcpy(out + *pos, s, n);
+	*pos += n;
+	return 0;
+}
+
+long forward_rewrite_head(const struct http_request *req, char *out, size_t cap)
+{
+	size_t pos = 0;
+	char line[HTTP_MAX_HOST + 64];
+	if (put(out, cap, &pos, req->method.p, req->method.len) || put(out, cap, &pos, " ", 1) ||
+	    put(out, cap, &pos, req->path.p, req->path.len))
+		return -1;
+	int n = snprintf(line, sizeof line, " HTTP/1.%d\r\n", req->version_minor);
+	if (put(out, cap, &pos, line, (size_t)n))
+		return -1;
+	/* Host from the target (RFC 9112 3.2.2), never the client's own Host line. */
+	const char *lb = req->host_is_ipv6 ? "[" : "", *rb = req->host_is_ipv6 ? "]" : "";
+	if (req->port_given && req->port != 80)
+		n = snprintf(line, sizeof line, "Host: %s%s%s:%u\r\n", lb, req->host, rb, req->port);
+	else
+		n = snprintf(line, sizeof line, "Host: %s%s%s\r\n", lb, req->host, rb);
+	if (put(out, cap, &pos, line, (size_t)n))
+		return -1;
+	for (size_t i = 0; i < req->nheaders; i++) {
+		const struct http_header *h = &req->headers[i];
+		if (span_is(h->name, "Host"))
+			continue;
+		/* The body is relayed exactly as framed, so its framing headers stay. */
+		int keep = span_is(h->name, "Transfer-Encoding") || span_is(h->name, "Trailer") ||
+			   (req->upgrade && span_is(h->name, "Upgrade"));
+		if (!keep && http_is_hop_by_hop(req->headers, req->nheaders, h->name))
+			continue;
+		if (put(out, cap, &pos, h->name.p, h->name.len) || put(out, cap, &pos, ": ", 2) ||
+		    put(out, cap, &pos, h->value.p, h->value.len) || put(out, cap, &pos, "\r\n", 2))
+			return -1;
+	}
+	if (req->upgrade && put(out, cap, &pos, "Connection: upgrade\r\n", 21))
+		return -1;
+	if (put(out, cap, &pos, "\r\n", 2))
+		return -1;
+	return (long)pos;
+}
+
+static int is_ip_literal(const char *host, int is_v6)
+{
+	unsigned char b[16];
+	return is_v6 || inet_pton(AF_INET, host, b) == 1 || inet_pton(AF_INET6, host, b) == 1;
+}
+
+void forward_request(struct conn *c, const struct http_request *req, size_t len)
+{
+	struct proxy *p = c->p;
+	c->txn_start = loop_now(p->loop);
+	c->bytes_up = c->up.end - c->up.start; /* the head and what came with it */
+	c->bytes_down = 0;
+	c->status = 0;
+	c->resp_started = 0;
+	c->rule = NULL;
+	c->action = ACTION_DENY;
+	snprintf(c->method, sizeof c->method, "%.*s", (int)req->method.len, req->method.p);
+	size_t pl = req->path.len < sizeof c->path - 1 ? req->path.len : sizeof c->path - 1;
+	memcpy(c->path, req->path.p, pl);
+	c->path[pl] = 0;
+	snprintf(c->host, sizeof c->host, "%s", req->host);
+	c->port = req->port;
+	c->is_connect = req->is_connect;
+
+	uint16_t defport;
+	if (req->is_connect) {
+		defport = 443;
+	} else if (req->form == HTTP_TARGET_ABSOLUTE) {
+		defport = 80;
+	} else {
+		conn_fail(c, 400, "not-a-proxy-request", "error",
+			  "airlock is an HTTP proxy: send CONNECT host:port, or a request with an "
+			  "absolute http:// URL (GET http://host/path).\n");
+		return;
+	}
+	if (c->port == 0)
+		c->port = defport;
+	int literal = is_ip_literal(c->host, req->host_is_ipv6);
+	const struct policy_host_rule *rule = NULL;
+	enum policy_action a = policy_decide(p->policy, c->host, c->port, defport, &rule);
+	if (a != ACTION_DENY && literal && rule && rule->wildcard)
+		a = ACTION_DENY; /* "*.x" names hosts, never an address */
+	if (a == ACTION_DENY) {
+		char body[1400];
+		deny_policy_body(body, sizeof body, c->method, c->host, c->port, defport, literal);
+		const char *why = literal ? "IP address not allowed literally in [network]"
+					  : "not in [network] allow";
+		proxy_notice_denial(p, c->method, c->host, c->port, why);
+		conn_fail(c, 403, literal ? "ip-literal" : "not-allowed", "deny", body);
+		return;
+	}
+	c->action = a;
+	c->rule = rule ? rule->text : NULL;
+
+	if (req->is_connect) {
+		c->up.start += len;
+		if (c->up.start == c->up.end)
+			c->up.start = c->up.end = 0;
+		c->up.fwd = 0;
+		connect_start(c);
+		return;
+	}
+	char tmp[CONN_BUF];
+	long n = forward_rewrite_head(req, tmp, sizeof tmp);
+	size_t rest = c->up.end - c->up.start - len;
+	if (n < 0 || (size_t)n + rest > CONN_BUF) {
+		conn_fail(c, 431, "head-too-large", "error",
+			  "airlock refused the request: its head does not fit in 16384 bytes.\n");
+		return;
+	}
+	memmove(c->up.data + n, c->up.data + c->up.start + len, rest);
+	memcpy(c->up.data, tmp, (size_t)n);
+	c->up.start = 0;
+	c->up.end = (size_t)n + rest;
+	c->up.fwd = 0;
+	c->head_len = (size_t)n;
+	c->req_body = req->body;
+	c->req_left = req->content_length;
+	http_chunked_init(&c->req_ch);
+	c->req_done = req->body == HTTP_BODY_NONE;
+	c->client_keep = req->keep_alive;
+	c->upgrade_req = req->upgrade;
+	c->resp = RESP_HEAD;
+	c->resp_keep = 1;
+	c->close_after = 0;
+	connect_start(c);
+}
+
+void forward_established(struct conn *c)
+{
+	c->phase = PH_HTTP;
+	c->up.fwd = c->head_len;
+	c->head_len = 0;
+	forward_feed_request(c);
+}
+
+void forward_feed_request(struct conn *c)
+{
+	if (c->req_done || c->phase != PH_HTTP)
+		return;
+	struct buf *b = &c->up;
+	const char *p = b->data + b->start + b->fwd;
+	size_t avail = b->end - b->start - b->fwd;
+	if (avail == 0)
+		return;
+	if (c->req_body == HTTP_BODY_LENGTH) {
+		size_t take = avail < c->req_left ? avail : (size_t)c->req_left;
+		b->fwd += take;
+		c->req_left -= take;
+		c->req_done = c->req_left == 0;
+		return;
+	}
+	if (c->req_body == HTTP_BODY_CHUNKED) {
+		int done = 0;
+		const char *why = "";
+		long k = http_chunked_feed(&c->req_ch, p, avail, &done, &why);
+		if (k < 0) {
+			char body[400];
+			snprintf(body, sizeof body,
+				 "airlock refused a malformed chunked request body: %s.\n", why);
+			conn_fail(c, 400, "bad-chunked-body", "error", body);
+			return;
+		}
+		b->fwd += (size_t)k;
+		c->req_done = done;
+		return;
+	}
+	c->req_done = 1;
+}
+
+int forward_feed_response(struct conn *c)
+{
+	struct buf *b = &c->down;
+	for (;;) {
+		if (c->phase != PH_HTTP || c->dead)
+			return c->dead ? -1 : 0;
+		const char *p = b->data + b->start + b->fwd;
+		size_t avail = b->end - b->start - b->fwd;
+		if (c->resp == RESP_DONE) {
+			if (avail)
+				c->ureusable = 0; /* bytes after the response: do not reuse */
+			return 0;
+		}
+		if (avail == 0)
+			return 0;
+		if (c->resp == RESP_HEAD) {
+			struct http_response res;
+			const char *why = "";
+			int r = http_parse_response(p, avail, c->method, strlen(c->method), &res, &why);
+			if (r == 0) {
+				if (avail >= CONN_BUF) {
+					char body[400];
+					snprintf(body, sizeof body, "airlock: %s:%u sent a response head "
+						 "larger than 16384 bytes.\n", c->host, c->port);
+					conn_fail(c, 502, "bad-response", "error", body);
+					return -1;
+				}
+				return 0;
+			}
+			if (r < 0) {
+				char body[600];
+				snprintf(body, sizeof body, "airlock: %s:%u sent an invalid response: "
+					 "%s.\n", c->host, c->port, why);
+				conn_fail(c, 502, "bad-response", "error", body);
+				return -1;
+			}
+			b->fwd += (size_t)r;
+			c->resp_started = 1;
+			if (res.status == 101) {
+				if (!c->upgrade_req) {
+					conn_close(c, 1);
+					return -1;
+				}
+				c->status = 101;
+				conn_audit(c, "request", c->action == ACTION_PASSTHROUGH ? "passthrough" : "allow",
+					   101, "");
+				c->req_done = 1;
+				tunnel_relay(c);
+				return c->dead ? -1 : 0;
+			}
+			if (res.status < 200)
+				continue; /* 100 Continue and friends: passed on, next head follows */
+			c->status = res.status;
+			c->resp_keep = res.keep_alive;
+			c->resp_body = res.body;
+			c->resp_left = res.content_length;
+			http_chunked_init(&c->resp_ch);
+			c->resp = res.body == HTTP_BODY_NONE ? RESP_DONE : RESP_BODY;
+			continue;
+		}
+		/* RESP_BODY */
+		if (c->resp_body == HTTP_BODY_LENGTH) {
+			size_t take = avail < c->resp_left ? avail : (size_t)c->resp_left;
+			b->fwd += take;
+			c->resp_left -= take;
+			if (c->resp_left == 0)
+				c->resp = RESP_DONE;
+		} else if (c->resp_body == HTTP_BODY_CHUNKED) {
+			int done = 0;
+			const char *why = "";
+			long k = http_chunked_feed(&c->resp_ch, p, avail, &done, &why);
+			if (k < 0) {
+				conn_audit(c, "error", "allow", c->status, why);
+				conn_close(c, 1);
+				return -1;
+			}
+			b->fwd += (size_t)k;
+			if (done)
+				c->resp = RESP_DONE;
+		} else {
+			b->fwd += avail; /* until close */
+		}
+		if (c->resp != RESP_DONE)
+			return 0;
+	}
+}
+
+void forward_check_done(struct conn *c)
+{
+	if (c->dead || c->phase != PH_HTTP || c->resp != RESP_DONE || c->down.fwd != 0)
+		return;
+	const char *decision = c->action == ACTION_PASSTHROUGH ? "passthrough" : "allow";
+	if (!c->req_done) {
+		/* Answered before the body was complete (e.g. 413): the rest of the body has
+		 * nowhere to go, so the connection ends here. */
+		conn_audit(c, "request", decision, c->status, "answered before the request body ended");
+		conn_linger_close(c);
+		return;
+	}
+	conn_audit(c, "request", decision, c->status, "");
+	if (c->close_after || !c->client_keep || !c->resp_keep || c->c_eof) {
+		conn_linger_close(c);
+		return;
+	}
+	if (!c->resp_keep || c->down.end != c->down.start)
+		conn_close_upstream(c, 0);
+	c->down.start = c->down.end = c->down.fwd = 0;
+	c->phase = PH_HEAD;
+	c->method[0] = c->path[0] = 0;
+	c->txn_start = loop_now(c->p->loop);
+	conn_arm_timer(c, PROXY_IDLE_MS);
+	conn_progress(c);
+}

@@ -1,0 +1,190 @@
+/* proxy.c: the proxy object: listeners, accepting, the connection cap, the fd limit,
+ * notices. The per-connection work is in conn.c and its phase handlers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "init/log.h"
+#include "proxy/audit.h"
+#include "proxy/proxy_int.h"
+
+void proxy_notice_denial(struct proxy *p, const char *method, const char *host, uint16_t port,
+			 const char *why)
+{
+	if (p->audit_fd >= 0)
+		return;
+	const char *lb = strchr(host, ':') ? "[" : "", *rb = *lb ? "]" : "";
+	log_msg("denied %s %s%s%s:%u \xe2\x80\x94 %s", method && *method ? method : "-", lb, host,
+		rb, port, why);
+}
+
+/* Refuses a connection beyond PROXY_MAX_CONNS with a 503, best effort, without
+ * blocking: a full proxy must stay responsive to the connections it has. */
+static void refuse_busy(struct proxy *p, int fd)
+{
+	char body[200], resp[600];
+	snprintf(body, sizeof body,
+		 "airlock: the proxy already serves %d connections (its limit); close some "
+		 "and retry.\n", PROXY_MAX_CONNS);
+	size_t n = deny_format(resp, sizeof resp, 503, "X-Airlock-Error", "too-many-connections",
+			       body);
+	ssize_t w = send(fd, resp, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)w;
+	if (p->audit_fd >= 0) {
+		struct audit_event ev = {.event = "error", .status = 503,
+					 .reason = "too many connections"};
+		audit_write(p->audit_fd, &ev);
+	}
+	close(fd);
+}
+
+static void on_accept(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct listener *ls = arg;
+	struct proxy *p = ls->p;
+	/* A bounded batch per wake-up keeps other connections served under a flood. */
+	for (int i = 0; i < 64; i++) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				/* Out of fds: free the spare to accept and drop one, so the
+				 * listener does not spin on a connection it cannot take. */
+				if (p->spare_fd >= 0) {
+					close(p->spare_fd);
+					int x = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+					if (x >= 0)
+						close(x);
+					p->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				}
+				log_msg("proxy: out of file descriptors; refused a connection");
+			}
+			return;
+		}
+		if (p->nconns >= PROXY_MAX_CONNS) {
+			refuse_busy(p, cfd);
+			continue;
+		}
+		int one = 1;
+		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		struct conn *c = conn_new(p, cfd, ls->forward_port);
+		if (!c) {
+			close(cfd);
+			continue;
+		}
+		if (ls->forward_port) {
+			snprintf(c->host, sizeof c->host, "127.0.0.1");
+			c->port = ls->forward_port;
+			snprintf(c->method, sizeof c->method, "FORWARD");
+			conn_hold(c);
+			connect_start(c);
+			conn_update(c);
+			conn_release(c);
+		} else {
+			conn_arm_timer(c, PROXY_HEAD_MS);
+		}
+	}
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char *err,
+			size_t errlen)
+{
+	struct proxy *p = calloc(1, sizeof *p);
+	if (!p) {
+		snprintf(err, errlen, "proxy: out of memory");
+		return NULL;
+	}
+	p->loop = loop;
+	p->policy = cfg->policy;
+	p->audit_fd = cfg->audit_fd;
+	p->verbose = cfg->verbose;
+	p->spare_fd = -1;
+	if (upstream_conf_init(&p->upstream, cfg->policy->upstream_proxy, getenv, err, errlen) < 0) {
+		free(p);
+		return NULL;
+	}
+	p->resolver = resolver_new(loop, RESOLVE_THREADS);
+	if (!p->resolver) {
+		snprintf(err, errlen, "proxy: cannot create the resolver: %s", strerror(errno));
+		free(p);
+		return NULL;
+	}
+	raise_nofile();
+	p->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (p->verbose && (p->upstream.has_https || p->upstream.has_http))
+		log_msg("proxy: upstream proxy from the %s: %s", p->upstream.source,
+			p->upstream.has_https ? p->upstream.https.display : p->upstream.http.display);
+	return p;
+}
+
+static int add_listener(struct proxy *p, int fd, uint16_t port)
+{
+	struct listener *ls = calloc(1, sizeof *ls);
+	if (!ls)
+		return -1;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		free(ls);
+		return -1;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	ls->p = p;
+	ls->fd = fd;
+	ls->forward_port = port;
+	if (loop_add(p->loop, fd, EPOLLIN, on_accept, ls) < 0) {
+		free(ls);
+		return -1;
+	}
+	ls->next = p->listeners;
+	p->listeners = ls;
+	return 0;
+}
+
+int proxy_add_listener(struct proxy *p, int fd) { return add_listener(p, fd, 0); }
+
+int proxy_add_forward(struct proxy *p, int fd, uint16_t port)
+{
+	if (port == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return add_listener(p, fd, port);
+}
+
+size_t proxy_connections(const struct proxy *p) { return p->nconns; }
+
+void proxy_free(struct proxy *p)
+{
+	if (!p)
+		return;
+	while (p->conns)
+		conn_close(p->conns, 0);
+	while (p->listeners) {
+		struct listener *n = p->listeners->next;
+		loop_del(p->loop, p->listeners->fd);
+		close(p->listeners->fd);
+		free(p->listeners);
+		p->listeners = n;
+	}
+	resolver_free(p->resolver);
+	if (p->spare_fd >= 0)
+		close(p->spare_fd);
+	free(p);
+}

@@ -1,0 +1,51 @@
+/* proxy.h: airlock's egress proxy (spec section 4), run by the sandbox supervisor.
+ *
+ * The supervisor creates listening sockets inside the sandbox's network namespace,
+ * passes them here and runs the loop. Every connection is handled on that one loop with
+ * non-blocking sockets: the decision is made from host and port alone (policy_decide)
+ * before any DNS lookup; names resolve through `map` or the threaded resolver with the
+ * SSRF guard; upstream connections are made from the supervisor's own namespace,
+ * directly or through an upstream proxy (CONNECT). Denials are 403s an agent can read.
+ */
+#ifndef AIRLOCK_PROXY_PROXY_H
+#define AIRLOCK_PROXY_PROXY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/loop.h"
+#include "policy/policy.h"
+
+struct proxy_config {
+	const struct policy *policy; /* must outlive the proxy */
+	int audit_fd;   /* JSON lines here (proxy/audit.h); -1: each denial as one human
+	                   line on stderr: "airlock: denied CONNECT evil.example:443 — not in
+	                   [network] allow" */
+	int verbose;    /* log every connection and request on stderr */
+};
+
+struct proxy;
+
+/* Creates the proxy on `loop`: raises the RLIMIT_NOFILE soft limit to the hard limit,
+ * reads the upstream-proxy setting (policy, else HTTPS_PROXY/HTTP_PROXY/NO_PROXY of the
+ * environment). Returns NULL with a sentence in err (e.g. a malformed HTTPS_PROXY). */
+struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char *err,
+			size_t errlen);
+
+/* Serves HTTP proxy requests (CONNECT, absolute-form http://) on `fd`, a bound and
+ * listening socket. The proxy owns fd from now on (made non-blocking, closed by
+ * proxy_free). Returns 0, or -1 with errno. */
+int proxy_add_listener(struct proxy *p, int fd);
+
+/* Relays every connection accepted on the listening socket `fd` as plain TCP to
+ * 127.0.0.1:port in the supervisor's namespace (the policy's `forward`). The proxy owns
+ * fd. Returns 0, or -1 with errno. */
+int proxy_add_forward(struct proxy *p, int fd, uint16_t port);
+
+/* Number of connections open right now (accepted and not yet closed). */
+size_t proxy_connections(const struct proxy *p);
+
+/* Closes every connection and listener and frees the proxy. */
+void proxy_free(struct proxy *p);
+
+#endif
