@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -16,9 +17,10 @@
 #include "init/log.h"
 #include "init/sandbox.h"
 #include "net/fdpass.h"
+#include "net/loop.h"
+#include "proxy/proxy.h"
 
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
-#define MAX_LISTENERS 64
 
 /* Reads a whole (small) file; NULL when it cannot. */
 static char *read_all(const char *path, size_t *len)
@@ -133,50 +135,89 @@ static int exit_status(int status)
 	return EXIT_AIRLOCK;
 }
 
-int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock)
+struct run_state {
+	struct supervisor *sv;
+	pid_t child;
+	int sfd;
+};
+
+/* The signalfd's callback: forwards signals to the sandbox, and ends the loop with
+ * CMD's status once the sandbox's PID 1 is gone. */
+static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
 {
-	int listeners[MAX_LISTENERS];
-	uint32_t tags[MAX_LISTENERS];
-	size_t nl = 0;
+	struct run_state *rs = arg;
+	struct signalfd_siginfo si;
+	ssize_t n = read(fd, &si, sizeof si);
+	if (n != (ssize_t)sizeof si)
+		return;
+	if (si.ssi_signo != SIGCHLD) {
+		log_verbose("forwarding signal %u to the sandbox", si.ssi_signo);
+		kill(rs->child, (int)si.ssi_signo);
+		return;
+	}
+	int status;
+	if (waitpid(rs->child, &status, WNOHANG) == rs->child)
+		loop_stop(l, exit_status(status));
+}
+
+/* Takes the listeners the child made inside the sandbox until it closes its end. */
+static void receive_listeners(struct proxy *px, int fd_sock)
+{
 	for (;;) {
 		uint32_t tag;
 		int fd = fdpass_recv(fd_sock, &tag);
 		if (fd < 0)
-			break; /* the child closed its end: all sent, or it failed */
-		if (nl == MAX_LISTENERS) {
+			break; /* all sent, or the child failed and exits with its reason */
+		int rc = (tag & SANDBOX_FD_FORWARD)
+				 ? proxy_add_forward(px, fd, (uint16_t)(tag & 0xffff))
+				 : proxy_add_listener(px, fd);
+		if (rc < 0) {
+			log_msg("cannot serve a sandbox listener: %s", strerror(errno));
 			close(fd);
-			continue;
 		}
-		listeners[nl] = fd;
-		tags[nl++] = tag;
 	}
 	close(fd_sock);
-	(void)tags;
+}
 
-	int sfd = signalfd(-1, &sv->blocked, SFD_CLOEXEC);
-	if (sfd < 0) {
-		log_msg("cannot create a signalfd: %s", strerror(errno));
+int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock)
+{
+	char err[512];
+	struct run_state rs = {sv, child, -1};
+	struct loop *loop = loop_new();
+	struct proxy_config cfg = {sv->policy, sv->audit_fd, sv->verbose};
+	struct proxy *px = loop ? proxy_new(loop, &cfg, err, sizeof err) : NULL;
+	if (!px) {
+		log_msg("cannot start the proxy: %s", loop ? err : strerror(errno));
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return EXIT_AIRLOCK;
+	}
+	receive_listeners(px, fd_sock);
+
+	rs.sfd = signalfd(-1, &sv->blocked, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (rs.sfd < 0 || loop_add(loop, rs.sfd, EPOLLIN, on_signal, &rs) < 0) {
+		log_msg("cannot watch signals: %s", strerror(errno));
 		kill(child, SIGKILL);
 	}
-	int status = 0;
-	for (;;) {
-		pid_t w = waitpid(child, &status, WNOHANG);
-		if (w == child)
-			break;
-		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof si);
-		if (n != (ssize_t)sizeof si) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			waitpid(child, &status, 0);
-			break;
-		}
-		if (si.ssi_signo == SIGCHLD)
-			continue;
-		log_verbose("forwarding signal %u to the sandbox", si.ssi_signo);
-		kill(child, (int)si.ssi_signo);
+	/* A SIGCHLD that came before the signalfd existed is still pending and will be
+	 * read; but the child may also be gone already. */
+	int status;
+	int rc;
+	if (waitpid(child, &status, WNOHANG) == child)
+		rc = exit_status(status);
+	else
+		rc = loop_run(loop);
+	if (rc < 0) {
+		log_msg("the supervisor's event loop failed: %s", strerror(errno));
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+		rc = exit_status(status);
 	}
-	for (size_t i = 0; i < nl; i++)
-		close(listeners[i]);
-	return exit_status(status);
+	proxy_free(px);
+	if (rs.sfd >= 0) {
+		loop_del(loop, rs.sfd);
+		close(rs.sfd);
+	}
+	loop_free(loop);
+	return rc;
 }
