@@ -1,0 +1,373 @@
+/* secrets.c: see secrets.h. */
+#include "proxy/secrets.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy/policy.h"
+#include "proxy/base64.h"
+#include "proxy/percent.h"
+
+/* Placeholder names longer than this cannot be in the policy's tables in practice;
+ * they are still matched whole, and shown truncated. */
+#define NAME_MAX_SHOWN 64
+#define NAME_BUF 256
+
+/* Where rewritten bytes go. Writes never pass `cap`; `pos` counts every byte the
+ * complete output needs, so an overflow reports the size to ask for. In base64 mode
+ * (Basic credentials) bytes are encoded on the way through. */
+struct sink {
+	char *out;
+	size_t cap;
+	size_t pos;
+	int overflow;
+	int b64;
+	struct base64_stream bs;
+};
+
+/* The state of one secrets_rewrite() call. */
+struct rewrite {
+	const struct secret_store *st;
+	const char *host;
+	int tls;
+	char where[96];      /* "in the request target", "in header X" */
+	struct secrets_result *res;
+	int refused;
+	uint64_t injected;
+};
+
+static void sink_bytes(struct sink *k, const char *p, size_t n)
+{
+	if (k->b64) {
+		if (base64_stream_put(&k->bs, (const unsigned char *)p, n, k->out, k->cap,
+				      &k->pos) < 0)
+			k->overflow = 1;
+		return;
+	}
+	if (k->pos <= k->cap && n <= k->cap - k->pos)
+		memcpy(k->out + k->pos, p, n);
+	else
+		k->overflow = 1;
+	k->pos += n;
+}
+
+/* A secret's value: percent-encoded in a target, as-is elsewhere. */
+static void sink_value(struct sink *k, const char *v, size_t n, int pct)
+{
+	if (pct && !k->b64) {
+		if (percent_encode((const unsigned char *)v, n, k->out, k->cap, &k->pos) < 0)
+			k->overflow = 1;
+		return;
+	}
+	sink_bytes(k, v, n);
+}
+
+static int name_start(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static int name_char(unsigned char c)
+{
+	return name_start(c) || (c >= '0' && c <= '9');
+}
+
+int secrets_name_valid(const char *name, size_t len)
+{
+	if (len == 0 || !name_start((unsigned char)name[0]))
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (!name_char((unsigned char)name[i]))
+			return 0;
+	return 1;
+}
+
+/* Reads one character at in[0..len): with %XX decoding when `pct`. */
+static size_t next_char(const char *in, size_t len, int pct, unsigned char *c)
+{
+	if (pct)
+		return percent_next(in, len, c);
+	*c = (unsigned char)in[0];
+	return 1;
+}
+
+/* The raw length of the prefix `openshell:resolve:env:` at in[0..len), or 0. */
+static size_t match_prefix(const char *in, size_t len, int pct)
+{
+	size_t i = 0;
+	for (size_t k = 0; k < SECRETS_PREFIX_LEN; k++) {
+		if (i >= len)
+			return 0;
+		unsigned char c;
+		i += next_char(in + i, len - i, pct, &c);
+		if (c != (unsigned char)SECRETS_PREFIX[k])
+			return 0;
+	}
+	return i;
+}
+
+/* Reads the NAME after a prefix: as many name characters as follow (decoded when
+ * `pct`), the first NAME_BUF - 1 of them into `name`. Returns the raw length read;
+ * *namelen is the full decoded length (it may exceed the buffer). */
+static size_t read_name(const char *in, size_t len, int pct, char *name, size_t *namelen)
+{
+	size_t i = 0, n = 0;
+	while (i < len) {
+		unsigned char c;
+		size_t step = next_char(in + i, len - i, pct, &c);
+		if (!name_char(c))
+			break;
+		if (n < NAME_BUF - 1)
+			name[n] = (char)c;
+		n++;
+		i += step;
+	}
+	name[n < NAME_BUF - 1 ? n : NAME_BUF - 1] = '\0';
+	*namelen = n;
+	return i;
+}
+
+/* Records the first refusal of the request; a reason never holds a value. */
+static void refuse(struct rewrite *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void refuse(struct rewrite *r, const char *fmt, ...)
+{
+	r->refused = 1;
+	if (r->res->refused)
+		return;
+	r->res->refused = 1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->res->reason, sizeof r->res->reason, fmt, ap);
+	va_end(ap);
+	/* Host and header names come from the request: keep the reason one clean line. */
+	for (char *p = r->res->reason; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+}
+
+/* The secret's hosts separated by spaces (truncated to fit). */
+static void host_list(const struct policy_secret *s, char *buf, size_t cap)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->nhosts && n < cap; i++) {
+		int w = snprintf(buf + n, cap - n, "%s%s", i ? " " : "", s->hosts[i]);
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	if (s->nhosts == 0)
+		snprintf(buf, cap, "no host");
+}
+
+/* Decides on one placeholder naming name[0..namelen): writes the value, or refuses. */
+static void resolve(struct rewrite *r, struct sink *k, const char *name, size_t namelen,
+		    int pct)
+{
+	const char *host = r->host;
+	if (!secrets_name_valid(name, namelen < NAME_BUF ? namelen : NAME_BUF - 1)) {
+		refuse(r,
+		       "a placeholder prefix " SECRETS_PREFIX " %s to %s is not followed by a "
+		       "variable name ([A-Za-z_][A-Za-z0-9_]*); a malformed placeholder is "
+		       "never forwarded",
+		       r->where, host);
+		return;
+	}
+	int idx = namelen < NAME_BUF ? secret_store_find(r->st, name, namelen) : -1;
+	if (idx < 0) {
+		refuse(r,
+		       "secret %.*s (placeholder %s to %s) is not defined in the policy; add "
+		       "a [secret %.*s] section with hosts = %s",
+		       NAME_MAX_SHOWN, name, r->where, host, NAME_MAX_SHOWN, name, host);
+		return;
+	}
+	const struct secret_entry *e = &r->st->entries[idx];
+	const struct policy_secret *s = e->secret;
+	if (!policy_secret_bound(s, host)) {
+		char hosts[128];
+		host_list(s, hosts, sizeof hosts);
+		refuse(r,
+		       "secret %s is bound to %s, not %s; add the host to its `hosts` in "
+		       "[secret %s]",
+		       s->name, hosts, host, s->name);
+		return;
+	}
+	if (!r->tls && !s->plaintext) {
+		refuse(r,
+		       "secret %s may not be sent to %s over plain http://; use https:// or "
+		       "set plaintext = yes in [secret %s]",
+		       s->name, host, s->name);
+		return;
+	}
+	if (!e->value) {
+		if (s->file)
+			refuse(r,
+			       "secret %s has no value: the supervisor's environment variable "
+			       "%s is unset or empty and its file %s is empty; set %s for "
+			       "sandbox-exec",
+			       s->name, s->name, s->file, s->name);
+		else
+			refuse(r,
+			       "secret %s has no value: the supervisor's environment variable "
+			       "%s is unset or empty and [secret %s] names no file; set %s "
+			       "for sandbox-exec",
+			       s->name, s->name, s->name, s->name);
+		return;
+	}
+	sink_value(k, e->value, e->len, pct);
+	r->injected |= (uint64_t)1 << idx;
+}
+
+/* Copies in[0..len) to the sink with every placeholder resolved; stops at the first
+ * refusal. `pct`: recognise %XX-encoded placeholders and percent-encode values. */
+static void rewrite_span(struct rewrite *r, struct sink *k, const char *in, size_t len,
+			 int pct)
+{
+	size_t i = 0, lit = 0;
+	while (i < len) {
+		unsigned char c = (unsigned char)in[i];
+		size_t m = 0;
+		if (c == 'o' || (pct && c == '%'))
+			m = match_prefix(in + i, len - i, pct);
+		if (!m) {
+			i++;
+			continue;
+		}
+		sink_bytes(k, in + lit, i - lit);
+		char name[NAME_BUF];
+		size_t namelen;
+		m += read_name(in + i + m, len - i - m, pct, name, &namelen);
+		resolve(r, k, name, namelen, pct);
+		if (r->refused)
+			return;
+		i += m;
+		lit = i;
+	}
+	sink_bytes(k, in + lit, len - lit);
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* For `Basic` credentials: finds the token68 in the value `SP* Basic SP+ token SP*`.
+ * Returns 1 with its offset and length, or 0 when the value has another form. */
+static int basic_token(const char *in, size_t len, size_t *off, size_t *toklen)
+{
+	size_t i = 0;
+	while (i < len && is_space(in[i]))
+		i++;
+	if (len - i < 6 || strncasecmp(in + i, "basic", 5) != 0 || !is_space(in[i + 5]))
+		return 0;
+	i += 5;
+	while (i < len && is_space(in[i]))
+		i++;
+	size_t start = i;
+	while (i < len && !is_space(in[i]))
+		i++;
+	size_t end = i;
+	while (i < len && is_space(in[i]))
+		i++;
+	if (i != len || end == start)
+		return 0;
+	*off = start;
+	*toklen = end - start;
+	return 1;
+}
+
+static int is_auth_header(const char *name)
+{
+	return name && (strcasecmp(name, "authorization") == 0 ||
+			strcasecmp(name, "proxy-authorization") == 0);
+}
+
+/* Basic credentials: decodes, rewrites and re-encodes. Returns 0 when the value is not
+ * strict Basic credentials (nothing written), 1 when handled. */
+static int rewrite_basic(struct rewrite *r, struct sink *k, const char *in, size_t len)
+{
+	size_t off, toklen;
+	if (!basic_token(in, len, &off, &toklen) ||
+	    toklen > base64_encoded_len(SECRETS_BASIC_MAX))
+		return 0;
+	unsigned char creds[SECRETS_BASIC_MAX];
+	size_t n;
+	if (base64_decode(in + off, toklen, creds, sizeof creds, &n) < 0) {
+		explicit_bzero(creds, sizeof creds);
+		return 0;
+	}
+	sink_bytes(k, in, off);
+	k->b64 = 1;
+	memset(&k->bs, 0, sizeof k->bs);
+	rewrite_span(r, k, (const char *)creds, n, 0);
+	if (base64_stream_end(&k->bs, k->out, k->cap, &k->pos) < 0)
+		k->overflow = 1;
+	k->b64 = 0;
+	explicit_bzero(&k->bs, sizeof k->bs);
+	explicit_bzero(creds, sizeof creds);
+	sink_bytes(k, in + off + toklen, len - off - toklen);
+	return 1;
+}
+
+void secrets_result_init(struct secrets_result *res)
+{
+	memset(res, 0, sizeof *res);
+}
+
+int secrets_rewrite(const struct secret_store *st, const char *host, int tls,
+		    enum secrets_field kind, const char *header_name, const char *in,
+		    size_t inlen, char *out, size_t outcap, size_t *outlen,
+		    struct secrets_result *res)
+{
+	struct rewrite r = {.st = st, .host = host, .tls = tls, .res = res};
+	struct sink k = {.out = out, .cap = outcap};
+	if (kind == SECRETS_TARGET) {
+		snprintf(r.where, sizeof r.where, "in the request target");
+		rewrite_span(&r, &k, in, inlen, 1);
+	} else {
+		snprintf(r.where, sizeof r.where, "in header %.64s",
+			 header_name ? header_name : "?");
+		if (!(is_auth_header(header_name) && rewrite_basic(&r, &k, in, inlen)))
+			rewrite_span(&r, &k, in, inlen, 0);
+	}
+	if (r.refused || k.overflow) {
+		/* Earlier placeholders of the field may already hold values. */
+		explicit_bzero(out, k.pos < outcap ? k.pos : outcap);
+		*outlen = r.refused ? 0 : k.pos;
+		return r.refused ? 1 : -1;
+	}
+	res->injected |= r.injected;
+	*outlen = k.pos;
+	return 0;
+}
+
+int secrets_scan(const char *in, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if ((c == 'o' || c == '%') && match_prefix(in + i, len - i, 1))
+			return 1;
+	}
+	return 0;
+}
+
+size_t secrets_injected_names(const struct secret_store *st, uint64_t mask, char *buf,
+			      size_t cap)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < st->count && i < SECRET_STORE_MAX; i++) {
+		if (!(mask >> i & 1))
+			continue;
+		int w = snprintf(buf + n, cap - n, "%s%s", n ? "," : "", st->entries[i].secret->name);
+		if (w < 0 || (size_t)w >= cap - n) {
+			n = strlen(buf);
+			break;
+		}
+		n += (size_t)w;
+	}
+	return n;
+}
