@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "init/log.h"
@@ -50,14 +51,6 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-static int secret_available(const struct policy_secret *s)
-{
-	const char *v = getenv(s->name);
-	if (v && *v)
-		return 1;
-	return s->file && access(s->file, R_OK) == 0;
-}
-
 int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit)
 {
 	memset(sv, 0, sizeof *sv);
@@ -67,11 +60,37 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 	/* The supervisor holds the real secrets: no core dumps, no ptrace by peers. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
+	char err[512];
+	/* Values are read before CMD's environment replaces them with placeholders. */
+	if (secret_store_load(p, &sv->secrets, err, sizeof err) < 0)
+		log_fatal("%s", err);
 	sv->secret_has_value = calloc(p->nsecrets + 1, sizeof *sv->secret_has_value);
 	if (!sv->secret_has_value)
 		log_fatal("out of memory");
-	for (size_t i = 0; i < p->nsecrets; i++)
-		sv->secret_has_value[i] = secret_available(&p->secrets[i]);
+	for (size_t i = 0; i < sv->secrets.count && i < p->nsecrets; i++)
+		sv->secret_has_value[i] = sv->secrets.entries[i].value != NULL;
+
+	/* A fresh CA for this sandbox, limited to the policy's allow hosts. */
+	sv->ca = calloc(1, sizeof *sv->ca);
+	if (!sv->ca)
+		log_fatal("out of memory");
+	if (ca_generate_for_policy(sv->ca, p, time(NULL), err, sizeof err) < 0)
+		log_fatal("cannot make the sandbox CA: %s", err);
+	sv->ca_pem = malloc(8192 + 2 * sv->ca->cert_len);
+	if (!sv->ca_pem)
+		log_fatal("out of memory");
+	sv->ca_pem_len = ca_cert_pem(sv->ca, sv->ca_pem, 8192 + 2 * sv->ca->cert_len);
+	if (!sv->ca_pem_len)
+		log_fatal("cannot encode the sandbox CA");
+
+	/* Upstream servers are verified against the system roots plus the policy's trust
+	 * files; a trust file that cannot be read stops airlock here, before CMD runs. */
+	trust_init(&sv->trust);
+	if (trust_load(&sv->trust, getenv("SSL_CERT_FILE"), (const char *const *)p->trust,
+		       p->ntrust, err, sizeof err) < 0)
+		log_fatal("upstream trust: %s", err);
+	if (sv->trust.note[0])
+		log_verbose("%s", sv->trust.note);
 
 	if (audit) {
 		sv->audit_fd = open(audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

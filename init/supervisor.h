@@ -8,9 +8,15 @@
 #include <sys/types.h>
 
 #include "policy/policy.h"
+#include "proxy/cert.h"
+#include "proxy/secret_store.h"
+#include "proxy/trust.h"
 
 struct supervisor {
 	const struct policy *policy;
+	struct secret_store secrets; /* the real values: never leave this process */
+	struct ca *ca;               /* the sandbox's CA and leaf key */
+	struct trust_store trust;    /* anchors for verifying upstream servers */
 	int *secret_has_value;   /* per policy secret: a real value exists */
 	char *ca_pem;            /* the sandbox CA, PEM; NULL until made */
 	size_t ca_pem_len;

@@ -366,3 +366,20 @@ def test_workdir_and_callers_cwd(box):
     open(p2, "w").write(text)
     r = sandbox(p2, ["/bin/pwd"], cwd=box)
     assert r.stdout.strip() == "/tmp", r.stderr
+
+
+def test_ca_files_fresh_per_sandbox_and_in_bundle(box):
+    p = write_policy(box)
+    def ca_and_bundle():
+        r = sandbox(p, ["/bin/sh", "-c", "cat /run/airlock/ca.pem; echo ====; "
+                        "cat /run/airlock/bundle.pem"])
+        assert r.returncode == 0, r.stderr
+        return r.stdout.split("====\n")
+    ca1, bundle = ca_and_bundle()
+    ca2, _ = ca_and_bundle()
+    assert ca1.startswith("-----BEGIN CERTIFICATE-----") and ca1 != ca2
+    assert bundle.rstrip().endswith(ca1.rstrip())          # system roots + the CA
+    assert bundle.count("BEGIN CERTIFICATE") > 1
+    text = run(["openssl", "x509", "-noout", "-text"], input=ca1).stdout
+    assert "CA:TRUE" in text and "Name Constraints" in text
+    assert "DNS:api.example.test" in text
