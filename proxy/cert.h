@@ -30,7 +30,7 @@
 #include "proxy/rng.h"
 
 #define CA_CERT_MAX 32768      /* the CA certificate grows with its name constraints */
-#define LEAF_CERT_MAX 1536     /* a leaf for a 253-byte host name stays below 1100 */
+#define LEAF_CERT_MAX 1024     /* a leaf for a 253-byte host name takes about 720 */
 #define CERT_SKI_LEN 20        /* SHA-1 key identifiers (RFC 5280 4.2.1.2, method 1) */
 #define CA_VALIDITY_DAYS 7     /* a sandbox CA lives a week at most */
 #define LEAF_VALIDITY_DAYS 3   /* and a leaf a few days, never past the CA */

@@ -443,3 +443,23 @@ TEST(cert_names_from_policy)
 	CHECK(!contains(ca->cert, ca->cert_len, "googleapis", 10));
 	free_ca(ca);
 }
+
+TEST(cert_leaf_longest_host_fits)
+{
+	struct ca *ca = new_ca(NAMES, 3);
+	if (!ca)
+		return;
+	char host[254];
+	/* 63 + 1 + 63 + 1 + 63 + 1 + 49 + ".example.org" = 253 bytes */
+	memset(host, 'a', sizeof host);
+	host[63] = host[127] = host[191] = '.';
+	strcpy(host + 241, ".example.org");
+	CHECK_EQ_INT(strlen(host), 253);
+	unsigned char leaf[LEAF_CERT_MAX];
+	size_t len = 0;
+	char err[256] = "";
+	CHECK_EQ_INT(leaf_mint(ca, host, NOW, leaf, sizeof leaf, &len, NULL, err, sizeof err), 0);
+	CHECK(len > 0 && len < 800);
+	CHECK_EQ_INT(verify(ca, leaf, len, host, NOW, 0), 0);
+	free_ca(ca);
+}
