@@ -308,3 +308,44 @@ def test_signals_from_outside_reach_the_sandboxed_process(box):
             p.kill()
             p.wait(timeout=10)
         p.stdout.close()
+
+
+# --- the baseline and the policy's lists ---------------------------------------------------
+
+PTY_SCRIPT = """\
+import fcntl, os, pty, struct, termios
+m, s = pty.openpty()
+fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+rows, cols = struct.unpack("HHHH", fcntl.ioctl(s, termios.TIOCGWINSZ, bytes(8)))[:2]
+os.write(s, b"x\\n")
+print(os.ttyname(s).startswith("/dev/pts/"), rows, cols, os.read(m, 16))
+"""
+
+
+def test_pty_devices_work_inside(inside, box):
+    """The baseline grants /dev/ptmx and /dev/pts read, write and ioctl."""
+    script = os.path.join(box["dir"], "ro", "open_a_pty.py")
+    with open(script, "w") as f:
+        f.write(PTY_SCRIPT)
+    os.chmod(script, 0o644)
+    if inside.kind == "layers_exec":
+        cmd = [LAYERS, box["policy"], "--"]
+    else:
+        cmd = [AIRLOCK, "sandbox-exec", "--policy", box["policy"], "--"]
+    r = run(cmd + ["/usr/bin/python3", script], timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "True 24 80 b'x\\r\\n'"
+
+
+def test_missing_paths_are_skipped_and_reported(box):
+    d = box["dir"]
+    with open(box["policy"], "a") as f:
+        f.write(f"read_only = {d}/not-here\nread_write = {d}/nor-here/x\n")
+    r = run([AIRLOCK, "sandbox-exec", "-v", "--policy", box["policy"], "--", PROBE, "read",
+             f"{d}/ro/f"], timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
+    assert f"skipping {d}/not-here: it does not exist" in r.stderr
+    assert f"skipping {d}/nor-here/x: it does not exist" in r.stderr
+    # and the rest of the policy still holds
+    r = run(layers_cmd(box["policy"], ["read", f"{d}/out/f"]), timeout=60)
+    assert r.stdout.strip() == "EACCES"
