@@ -1,7 +1,8 @@
 /* connect.c: reaching the upstream for a decided target. In order: an open keep-alive
  * upstream to the same target; the policy's `map` (exempt from the SSRF guard: mapping
  * is an explicit decision); an IP literal the policy allowed literally; the upstream
- * proxy (resolved without the guard: it is the supervisor's own configuration); else DNS
+ * proxy (resolved without the guard: it is the supervisor's own configuration; IP
+ * literals go through it too, only `map` bypasses it); else DNS
  * on the resolver's threads, refusing answers in non-public space. Addresses are tried
  * in order, each with a connect timeout.
  */
@@ -220,8 +221,9 @@ void connect_start(struct conn *c)
 		if (m) {
 			ip = m->addr;
 			port = m->port ? m->port : c->port;
-		} else if (numeric_addr(c->host, c->port, &ss, &sl) == 0) {
-			ip = c->host;
+		} else if (numeric_addr(c->host, c->port, &ss, &sl) == 0 &&
+			   !upstream_select(&p->upstream, c->is_connect, c->host, c->port)) {
+			ip = c->host; /* allowed literally; else it goes through the proxy */
 		}
 	}
 	if (ip) {
