@@ -12,6 +12,8 @@
  *       and prints "anchors N unusable M", or the error and exit status 1.
  *   certtool bench N
  *       Mints N leaves and prints the time per leaf.
+ *   certtool bench-sign N
+ *       Times N bare ECDSA P-256 signatures with BearSSL: the floor of minting.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +28,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: certtool mint OUTDIR [--now EPOCH] ALLOW... [-- HOST...]\n"
 			"       certtool trust [--system] [FILE...]\n"
-			"       certtool bench N\n");
+			"       certtool bench N | bench-sign N\n");
 	return 2;
 }
 
@@ -167,6 +169,32 @@ static int cmd_bench(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_bench_sign(int argc, char **argv)
+{
+	long n = argc > 0 ? strtol(argv[0], NULL, 10) : 1000;
+	static struct ca ca;
+	unsigned char hash[32] = {1}, sig[80];
+	char err[512];
+	struct timespec t0, t1;
+	if (n <= 0)
+		return usage();
+	if (ca_generate(&ca, NULL, 0, time(NULL), err, sizeof err) < 0) {
+		fprintf(stderr, "certtool: %s\n", err);
+		return 1;
+	}
+	br_ecdsa_sign sign = br_ecdsa_sign_asn1_get_default();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long i = 0; i < n; i++) {
+		hash[0] = (unsigned char)i;
+		sign(br_ec_get_default(), &br_sha256_vtable, hash, &ca.key, sig);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	printf("%ld signatures in %.1f ms: %.1f us per signature\n", n, ms, ms * 1e3 / (double)n);
+	ca_wipe(&ca);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -177,5 +205,7 @@ int main(int argc, char **argv)
 		return cmd_trust(argc - 2, argv + 2);
 	if (strcmp(argv[1], "bench") == 0)
 		return cmd_bench(argc - 2, argv + 2);
+	if (strcmp(argv[1], "bench-sign") == 0)
+		return cmd_bench_sign(argc - 2, argv + 2);
 	return usage();
 }
