@@ -174,6 +174,24 @@ static void k_rules(struct loader *L, const char *key, char *value)
 	}
 }
 
+/* A map's address: IPv4[:PORT], [IPv6][:PORT] or a bare IPv6 address (no port). */
+static int parse_addr(const char *item, struct host_item *a)
+{
+	char err[256];
+	unsigned char ip[16];
+	const char *c = strchr(item, ':');
+	if (item[0] != '[' && c && strchr(c + 1, ':')) {
+		memset(a, 0, sizeof *a);
+		if (inet_pton(AF_INET6, item, ip) != 1)
+			return -1;
+		inet_ntop(AF_INET6, ip, a->host, sizeof a->host);
+		return 0;
+	}
+	if (policy_parse_host(item, HOSTP_PORT, a, err, sizeof err) < 0)
+		return -1;
+	return policy_ip_family(a->host) ? 0 : -1;
+}
+
 static void k_map(struct loader *L, const char *key, char *value)
 {
 	struct policy *p = L->p;
@@ -191,8 +209,7 @@ static void k_map(struct loader *L, const char *key, char *value)
 			load_fail(L, L->line, "map host '%s' %s", policy_quote(from, q, sizeof q), err);
 			continue;
 		}
-		if (policy_parse_host(to, HOSTP_PORT, &a, err, sizeof err) < 0 ||
-		    !policy_ip_family(a.host)) {
+		if (parse_addr(to, &a) < 0) {
 			load_fail(L, L->line, "map address '%s' is not a numeric IPv4 or IPv6 address "
 				  "(write 127.0.0.1:8443 or [::1]:8443)", policy_quote(to, q, sizeof q));
 			continue;
