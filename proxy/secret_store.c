@@ -6,16 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Reads the regular file `path` into a fresh buffer (at most SECRET_VALUE_MAX bytes
- * after trailing line ends). Returns 0 with the buffer in *buf and its length in *len
- * (NULL and 0 when empty), or -1 with a sentence in `err`. */
-static int read_value_file(const char *name, const char *path, char **buf, size_t *len,
+/* Room for one value read from a file: the value, a trailing CR LF, and one byte more
+ * to notice a file that is too long. */
+#define FILE_SLOT (SECRET_VALUE_MAX + 3)
+
+/* Reads the regular file `path` into buf (cap FILE_SLOT). Returns 0 with the length
+ * after trailing line ends in *len (0 when empty), or -1 with a sentence in `err`.
+ * On -1 the bytes read are wiped. */
+static int read_value_file(const char *name, const char *path, char *buf, size_t *len,
 			   char *err, size_t errlen)
 {
-	*buf = NULL;
 	*len = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
@@ -34,24 +38,15 @@ static int read_value_file(const char *name, const char *path, char **buf, size_
 		close(fd);
 		return -1;
 	}
-	/* Room for the value, a trailing CR LF, and one byte to notice a longer file. */
-	size_t cap = SECRET_VALUE_MAX + 3;
-	char *b = malloc(cap);
-	if (!b) {
-		snprintf(err, errlen, "secret %s: out of memory", name);
-		close(fd);
-		return -1;
-	}
 	size_t n = 0;
-	while (n < cap) {
-		ssize_t r = read(fd, b + n, cap - n);
+	while (n < FILE_SLOT) {
+		ssize_t r = read(fd, buf + n, FILE_SLOT - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			snprintf(err, errlen, "secret %s: cannot read its file %s: %s", name,
 				 path, strerror(errno));
-			explicit_bzero(b, n);
-			free(b);
+			explicit_bzero(buf, n);
 			close(fd);
 			return -1;
 		}
@@ -59,7 +54,7 @@ static int read_value_file(const char *name, const char *path, char **buf, size_
 			break;
 		n += (size_t)r;
 	}
-	if (n == cap) {
+	if (n == FILE_SLOT) {
 		/* Full: only an end of file right here keeps it within the limit. */
 		char extra;
 		ssize_t r;
@@ -67,25 +62,20 @@ static int read_value_file(const char *name, const char *path, char **buf, size_
 			r = read(fd, &extra, 1);
 		while (r < 0 && errno == EINTR);
 		if (r != 0)
-			n = cap + 1;
+			n = FILE_SLOT + 1;
 	}
 	close(fd);
-	while (n <= cap && n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
+	while (n <= FILE_SLOT && n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		n--;
 	if (n > SECRET_VALUE_MAX) {
 		snprintf(err, errlen,
 			 "secret %s: its file %s holds more than %d bytes; a secret is a "
 			 "single token or key",
 			 name, path, SECRET_VALUE_MAX);
-		explicit_bzero(b, cap);
-		free(b);
+		explicit_bzero(buf, FILE_SLOT);
 		return -1;
 	}
-	if (n == 0) {
-		free(b);
-		return 0;
-	}
-	*buf = b;
+	explicit_bzero(buf + n, FILE_SLOT - n); /* the stripped line ends */
 	*len = n;
 	return 0;
 }
@@ -99,6 +89,30 @@ static int value_unsafe(const char *v, size_t len)
 	return 0;
 }
 
+/* Maps the arena for `n` secrets: each needs at most FILE_SLOT bytes while loading.
+ * Untouched pages cost nothing, so sizing for the worst case is fine. */
+static int arena_map(struct secret_store *st, size_t n, char *err, size_t errlen)
+{
+	if (n == 0)
+		return 0;
+	long page = sysconf(_SC_PAGESIZE);
+	size_t ps = page > 0 ? (size_t)page : 4096;
+	size_t cap = (n * FILE_SLOT + ps - 1) / ps * ps;
+	void *a = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED) {
+		snprintf(err, errlen, "cannot map memory for the secrets' values: %s",
+			 strerror(errno));
+		return -1;
+	}
+	/* Best effort: these protect the values, but a kernel or a limit that refuses them
+	 * leaves the values as safe as any heap memory of a non-dumpable process. */
+	(void)madvise(a, cap, MADV_DONTDUMP);
+	(void)madvise(a, cap, MADV_WIPEONFORK);
+	st->arena = a;
+	st->arena_cap = cap;
+	return 0;
+}
+
 int secret_store_load(const struct policy *p, struct secret_store *st, char *err,
 		      size_t errlen)
 {
@@ -109,13 +123,16 @@ int secret_store_load(const struct policy *p, struct secret_store *st, char *err
 			 p->source ? p->source : "policy", p->nsecrets, SECRET_STORE_MAX);
 		return -1;
 	}
+	if (arena_map(st, p->nsecrets, err, errlen) < 0)
+		return -1;
+	size_t used = 0;
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		const struct policy_secret *s = &p->secrets[i];
 		struct secret_entry *e = &st->entries[i];
+		char *slot = st->arena + used;
 		e->secret = s;
 		st->count = i + 1;
 		const char *env = getenv(s->name);
-		const char *from;
 		if (env && *env) {
 			size_t n = strlen(env);
 			if (n > SECRET_VALUE_MAX) {
@@ -125,32 +142,34 @@ int secret_store_load(const struct policy *p, struct secret_store *st, char *err
 					 s->name, s->name, SECRET_VALUE_MAX);
 				goto fail;
 			}
-			e->value = malloc(n);
-			if (!e->value) {
-				snprintf(err, errlen, "secret %s: out of memory", s->name);
-				goto fail;
-			}
-			memcpy(e->value, env, n);
+			memcpy(slot, env, n);
 			e->len = n;
 			e->source = SECRET_SOURCE_ENV;
-			from = "the environment variable";
 		} else if (s->file) {
-			if (read_value_file(s->name, s->file, &e->value, &e->len, err, errlen) < 0)
+			if (read_value_file(s->name, s->file, slot, &e->len, err, errlen) < 0)
 				goto fail;
-			e->source = e->value ? SECRET_SOURCE_FILE : SECRET_SOURCE_NONE;
-			from = "the file";
+			if (e->len == 0)
+				continue;
+			e->source = SECRET_SOURCE_FILE;
 		} else {
 			continue;
 		}
-		if (e->value && value_unsafe(e->value, e->len)) {
+		e->value = slot;
+		used += e->len;
+		if (value_unsafe(e->value, e->len)) {
 			snprintf(err, errlen,
 				 "secret %s: the value from %s %s contains a line break or NUL "
 				 "byte, which could split an HTTP header; refusing to load it "
 				 "(the value must be a single line)",
-				 s->name, from, e->source == SECRET_SOURCE_ENV ? s->name : s->file);
+				 s->name,
+				 e->source == SECRET_SOURCE_ENV ? "the environment variable" : "the file",
+				 e->source == SECRET_SOURCE_ENV ? s->name : s->file);
 			goto fail;
 		}
 	}
+	/* Keep the values out of swap where the memlock limit allows. */
+	if (used)
+		(void)mlock(st->arena, used);
 	return 0;
 fail:
 	secret_store_free(st);
@@ -167,14 +186,21 @@ int secret_store_find(const struct secret_store *st, const char *name, size_t na
 	return -1;
 }
 
+int secret_store_has_value(const struct secret_store *st, size_t i)
+{
+	if (i >= st->count)
+		return 0;
+	const struct secret_entry *e = &st->entries[i];
+	return e->value && e->len > 0 && e->value[0] != '\0';
+}
+
 void secret_store_free(struct secret_store *st)
 {
-	for (size_t i = 0; i < st->count; i++) {
-		struct secret_entry *e = &st->entries[i];
-		if (e->value) {
-			explicit_bzero(e->value, e->len);
-			free(e->value);
-		}
+	if (st->arena) {
+		/* Wipe the whole mapping: a failed load may have left bytes past `used`. */
+		explicit_bzero(st->arena, st->arena_cap);
+		munlock(st->arena, st->arena_cap);
+		munmap(st->arena, st->arena_cap);
 	}
 	explicit_bzero(st, sizeof *st);
 }

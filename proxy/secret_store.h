@@ -8,8 +8,14 @@
  * a reason that says the value is missing and where it would come from. That way a
  * policy can name secrets a particular run does not need.
  *
- * Values live in heap memory only, are never printed, and are wiped with
- * explicit_bzero() by secret_store_free(). Load the store before the supervisor
+ * Values live in one private anonymous mapping of the supervisor, never written to a
+ * file or printed. The mapping is excluded from core dumps (MADV_DONTDUMP), locked in
+ * memory where the limit allows (mlock, best effort), and zeroed in every child
+ * created by fork or clone without CLONE_VM (MADV_WIPEONFORK): the sandbox's PID 1 is
+ * such a child, so the values are not in its memory even before it runs CMD. A child
+ * therefore sees empty values; the rewriter treats such a value as missing and
+ * refuses, rather than injecting zero bytes. secret_store_free() wipes the mapping
+ * with explicit_bzero() before unmapping it. Load the store before the supervisor
  * replaces the variables with placeholders for CMD's environment.
  */
 #ifndef AIRLOCK_SECRET_STORE_H
@@ -32,15 +38,19 @@ enum secret_source {
 
 struct secret_entry {
 	const struct policy_secret *secret; /* name, hosts, plaintext: owned by the policy */
-	char *value;                        /* NULL when there is none; not NUL-terminated */
+	char *value;                        /* NULL when there is none; not NUL-terminated;
+					       points into the store's arena */
 	size_t len;
 	enum secret_source source;
 };
 
-/* One entry per [secret] section, in policy order. The policy must outlive the store. */
+/* One entry per [secret] section, in policy order. The policy must outlive the store.
+ * (Tests may fill entries by hand with arena NULL: values are then the caller's.) */
 struct secret_store {
 	struct secret_entry entries[SECRET_STORE_MAX];
 	size_t count;
+	char *arena;      /* the mapping holding every value */
+	size_t arena_cap; /* its size */
 };
 
 /* Fills `st` from the policy's secrets (see the top of this file). Refuses, with a
@@ -54,7 +64,12 @@ int secret_store_load(const struct policy *p, struct secret_store *st, char *err
 /* The index of the secret called name[0..namelen), or -1 when the policy has none. */
 int secret_store_find(const struct secret_store *st, const char *name, size_t namelen);
 
-/* Wipes every value (explicit_bzero) and frees it; `st` is empty afterwards. */
+/* Whether entry i has a value usable in this process: loaded, and not wiped by a
+ * fork (a loaded value never starts with a NUL byte, so a zero first byte means the
+ * mapping was wiped in this child). */
+int secret_store_has_value(const struct secret_store *st, size_t i);
+
+/* Wipes every value (explicit_bzero), unmaps the arena; `st` is empty afterwards. */
 void secret_store_free(struct secret_store *st);
 
 #endif

@@ -202,6 +202,13 @@ static void resolve(struct rewrite *r, struct sink *k, const char *name, size_t 
 		       s->name, host, s->name);
 		return;
 	}
+	if (e->value && !secret_store_has_value(r->st, (size_t)idx)) {
+		refuse(r,
+		       "secret %s: its value is not available in this process (the store is "
+		       "wiped in forked children); rewrite requests in the supervisor",
+		       s->name);
+		return;
+	}
 	if (!e->value) {
 		if (s->file)
 			refuse(r,

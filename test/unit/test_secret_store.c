@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "proxy/secret_store.h"
@@ -260,4 +261,65 @@ TEST(store_at_most_64_secrets)
 	CHECK_EQ_INT(secret_store_load(&p, &st, err, sizeof err), -1);
 	CHECK(strstr(err, "many.ini") != NULL);
 	CHECK(strstr(err, "at most 64") != NULL);
+}
+
+TEST(store_values_are_wiped_in_forked_children)
+{
+	struct policy p;
+	struct policy_secret s;
+	one_secret(&p, &s, "AIRLOCK_T_FORK", NULL);
+	setenv("AIRLOCK_T_FORK", "tok-fork", 1);
+	struct secret_store st;
+	char err[256] = "";
+	CHECK_EQ_INT(secret_store_load(&p, &st, err, sizeof err), 0);
+	unsetenv("AIRLOCK_T_FORK");
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		/* The sandbox's PID 1 is such a child: it must not hold the value. */
+		int ok = !secret_store_has_value(&st, 0) && st.entries[0].len == 8;
+		for (size_t i = 0; i < st.entries[0].len; i++)
+			ok &= st.entries[0].value[i] == '\0';
+		_exit(ok ? 0 : 1);
+	}
+	int status = -1;
+	CHECK_EQ_INT(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(secret_store_has_value(&st, 0));
+	CHECK(loaded_value_is(&st, 0, "tok-fork"));
+	secret_store_free(&st);
+}
+
+TEST(store_arena_is_not_dumped_and_wiped_on_fork)
+{
+	struct policy p;
+	struct policy_secret s;
+	one_secret(&p, &s, "AIRLOCK_T_FLAGS", NULL);
+	setenv("AIRLOCK_T_FLAGS", "tok-flags", 1);
+	struct secret_store st;
+	char err[256] = "";
+	CHECK_EQ_INT(secret_store_load(&p, &st, err, sizeof err), 0);
+	unsetenv("AIRLOCK_T_FLAGS");
+	/* The kernel reports madvise flags per mapping: dd = MADV_DONTDUMP, wf = WIPEONFORK. */
+	FILE *f = fopen("/proc/self/smaps", "r");
+	CHECK(f != NULL);
+	char line[512];
+	int in_arena = 0, dd = 0, wf = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) { /* a mapping's first line */
+			in_arena = lo <= (unsigned long)st.arena && (unsigned long)st.arena < hi;
+			continue;
+		}
+		if (in_arena && strncmp(line, "VmFlags:", 8) == 0) {
+			dd = strstr(line, " dd") != NULL;
+			wf = strstr(line, " wf") != NULL;
+		}
+	}
+	if (f)
+		fclose(f);
+	CHECK(dd);
+	CHECK(wf);
+	secret_store_free(&st);
+	CHECK(st.arena == NULL);
 }

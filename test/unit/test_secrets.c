@@ -4,6 +4,8 @@
 #include "test/unit/harness.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "proxy/base64.h"
 #include "proxy/secrets.h"
@@ -571,4 +573,43 @@ TEST(secrets_injected_names_for_audit)
 	char small[8];
 	secrets_injected_names(st(), BIT(GH) | BIT(OTHER), small, sizeof small);
 	CHECK(strlen(small) < sizeof small);
+}
+
+TEST(secrets_refused_in_a_forked_child_never_zero_bytes)
+{
+	/* A real store: its values are wiped in children, where the rewriter must refuse
+	 * instead of injecting the zeroed bytes. */
+	struct policy p;
+	memset(&p, 0, sizeof p);
+	struct policy_secret s = {.name = "AIRLOCK_T_CHILD", .hosts = gh_hosts, .nhosts = 2};
+	p.secrets = &s;
+	p.nsecrets = 1;
+	setenv("AIRLOCK_T_CHILD", "child-value", 1);
+	struct secret_store real;
+	char err[256];
+	CHECK_EQ_INT(secret_store_load(&p, &real, err, sizeof err), 0);
+	unsetenv("AIRLOCK_T_CHILD");
+	const char *in = "Bearer " PH("AIRLOCK_T_CHILD");
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		char out[256];
+		size_t n;
+		struct secrets_result res;
+		secrets_result_init(&res);
+		int rc = secrets_rewrite(&real, "github.com", 1, SECRETS_HEADER, "Authorization",
+					 in, strlen(in), out, sizeof out, &n, &res);
+		_exit(rc == 1 && strstr(res.reason, "not available in this process") ? 0 : 1);
+	}
+	int status = -1;
+	CHECK_EQ_INT(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	char out[256];
+	size_t n;
+	struct secrets_result res;
+	secrets_result_init(&res);
+	CHECK_EQ_INT(secrets_rewrite(&real, "github.com", 1, SECRETS_HEADER, "Authorization", in,
+				     strlen(in), out, sizeof out, &n, &res), 0);
+	CHECK(n == strlen("Bearer child-value") && memcmp(out, "Bearer child-value", n) == 0);
+	secret_store_free(&real);
 }
