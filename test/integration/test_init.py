@@ -249,9 +249,9 @@ def test_signal_pending_before_start_reaches_cmd(airlock, procs):
 def test_sigterm_right_at_start_never_kills_init(airlock, procs):
     # A SIGTERM that arrives while airlock and CMD start must still end in CMD's status
     # (128+15), never in init itself dying of the signal.
-    for _ in range(20):
+    for i in range(40):
         p = procs([airlock, "init", "--", "sleep", "30"])
-        time.sleep(0.002)
+        time.sleep(0.0005 * (i % 4))  # land in airlock's start, CMD's fork, CMD's exec
         p.kill(signal.SIGTERM)
         assert p.wait(timeout=15) == 128 + signal.SIGTERM
 
@@ -329,7 +329,7 @@ def test_reaps_orphans_when_not_pid1(airlock):
 
 
 def test_reaps_orphans_as_pid1(airlock, root):
-    r = run(["unshare", "--pid", "--fork", "--mount-proc", airlock, "init", "--",
+    r = run(["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", airlock, "init", "--",
              *py(ORPHANS), "1000"], timeout=120)
     assert r.returncode == 0, r.stderr
     m = re.fullmatch(r"(\d+) \[(\d+)\] (\d+) (\d+)", r.stdout.strip())
@@ -364,7 +364,7 @@ def start_family(procs, airlock, out, mode, grace, cmd_exits=None, pid1=False):
     gc = " ".join(f"'{a}'" for a in py(GRANDCHILD)) + f" '{out}' {mode}"
     tail = f"exit {cmd_exits}" if cmd_exits is not None else "while :; do sleep 1; done"
     script = f"{gc} & while [ ! -s '{out}.pid' ]; do sleep 0.05; done; echo started; {tail}"
-    pre = ["unshare", "--pid", "--fork", "--mount-proc"] if pid1 else []
+    pre = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"] if pid1 else []
     p = procs(pre + [airlock, "init", "--grace", str(grace), "--", "sh", "-c", script])
     return p
 
