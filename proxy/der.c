@@ -158,7 +158,9 @@ void der_oid(struct der *d, const char *dotted)
 		uint64_t v = 0;
 		const char *start = s;
 		while (*s >= '0' && *s <= '9') {
-			if (v > (UINT64_MAX - 9) / 10 / 128) /* keep room for the first arcs' sum */
+			/* Arcs of 2^56 and more are refused: no real OID has them, and
+			 * arcs[0] * 40 + arcs[1] below cannot overflow. */
+			if (v >= ((uint64_t)1 << 56) / 10)
 				goto bad;
 			v = v * 10 + (uint64_t)(*s++ - '0');
 		}

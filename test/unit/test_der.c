@@ -176,17 +176,22 @@ TEST(der_oid_known_encodings)
 	der_oid(&d, "2.5.29.19");            /* basicConstraints */
 	der_oid(&d, "1.2.840.10045.4.3.2");  /* ecdsa-with-SHA256 */
 	der_oid(&d, "1.3.6.1.5.5.7.3.1");    /* serverAuth */
+	der_oid(&d, "1.2.840.113549");       /* rsadsi: multi-byte arcs */
+	der_oid(&d, "2.999.3");              /* first two arcs sum past 127 */
 	static const unsigned char want[] = {
 		0x06, 0x03, 0x55, 0x1d, 0x13,
 		0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
 		0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01,
+		0x06, 0x06, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
+		0x06, 0x03, 0x88, 0x37, 0x03,
 	};
 	EXPECT_DER(buf, d, want);
 }
 
 TEST(der_oid_rejects_bad_text)
 {
-	static const char *bad[] = {"", "1", "3.1", "1.40", "1..2", "1.2.", "a.b", "1.2x"};
+	static const char *bad[] = {"", "1", "3.1", "1.40", "1..2", "1.2.", "a.b", "1.2x",
+				    ".1.2", "1.2.99999999999999999999"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		unsigned char buf[64];
 		struct der d;
