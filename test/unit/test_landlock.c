@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -523,4 +524,61 @@ TEST(landlock_process_can_be_signalled_from_outside)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* --- kernels without Landlock, simulated with a seccomp filter ---------------------- */
+
+/* In a child: makes landlock_create_ruleset fail with `errnum`, then landlock_apply();
+ * returns its result, with its sentence in err, and whether a file outside any list
+ * was still readable afterwards in *free_after. */
+static int apply_without_landlock(int errnum, char *err, size_t errlen, int *free_after)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return SETUP_FAILED;
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct {
+			int rc, readable;
+			char e[256];
+		} out = {SETUP_FAILED, 0, ""};
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		if (ctx &&
+		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO((uint32_t)errnum),
+				     SCMP_SYS(landlock_create_ruleset), 0) == 0 &&
+		    seccomp_load(ctx) == 0) {
+			struct policy none = {0};
+			out.rc = landlock_apply(&none, out.e, sizeof out.e);
+			out.readable = try_open("/etc/passwd", O_RDONLY) == 0;
+		}
+		_exit(write(fds[1], &out, sizeof out) == sizeof out ? 0 : 1);
+	}
+	close(fds[1]);
+	struct {
+		int rc, readable;
+		char e[256];
+	} in = {SETUP_FAILED, 0, ""};
+	if (read(fds[0], &in, sizeof in) != sizeof in)
+		in.rc = SETUP_FAILED;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	snprintf(err, errlen, "%s", in.e);
+	*free_after = in.readable;
+	return in.rc;
+}
+
+TEST(landlock_missing_from_the_kernel_returns_1)
+{
+	char err[256];
+	int readable = 0;
+	/* not built in (ENOSYS) or disabled at boot (EOPNOTSUPP): 1, nothing restricted */
+	CHECK_EQ_INT(apply_without_landlock(ENOSYS, err, sizeof err, &readable), 1);
+	CHECK(strstr(err, "has no Landlock") != NULL);
+	CHECK(strstr(err, "best_effort") != NULL);
+	CHECK_EQ_INT(readable, 1);
+	CHECK_EQ_INT(apply_without_landlock(EOPNOTSUPP, err, sizeof err, &readable), 1);
+	CHECK_EQ_INT(readable, 1);
+	/* any other failure is an error with a sentence */
+	CHECK_EQ_INT(apply_without_landlock(EPERM, err, sizeof err, &readable), -1);
+	CHECK(strstr(err, "landlock: ") == err);
 }
