@@ -368,3 +368,36 @@ def test_trust_bad_files_name_file_and_entry(certtool, tmp_path):
                                           os.urandom(3000) + b"\n-----END CERTIFICATE-----\n")
     r = run([certtool, "trust", str(tmp_path / "random.pem")], timeout=30)
     assert r.returncode == 1 and "random.pem" in r.stderr
+
+
+# --- the CA airlock makes for a real policy -----------------------------------------------------
+
+def test_sandbox_ca_constrained_to_policy_allow_hosts(airlock, root, tmp_path):
+    """End to end: the policy loader's rules -> ca_names_from_policy -> the CA a sandbox
+    sees in /run/airlock/ca.pem. Passthrough hosts get no constraint (no leaf is ever
+    minted for them)."""
+    os.chmod(tmp_path, 0o755)
+    policy = tmp_path / "policy.ini"
+    policy.write_text(
+        "[sandbox]\nuser = 65534:65534\n\n"
+        "[filesystem]\nread_only = /usr /lib /lib64 /bin /etc\n\n"
+        "[network]\n"
+        "allow = api.example.test\n"
+        "allow = *.example.org:443\n"
+        "allow = 10.1.2.3:8443\n"
+        "allow = [::1]:8443\n"
+        "passthrough = *.googleapis.com:443\n")
+    r = run([airlock, "sandbox-exec", "--policy", str(policy), "--", "/bin/cat",
+             "/run/airlock/ca.pem"], timeout=60)
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "ca.pem").write_text(r.stdout)
+    r = run(["openssl", "x509", "-noout", "-ext", "nameConstraints", "-in",
+             str(tmp_path / "ca.pem")], timeout=30)
+    assert r.returncode == 0, r.stderr
+    lines = [line.strip() for line in r.stdout.splitlines()]
+    assert lines[0] == "X509v3 Name Constraints: critical"
+    assert lines[1:] == ["Permitted:", "DNS:api.example.test", "DNS:.example.org",
+                         "IP:10.1.2.3/255.255.255.255",
+                         "IP:0:0:0:0:0:0:0:1/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF"], lines
+    assert run(["openssl", "verify", "-x509_strict", "-CAfile", str(tmp_path / "ca.pem"),
+                str(tmp_path / "ca.pem")], timeout=30).returncode == 0
