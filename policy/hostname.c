@@ -92,7 +92,7 @@ static int check_name(const char *h, int wildcard, char *err, size_t errlen)
 		}
 		if (!(isalnum((unsigned char)c) || c == '-' || c == '_')) {
 			snprintf(err, errlen,
-				 "has a character a host name cannot have (letters, digits, '-', '.' only)");
+				 "has a character a host name cannot have (letters, digits, '-', '_', '.')");
 			return -1;
 		}
 		label++;

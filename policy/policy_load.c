@@ -6,12 +6,13 @@
  * (inih's copy is cut at 49 bytes and it says nothing about empty sections) and notes
  * every line inih will refuse. The key handlers (policy_keys.c) validate values. Every
  * problem becomes one "FILE:LINE: what is wrong (what would be right)" message, and
- * loading goes on so that the user sees them all at once.
+ * loading goes on so that the user sees them all at once, in file order.
  */
 #include "policy/policy_load.h"
 
 #include <ctype.h>
 #include <ini.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,36 @@ void load_fail(struct loader *L, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	policy_errors_add(L->errs, "%s:%d: %s", L->name, line, msg);
+	size_t before = L->errs->count;
+	if (line > 0)
+		policy_errors_add(L->errs, "%s:%d: %s", L->name, line, msg);
+	else
+		policy_errors_add(L->errs, "%s: %s", L->name, msg);
+	if (L->errs->count == before)
+		return; /* past the limit: counted, not listed */
+	/* The line of each message, to list them in file order at the end; the note that
+	 * more errors follow stays last. */
+	L->elines = policy_xrealloc(L->elines, L->errs->count, sizeof *L->elines);
+	L->elines[L->errs->count - 1] =
+		line > 0 && L->errs->count <= POLICY_ERRORS_MAX ? line : INT_MAX;
+}
+
+/* Sorts the messages by line, keeping the order of messages on the same line (an
+ * insertion sort: the list is short and nearly sorted already). */
+static void sort_errors(struct loader *L)
+{
+	char **m = L->errs->msgs;
+	for (size_t i = 1; i < L->errs->count; i++) {
+		int line = L->elines[i];
+		char *msg = m[i];
+		size_t j = i;
+		for (; j > 0 && L->elines[j - 1] > line; j--) {
+			L->elines[j] = L->elines[j - 1];
+			m[j] = m[j - 1];
+		}
+		L->elines[j] = line;
+		m[j] = msg;
+	}
 }
 
 const char *load_section_name(const struct loader *L, char *buf, size_t len)
@@ -206,7 +236,7 @@ static void finish(struct loader *L, int ini_ret)
 	if (ini_ret > 0 && L->errs->count == 0)
 		load_fail(L, ini_ret, "is not valid INI (write [section] or KEY = VALUE lines)");
 	else if (ini_ret < 0)
-		policy_errors_add(L->errs, "%s: could not be parsed (out of memory)", L->name);
+		load_fail(L, 0, "could not be parsed (out of memory)");
 
 	if (!p->user) {
 		/* The default: nobody:nogroup by number, which needs no passwd entry. */
@@ -255,11 +285,13 @@ int policy_load_string(const char *text, size_t len, const char *name, struct po
 
 	int r = ini_parse_stream(read_line, &L, on_pair, &L);
 	finish(&L, r);
+	sort_errors(&L);
 
 	for (size_t i = 0; i < L.nvars; i++)
 		free(L.vars[i].item);
 	free(L.vars);
 	free(L.slines);
+	free(L.elines);
 	if (errs->count) {
 		policy_free(p);
 		return -1;

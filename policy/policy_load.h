@@ -40,9 +40,11 @@ struct loader {
 
 	struct var_use *vars;
 	size_t nvars;
+
+	int *elines;               /* the line of each message in errs (sorted at the end) */
 };
 
-/* Adds "NAME:LINE: message" to the loader's errors. */
+/* Adds "NAME:LINE: message" to the loader's errors ("NAME: message" for line 0). */
 void load_fail(struct loader *L, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -4,6 +4,7 @@
  */
 #include "policy/policy_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,8 @@ void policy_print(const struct policy *p, int fd)
 	size_t n = strlen(text), o = 0;
 	while (o < n) {
 		ssize_t w = write(fd, text + o, n - o);
+		if (w < 0 && errno == EINTR)
+			continue;
 		if (w <= 0)
 			break;
 		o += (size_t)w;

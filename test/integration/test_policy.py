@@ -55,8 +55,8 @@ BAD_ERRORS = [
     (8, "forward 3128 is the proxy's own port"),
     (9, "trust '/no/such/ca.pem': No such file or directory"),
     (10, "bad secret name in [secret 9LIVES]"),
-    (12, "unknown section [bogus]"),
     (11, "[secret EMPTY] has no hosts"),
+    (12, "unknown section [bogus]"),
 ]
 
 

@@ -480,3 +480,19 @@ TEST(policy_load_file_errors_name_the_file)
 	policy_errors_free(&e);
 	unlink(path);
 }
+
+TEST(policy_errors_are_listed_in_file_order)
+{
+	struct policy p;
+	struct policy_errors e;
+	/* "no hosts" is found at the end of the file but belongs to line 1. */
+	CHECK(pt_load("[secret A]\n[bogus]\n[network]\nallow = *x\nallow = y..z\n", &p, &e) < 0);
+	CHECK_EQ_INT(e.count, 4);
+	if (e.count == 4) {
+		CHECK(strncmp(e.msgs[0], "t.ini:1: [secret A] has no hosts", 32) == 0);
+		CHECK(strncmp(e.msgs[1], "t.ini:2: unknown section", 24) == 0);
+		CHECK(strncmp(e.msgs[2], "t.ini:4: allow '*x'", 19) == 0);
+		CHECK(strncmp(e.msgs[3], "t.ini:5: allow 'y..z'", 21) == 0);
+	}
+	policy_errors_free(&e);
+}
