@@ -450,6 +450,9 @@ TEST(policy_secrets)
 	CHECK(pt_fails_with("[secret T]\nhosts = a.com\n[secret T]\nhosts = b.com\n",
 			    "t.ini:3: [secret T] is defined twice (first on line 1"));
 	CHECK(pt_fails_with("[secret T]\nplaintext = no\n", "t.ini:1: [secret T] has no hosts"));
+	CHECK(pt_fails_with("[secret https_proxy]\nhosts = a.com\n",
+			    "t.ini:1: [secret https_proxy] names a variable airlock sets inside"));
+	CHECK(pt_fails_with("[secret SSL_CERT_FILE]\nhosts = a.com\n", "names a variable airlock sets"));
 	CHECK(pt_fails_with("[secret T]\nhosts = a.com:443\n", "t.ini:2: hosts 'a.com:443' has a port"));
 	CHECK(pt_fails_with("[secret T]\nhosts = a.com\nplaintext = maybe\n",
 			    "t.ini:3: plaintext = 'maybe' is not yes or no"));
