@@ -179,6 +179,7 @@ cmd_fuzz() {
 
 cmd_integration() {
 	build_airlock
+	make -s -j"$jobs" -f "$top/airlock.mk" TOP="$top" OUT="$out" DEPS="$deps" tools
 	cd "$top/test/integration"
 	AIRLOCK="$out/airlock" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@"
 }
