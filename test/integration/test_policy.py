@@ -2,7 +2,7 @@
 import os
 import re
 
-from conftest import run
+from conftest import TOP, run
 
 GOOD = """\
 ; a policy with every key
@@ -211,3 +211,12 @@ def test_help(airlock):
     r = run([airlock, "policy", "--help"], timeout=10)
     assert r.returncode == 0
     assert "airlock policy check FILE" in r.stdout
+
+
+def test_example_policies_are_valid(airlock):
+    examples = sorted((TOP / "test" / "policies").glob("*.ini"))
+    assert examples, "no example policies under test/policies"
+    for path in examples:
+        r = run([airlock, "policy", "check", str(path)], timeout=10)
+        assert r.returncode == 0, (path, r.stderr)
+        assert "[network]" in r.stdout
