@@ -130,9 +130,7 @@ static size_t read_name(const char *in, size_t len, int pct, char *name, size_t 
 }
 
 /* Records the first refusal of the request; a reason never holds a value. */
-static void refuse(struct rewrite *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void refuse(struct rewrite *r, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void refuse(struct rewrite *r, const char *fmt, ...)
 {
 	r->refused = 1;
 	if (r->res->refused)
@@ -329,7 +327,8 @@ int secrets_rewrite(const struct secret_store *st, const char *host, int tls,
 		    size_t inlen, char *out, size_t outcap, size_t *outlen,
 		    struct secrets_result *res)
 {
-	struct rewrite r = {.st = st, .host = host, .tls = tls, .res = res};
+	/* No host binds no secret: every placeholder is refused. */
+	struct rewrite r = {.st = st, .host = host ? host : "", .tls = tls, .res = res};
 	struct sink k = {.out = out, .cap = outcap};
 	if (kind == SECRETS_TARGET) {
 		snprintf(r.where, sizeof r.where, "in the request target");

@@ -613,3 +613,19 @@ TEST(secrets_refused_in_a_forked_child_never_zero_bytes)
 	CHECK(n == strlen("Bearer child-value") && memcmp(out, "Bearer child-value", n) == 0);
 	secret_store_free(&real);
 }
+
+TEST(secrets_no_host_binds_nothing)
+{
+	char out[128];
+	size_t n;
+	struct secrets_result res;
+	secrets_result_init(&res);
+	const char *in = "Bearer " PH("GITHUB_TOKEN");
+	CHECK_EQ_INT(secrets_rewrite(st(), NULL, 1, SECRETS_HEADER, "Authorization", in,
+				     strlen(in), out, sizeof out, &n, &res), 1);
+	CHECK(strstr(res.reason, "GITHUB_TOKEN") != NULL);
+	const char *plain = "Bearer abc";
+	CHECK_EQ_INT(secrets_rewrite(st(), NULL, 1, SECRETS_HEADER, "Authorization", plain,
+				     strlen(plain), out, sizeof out, &n, &res), 0);
+	CHECK(n == strlen(plain) && memcmp(out, plain, n) == 0);
+}
