@@ -242,15 +242,15 @@ def python_get(d, port, host):
 
 
 def test_python_strict_accepts_allowed_host(certtool, tmp_path, tls_server):
-    d = mint(certtool, tmp_path, ALLOW, ["api.example.test", "a.example.org"])
-    for host in ["api.example.test", "a.example.org"]:
+    d = mint(certtool, tmp_path, ALLOW, ["api.example.test", "a.example.org", "127.0.0.1"])
+    for host in ["api.example.test", "a.example.org", "127.0.0.1"]:
         srv = tls_server(d, host)
         assert python_get(d, srv.port, host).endswith(b"ok")
 
 
 def test_python_refuses_leaf_outside_constraints(certtool, tmp_path, tls_server):
-    d = mint(certtool, tmp_path, ALLOW, ["evil.test", "example.org"])
-    for host in ["evil.test", "example.org"]:
+    d = mint(certtool, tmp_path, ALLOW, ["evil.test", "example.org", "127.0.0.2"])
+    for host in ["evil.test", "example.org", "127.0.0.2"]:
         srv = tls_server(d, host)
         with pytest.raises(ssl.SSLCertVerificationError, match="permitted subtree violation"):
             python_get(d, srv.port, host)

@@ -463,3 +463,47 @@ TEST(cert_leaf_longest_host_fits)
 	CHECK_EQ_INT(verify(ca, leaf, len, host, NOW, 0), 0);
 	free_ca(ca);
 }
+
+/* Reads one DER header at p (no long lengths beyond 2 bytes: enough for these
+ * certificates); returns the header size and the content length in *len. */
+static size_t der_header(const unsigned char *p, size_t *len)
+{
+	if (p[1] < 0x80) {
+		*len = p[1];
+		return 2;
+	}
+	if (p[1] == 0x81) {
+		*len = p[2];
+		return 3;
+	}
+	*len = (size_t)p[2] << 8 | p[3];
+	return 4;
+}
+
+TEST(cert_ca_self_signature_verifies)
+{
+	struct ca *ca = new_ca(NAMES, 3);
+	if (!ca)
+		return;
+	size_t clen, tlen, alen, slen;
+	const unsigned char *c = ca->cert;
+	const unsigned char *tbs = c + der_header(c, &clen);
+	size_t th = der_header(tbs, &tlen);
+	const unsigned char *alg = tbs + th + tlen;
+	const unsigned char *sig = alg + der_header(alg, &alen) + alen;
+	size_t sh = der_header(sig, &slen);
+	CHECK_EQ_INT(sig[0], 0x03);
+	CHECK_EQ_INT(sig[sh], 0x00); /* no unused bits */
+	CHECK_EQ_INT(sig + sh + slen - c, ca->cert_len);
+	unsigned char hash[32];
+	br_sha256_context h;
+	br_sha256_init(&h);
+	br_sha256_update(&h, tbs, th + tlen);
+	br_sha256_out(&h, hash);
+	CHECK(br_ecdsa_i31_vrfy_asn1(br_ec_get_default(), hash, 32, &ca->pub, sig + sh + 1,
+				     slen - 1) == 1);
+	hash[0] ^= 1;
+	CHECK(br_ecdsa_i31_vrfy_asn1(br_ec_get_default(), hash, 32, &ca->pub, sig + sh + 1,
+				     slen - 1) == 0);
+	free_ca(ca);
+}
