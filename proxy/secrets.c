@@ -377,3 +377,13 @@ size_t secrets_injected_names(const struct secret_store *st, uint64_t mask, char
 	}
 	return n;
 }
+
+size_t secrets_injected_list(const struct secret_store *st, uint64_t mask, const char **names,
+			     size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < st->count && i < SECRET_STORE_MAX && n < cap; i++)
+		if (mask >> i & 1)
+			names[n++] = st->entries[i].secret->name;
+	return n;
+}

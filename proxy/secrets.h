@@ -92,4 +92,9 @@ int secrets_name_valid(const char *name, size_t len);
 size_t secrets_injected_names(const struct secret_store *st, uint64_t mask, char *buf,
 			      size_t cap);
 
+/* Stores pointers to the names of the secrets in `mask` (bits as in res->injected),
+ * in store order, into names[0..cap); returns how many. The form proxy/audit.h takes. */
+size_t secrets_injected_list(const struct secret_store *st, uint64_t mask, const char **names,
+			     size_t cap);
+
 #endif

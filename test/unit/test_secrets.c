@@ -629,3 +629,13 @@ TEST(secrets_no_host_binds_nothing)
 				     strlen(plain), out, sizeof out, &n, &res), 0);
 	CHECK(n == strlen(plain) && memcmp(out, plain, n) == 0);
 }
+
+TEST(secrets_injected_list_for_audit)
+{
+	const char *names[4];
+	CHECK_EQ_INT(secrets_injected_list(st(), BIT(OTHER) | BIT(WILD), names, 4), 2);
+	EXPECT_STR(names[0], "OTHER");
+	EXPECT_STR(names[1], "WILD");
+	CHECK_EQ_INT(secrets_injected_list(st(), BIT(OTHER) | BIT(WILD), names, 1), 1);
+	CHECK_EQ_INT(secrets_injected_list(st(), 0, names, 4), 0);
+}
