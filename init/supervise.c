@@ -154,8 +154,10 @@ pid_t supervise_spawn(char *const argv[], const struct supervise_opts *o, int *s
 		return -1;
 	}
 	/* Take the terminal for CMD only when it is ours to give: a supervisor started in
-	 * the background must not steal it. */
-	int fg = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	 * the background must not steal it. In a PID namespace a foreground group outside
+	 * it reads as 0 (as may our own group): that is not ours either. */
+	pid_t tty_pgrp = isatty(STDIN_FILENO) ? tcgetpgrp(STDIN_FILENO) : -1;
+	int fg = tty_pgrp > 0 && tty_pgrp == getpgrp();
 	int own_group = o->pgroup || fg;
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
