@@ -24,7 +24,9 @@
  * The prefix `openshell:resolve:env:` followed by anything that is not a valid NAME
  * is refused too: a mangled placeholder is more likely a bug or a probe than data,
  * and failing closed costs nothing. A NAME runs as far as name characters go, so
- * `openshell:resolve:env:TOKENx` names TOKENx, not TOKEN.
+ * `openshell:resolve:env:TOKENx` names TOKENx, not TOKEN. The prefix is matched as
+ * written (lower case); other spellings, and placeholders in request bodies, are
+ * plain text that is forwarded as it is: no value is ever put there.
  *
  * The rewriter is I/O-free and allocates nothing: it works in caller buffers (plus a
  * bounded stack buffer for Basic credentials, wiped after use), so tests and fuzzers
