@@ -34,7 +34,7 @@ enum {
 #define DER_CONTEXT(n) (0x80 | (n))          /* [n] IMPLICIT, primitive */
 #define DER_CONTEXT_CONS(n) (0xa0 | (n))     /* [n] EXPLICIT, or IMPLICIT constructed */
 
-/* How deep der_begin() may nest (a certificate needs 7). */
+/* How deep der_begin() may nest (a certificate with name constraints needs 9). */
 #define DER_MAX_DEPTH 16
 
 /* Writer state. Fields are private; use the functions. */
