@@ -287,18 +287,21 @@ def git_remote(d, port, host, home):
                 f"https://{host}:{port}/repo.git"], timeout=30, env=env)
 
 
-def test_git_gnutls_honours_constraints(certtool, tmp_path, tls_server):
-    """git's libcurl uses GnuTLS here: a second, independent check of the constraints
-    (including the leading-dot form for *.x)."""
-    d = mint(certtool, tmp_path, ALLOW, ["a.example.org", "example.org"])
-    srv = tls_server(d, "a.example.org")
-    r = git_remote(d, srv.port, "a.example.org", tmp_path)
+@pytest.mark.parametrize("allow,good,bad", [
+    (ALLOW, "a.example.org", "example.org"),  # the leading-dot form for *.x
+    (["a.test"], "a.test", "127.0.0.1"),       # no IP allowed: 0.0.0.0/0 excluded
+    (["127.0.0.1"], "127.0.0.1", "a.test"),    # no DNS allowed: "" excluded
+])
+def test_git_gnutls_honours_constraints(certtool, tmp_path, tls_server, allow, good, bad):
+    """git's libcurl uses GnuTLS here: a second, independent check of the constraints."""
+    d = mint(certtool, tmp_path, allow, [good, bad])
+    srv = tls_server(d, good)
+    r = git_remote(d, srv.port, good, tmp_path)
     # TLS passed: git then complains about our non-git answer, not about certificates.
     assert "certificate" not in r.stderr.lower() and "verif" not in r.stderr.lower(), r.stderr
-    srv = tls_server(d, "example.org")
-    r = git_remote(d, srv.port, "example.org", tmp_path)
-    assert r.returncode != 0 and ("certificate" in r.stderr.lower() or
-                                  "verif" in r.stderr.lower()), r.stderr
+    srv = tls_server(d, bad)
+    r = git_remote(d, srv.port, bad, tmp_path)
+    assert r.returncode != 0 and "certificate verification failed" in r.stderr, r.stderr
 
 
 NODE_GET = r"""
