@@ -1,6 +1,6 @@
-/* policy_internal.h: helpers shared by the policy loader's files (policy_load.c,
- * policy_values.c, hostmatch.c, policy_print.c, policy.c). Not for other modules: they
- * use policy.h only. Unit tests include it to test the helpers on their own.
+/* policy_internal.h: helpers shared by the policy's files (policy.c, policy_load.c,
+ * policy_keys.c, policy_paths.c, policy_user.c, hostname.c, policy_match.c,
+ * policy_print.c). Not for other modules: they use policy.h only.
  */
 #ifndef AIRLOCK_POLICY_INTERNAL_H
 #define AIRLOCK_POLICY_INTERNAL_H

@@ -70,7 +70,7 @@ static char *path_item(struct loader *L, const char *key, const char *item)
 }
 
 /* A path that must name an existing regular file (trust anchors, secret files). */
-static char *file_item(struct loader *L, const char *key, const char *item, const char *what)
+static char *file_item(struct loader *L, const char *key, const char *item, const char *hint)
 {
 	char q[128];
 	char *path = path_item(L, key, item);
@@ -83,8 +83,8 @@ static char *file_item(struct loader *L, const char *key, const char *item, cons
 	else if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
 	if (why) {
-		load_fail(L, L->line, "%s '%s': %s (give the path of an existing %s)", key,
-			  policy_quote(item, q, sizeof q), why, what);
+		load_fail(L, L->line, "%s '%s': %s (%s)", key, policy_quote(item, q, sizeof q), why,
+			  hint);
 		free(path);
 		return NULL;
 	}
@@ -93,14 +93,14 @@ static char *file_item(struct loader *L, const char *key, const char *item, cons
 
 static void k_user(struct loader *L, const char *key, char *value)
 {
-	char err[512], q[128];
+	char err[512];
 	uid_t uid;
 	gid_t gid;
 	char *item = one_value(L, &L->user_line, key, value);
 	if (!item)
 		return;
 	if (policy_resolve_user(item, &uid, &gid, err, sizeof err) < 0) {
-		load_fail(L, L->line, "user '%s': %s", policy_quote(item, q, sizeof q), err);
+		load_fail(L, L->line, "user: %s", err);
 		return;
 	}
 	L->p->user = policy_xstrdup(item);
@@ -238,7 +238,7 @@ static void k_trust(struct loader *L, const char *key, char *value)
 	struct policy *p = L->p;
 	char *item, *cur = value;
 	while ((item = next_item(&cur))) {
-		char *path = file_item(L, key, item, "PEM file of CA certificates");
+		char *path = file_item(L, key, item, "give the path of an existing PEM file of CA certificates");
 		if (path)
 			ADD(p->trust, p->ntrust) = path;
 	}
@@ -360,6 +360,7 @@ static void k_hosts(struct loader *L, const char *key, char *value)
 	struct policy_secret *s = &L->p->secrets[L->secret];
 	char err[256], q[128], *item, *cur = value;
 	struct host_item h;
+	L->slines[L->secret].hosts = L->line;
 	while ((item = next_item(&cur))) {
 		if (policy_parse_host(item, HOSTP_WILDCARD, &h, err, sizeof err) < 0) {
 			load_fail(L, L->line, "%s '%s' %s", key, policy_quote(item, q, sizeof q), err);
@@ -376,7 +377,7 @@ static void k_file(struct loader *L, const char *key, char *value)
 	struct policy_secret *s = &L->p->secrets[L->secret];
 	char *item = one_value(L, &L->slines[L->secret].file, key, value);
 	if (item)
-		s->file = file_item(L, key, item, "file (or remove the file line)");
+		s->file = file_item(L, key, item, "give the path of an existing file, or remove the file line");
 }
 
 static void k_plaintext(struct loader *L, const char *key, char *value)

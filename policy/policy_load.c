@@ -246,7 +246,8 @@ static void finish(struct loader *L, int ini_ret)
 	}
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		const struct policy_secret *s = &p->secrets[i];
-		if (s->nhosts == 0)
+		/* A hosts line whose items were all refused has its own errors already. */
+		if (s->nhosts == 0 && !L->slines[i].hosts)
 			load_fail(L, s->line, "[secret %s] has no hosts (add hosts = HOST..., the "
 				  "hosts that may receive it)", s->name);
 	}

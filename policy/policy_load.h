@@ -12,6 +12,7 @@ enum load_section { SEC_NONE, SEC_SANDBOX, SEC_FILESYSTEM, SEC_NETWORK, SEC_SECR
 struct secret_lines {
 	int file;
 	int plaintext;
+	int hosts;                 /* the last hosts line */
 };
 
 /* A path item that used ${...}, checked at the end against the secrets' names. */

@@ -47,7 +47,7 @@ trust = /no/such/ca.pem
 
 # The line and a fragment of the message of every error in BAD, in file order.
 BAD_ERRORS = [
-    (2, "user '0': is uid 0 (root)"),
+    (2, "user: '0' is uid 0 (root)"),
     (3, "landlock = 'maybe' is not a mode"),
     (5, "read_only 'relative/path' is a relative path"),
     (7, "allow '*bad.test' has '*' where only a leading '*.' is allowed"),

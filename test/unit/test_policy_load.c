@@ -48,10 +48,11 @@ TEST(policy_user_by_name)
 
 TEST(policy_user_root_refused)
 {
-	CHECK(pt_fails_with("[sandbox]\nuser = 0\n", "t.ini:2: user '0': is uid 0 (root)"));
-	CHECK(pt_fails_with("[sandbox]\nuser = 0:1000\n", "t.ini:2: user '0:1000': is uid 0"));
-	CHECK(pt_fails_with("[sandbox]\n\nuser = root\n", "t.ini:3: user 'root': is uid 0"));
-	CHECK(pt_fails_with("[sandbox]\nuser = no_such_user_here\n", "t.ini:2: user 'no_such_user_here'"));
+	CHECK(pt_fails_with("[sandbox]\nuser = 0\n", "t.ini:2: user: '0' is uid 0 (root)"));
+	CHECK(pt_fails_with("[sandbox]\nuser = 0:1000\n", "t.ini:2: user: '0:1000' is uid 0"));
+	CHECK(pt_fails_with("[sandbox]\n\nuser = root\n", "t.ini:3: user: 'root' is uid 0"));
+	CHECK(pt_fails_with("[sandbox]\nuser = no_such_user_here\n",
+			    "t.ini:2: user: no user 'no_such_user_here'"));
 }
 
 TEST(policy_bad_mode)
@@ -454,6 +455,14 @@ TEST(policy_secrets)
 			    "t.ini:1: [secret https_proxy] names a variable airlock sets inside"));
 	CHECK(pt_fails_with("[secret SSL_CERT_FILE]\nhosts = a.com\n", "names a variable airlock sets"));
 	CHECK(pt_fails_with("[secret T]\nhosts = a.com:443\n", "t.ini:2: hosts 'a.com:443' has a port"));
+	{
+		/* A refused hosts item is reported once, not again as "no hosts". */
+		struct policy p2;
+		struct policy_errors e;
+		CHECK(pt_load("[secret T]\nhosts = a.com:443\n", &p2, &e) < 0);
+		CHECK_EQ_INT(e.count, 1);
+		policy_errors_free(&e);
+	}
 	CHECK(pt_fails_with("[secret T]\nhosts = a.com\nplaintext = maybe\n",
 			    "t.ini:3: plaintext = 'maybe' is not yes or no"));
 	CHECK(pt_fails_with("[secret T]\nhosts = a.com\nfile = /no/such/token\n",
