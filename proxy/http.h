@@ -134,7 +134,7 @@ struct http_chunked {
 	size_t ndigits;     /* hex digits of the current chunk-size */
 	size_t ext;         /* chunk-extension bytes of the current chunk */
 	size_t trailers;    /* trailer-section bytes so far */
-	int quoted;         /* inside a quoted-string of a chunk extension (bit 2: escape) */
+	int quoted;         /* 1: in a quoted-string of a chunk extension, 3: after a backslash */
 	const char *why;    /* the error, once there is one (sticky) */
 };
 

@@ -167,6 +167,15 @@ TEST(http_req_asterisk_form)
 	CHECK_EQ_STR(req.host, "h.test");
 }
 
+TEST(http_req_later_minor_version)
+{
+	/* HTTP/1.x with x > 1 is read with HTTP/1.1 rules (RFC 9110 2.5). */
+	CHECK(parse("GET / HTTP/1.2\r\nHost: h\r\n\r\n") > 0);
+	CHECK_EQ_INT(req.version_minor, 2);
+	CHECK_EQ_INT(req.keep_alive, 1);
+	expect_status("1.2 without Host", "GET / HTTP/1.2\r\n\r\n", 400);
+}
+
 TEST(http_req_http10)
 {
 	CHECK(parse("GET / HTTP/1.0\r\n\r\n") > 0);
