@@ -328,20 +328,32 @@ static void follow_stop(const struct supervise_opts *o)
 		log_msg("continued; sent SIGCONT to process group %d", (int)sv.cmd_pgid);
 }
 
-static void forward(int sig, const siginfo_t *si, pid_t cmd, int cmd_alive,
-		    const struct supervise_opts *o)
+/* Forwards `sig` to CMD. Returns 0 for a signal that was not a request to us: one our
+ * own writes raised, or one the terminal sent to a process group CMD is in as well. */
+static int forward(int sig, const siginfo_t *si, pid_t cmd, int cmd_alive,
+		   const struct supervise_opts *o)
 {
 	char nb[32];
 	const char *name = sig_name(sig, nb, sizeof nb);
 	/* SIGPIPE and SIGXFSZ from our own writes name us as sender: not meant for CMD. */
 	if ((sig == SIGPIPE || sig == SIGXFSZ) && si->si_code == SI_USER && si->si_pid == getpid())
-		return;
+		return 0;
+	/* Ctrl-C, Ctrl-\, Ctrl-Z and window resizes come from the kernel to the terminal's
+	 * whole foreground group. When CMD shares our group (we could not give it its own
+	 * foreground, e.g. PID 1 of a namespace whose group lives outside), CMD got the
+	 * signal itself: a second copy, or a shutdown, would be wrong. */
+	if ((sig == SIGINT || sig == SIGQUIT || sig == SIGTSTP || sig == SIGWINCH) &&
+	    si->si_code == SI_KERNEL && !sv.cmd_pgid) {
+		if (o->verbose)
+			log_msg("%s from the terminal reached CMD directly; not forwarding it", name);
+		return 0;
+	}
 	/* 32 and 33 are glibc's internal thread signals: never meant for another process. */
 	if (sig == 32 || sig == 33 || !cmd_alive) {
 		if (o->verbose)
 			log_msg("not forwarding %s (%s)", name,
 				cmd_alive ? "libc-internal signal" : "CMD has exited");
-		return;
+		return 1;
 	}
 	pid_t target = o->pgroup && sv.cmd_pgid ? -sv.cmd_pgid : cmd;
 	if (kill(target, sig) < 0) {
@@ -349,11 +361,12 @@ static void forward(int sig, const siginfo_t *si, pid_t cmd, int cmd_alive,
 			log_msg("could not forward %s to %s %d: %s", name,
 				target < 0 ? "process group" : "pid", (int)(target < 0 ? -target : target),
 				strerror(errno));
-		return;
+		return 1;
 	}
 	if (o->verbose)
 		log_msg("forwarded %s to %s %d", name, target < 0 ? "process group" : "pid",
 			(int)(target < 0 ? -target : target));
+	return 1;
 }
 
 static void log_reap(pid_t pid, int ws, pid_t cmd)
@@ -426,8 +439,8 @@ int supervise_wait(pid_t cmd, const struct supervise_opts *o)
 		int sig = sigtimedwait(&sv.block, &si, &ts);
 		if (sig < 0 || sig == SIGCHLD)
 			continue; /* timeout, EINTR, or a child to reap */
-		forward(sig, &si, cmd, cmd_alive, o);
-		if ((sig == SIGTERM || sig == SIGINT) && deadline < 0)
+		if (forward(sig, &si, cmd, cmd_alive, o) && (sig == SIGTERM || sig == SIGINT) &&
+		    deadline < 0)
 			deadline = now_ms() + o->grace_ms;
 	}
 }

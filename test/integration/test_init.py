@@ -549,10 +549,13 @@ def test_interactive_bash_job_control(airlock, ptys):
     assert t.wait() == 6
 
 
-def test_ctrl_c_reaches_cmd_not_init(airlock, ptys):
+@pytest.mark.parametrize("pid1", [False, True])
+def test_ctrl_c_reaches_cmd_not_init(airlock, ptys, pid1):
     # A program without job control of its own (a REPL catching Ctrl-C): the terminal's
-    # SIGINT must reach it alone. If it reached airlock too, airlock would start its
-    # shutdown and SIGKILL the program once the grace (1 s) had passed.
+    # SIGINT must reach it once, and not start airlock's shutdown (which would SIGKILL
+    # the program once the grace of 1 s had passed). Not PID 1, airlock gives CMD the
+    # terminal; as PID 1 of a PID namespace whose process group lives outside it cannot,
+    # so CMD shares its group and airlock must not act on (or pass on) the copy it got.
     code = """
         import signal, sys, time
         n = 0
@@ -571,11 +574,13 @@ def test_ctrl_c_reaches_cmd_not_init(airlock, ptys):
                 n += 1
                 print("interrupted", n, flush=True)
     """
-    t = ptys([airlock, "init", "--grace", "1", "--", *py(code)])
+    pre = ["/usr/bin/unshare", "--pid", "--fork", "--kill-child", "--mount-proc"] if pid1 else []
+    t = ptys(pre + [airlock, "init", "--grace", "1", "--", *py(code)])
     t.expect(rb"ready")
     t.send(b"\x03")
     t.expect(rb"interrupted 1\r?\n")
     time.sleep(2.5)  # well past the grace
+    assert b"interrupted" not in t.buf  # one Ctrl-C, one SIGINT
     t.send(b"\x03")
     t.expect(rb"interrupted 2\r?\n")
     t.send(b"hello\n")
