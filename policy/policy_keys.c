@@ -12,6 +12,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+/* Grows the array `arr` of `n` elements by one and yields the new last element (to be
+ * filled in by the caller); n is incremented. */
 #define ADD(arr, n) (*((arr) = policy_xrealloc((arr), (n) + 1, sizeof *(arr)), &(arr)[(n)++]))
 
 /* The next space-separated item of *cur (split in place), or NULL at the end. */
