@@ -8,6 +8,7 @@ leaf the CA signed for a host outside its name constraints is refused.
 import datetime
 import os
 import pathlib
+import shutil
 import socket
 import ssl
 import subprocess
@@ -21,13 +22,16 @@ ALLOW = ["api.example.test", "*.example.org", "127.0.0.1"]
 
 
 @pytest.fixture(scope="session")
-def certtool():
-    """out/test/tools/certtool, (re)built from the tree with the project's make rules."""
+def certtool(tmp_path_factory):
+    """out/test/tools/certtool, (re)built from the tree with the project's make rules,
+    then copied aside so that a rebuild of out/ during the run cannot swap it midway."""
     out = TOP / "out"
     r = run(["make", "-s", "-f", str(TOP / "airlock.mk"), f"TOP={TOP}", f"OUT={out}",
              f"DEPS={out / 'deps'}", str(TOOLS / "certtool")], timeout=300)
     assert r.returncode == 0, r.stderr
-    return str(TOOLS / "certtool")
+    copy = tmp_path_factory.mktemp("certtool") / "certtool"
+    shutil.copy2(TOOLS / "certtool", copy)
+    return str(copy)
 
 
 def mint(certtool, tmp_path, allow, hosts, now=None):
