@@ -114,7 +114,9 @@ static _Noreturn void child_fail(int fd, int status, const char *msg)
 }
 
 /* Runs in the forked child: takes its process group (and the terminal), drops to the
- * requested user, restores default signal handling and execs. */
+ * requested user, restores the caller's signal mask and execs. Signal dispositions are
+ * left as inherited (we install no handlers): a signal ignored by whoever started us,
+ * as a shell does for background jobs, stays ignored in CMD. */
 static _Noreturn void child_exec(char *const argv[], const struct supervise_opts *o,
 				 int own_group, int fg, int fd)
 {
@@ -124,10 +126,6 @@ static _Noreturn void child_exec(char *const argv[], const struct supervise_opts
 	/* SIGTTOU is blocked here, so a background group may take the terminal. */
 	if (fg)
 		tcsetpgrp(STDIN_FILENO, getpid());
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
-	for (int sig = 1; sig <= MAX_SIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL);
 	if (o->user) {
 		char err[300];
 		if (identity_switch(o->user, 0, err, sizeof err) < 0)

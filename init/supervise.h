@@ -41,8 +41,9 @@ struct supervise_opts {
  * caller did not. Returns 0, or -1 with errno set. */
 int supervise_block_signals(void);
 
-/* Forks and execs argv[0] (searched in PATH) with the caller's environment and signal
- * mask as it was before supervise_block_signals(). Exec failures are reported by the
+/* Forks and execs argv[0] (searched in PATH) with the caller's environment, signal
+ * dispositions, and signal mask as it was before supervise_block_signals() (a caller
+ * that installed handlers resets them first). Exec failures are reported by the
  * child through a close-on-exec pipe, so the caller knows CMD never ran. Returns CMD's
  * pid; or -1 after printing "airlock: cannot run CMD: reason", with *status set to
  * 127 (not found), 126 (not executable) or 125 (fork or the user switch failed). */

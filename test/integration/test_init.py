@@ -246,12 +246,28 @@ def test_signal_pending_before_start_reaches_cmd(airlock, procs):
     assert p.wait() == 3
 
 
-def test_sigterm_right_at_start_never_kills_init(airlock, procs):
-    # A SIGTERM that arrives while airlock and CMD start must still end in CMD's status
-    # (128+15), never in init itself dying of the signal.
+def past_blocking(pid):
+    """Whether airlock (pid) has blocked its signals: SigBlk shows them while it starts
+    CMD; once it waits in sigtimedwait() they show as unblocked, but it has a child."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            if any(l.startswith("SigBlk:") and int(l.split()[1], 16) for l in f):
+                return True
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return f.read().strip() != ""
+    except FileNotFoundError:
+        return False
+
+
+def test_sigterm_while_cmd_starts_is_not_lost(airlock, procs):
+    # A SIGTERM that arrives while CMD is being started (after airlock has blocked
+    # signals, its first act; no program can close the microseconds before that) must
+    # reach CMD: it ends in CMD's status 128+15, never in airlock dying of it, and
+    # never in a CMD that keeps running.
     for i in range(40):
         p = procs([airlock, "init", "--", "sleep", "30"])
-        time.sleep(0.0005 * (i % 4))  # land in airlock's start, CMD's fork, CMD's exec
+        assert wait_for(lambda: past_blocking(p.p.pid), timeout=5, step=0)
+        time.sleep(0.0005 * (i % 4))  # the fork, the exec, or just after
         p.kill(signal.SIGTERM)
         assert p.wait(timeout=15) == 128 + signal.SIGTERM
 
