@@ -497,6 +497,30 @@ class Pty:
                 assert chunk, f"terminal closed; {pattern!r} not seen in {self.buf[-500:]!r}"
                 self.buf += chunk
 
+    def wait_running(self, argv, timeout=10):
+        """Waits until a process of this terminal's session runs `argv` (so that a key
+        sent next reaches it, not the shell's line editor)."""
+        want = ("\0".join(argv) + "\0").encode()
+
+        def found():
+            for d in os.listdir("/proc"):
+                if not d.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{d}/cmdline", "rb") as f:
+                        if f.read() != want:
+                            continue
+                    with open(f"/proc/{d}/stat") as f:
+                        st = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(st[3]) == self.pid and st[0] in "SR":  # same session, running
+                    return True
+            return False
+
+        assert wait_for(found, timeout), f"{argv} never ran under the terminal"
+        time.sleep(0.2)  # let it settle into its wait
+
     def wait(self, timeout=10):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
@@ -542,14 +566,14 @@ def test_interactive_bash_job_control(airlock, ptys):
     t.expect(rb"PROMPT\$ ")
     # Ctrl-C interrupts the foreground job, not the shell.
     t.send(b"sleep 30\n")
-    time.sleep(0.5)
+    t.wait_running(["sleep", "30"])
     t.send(b"\x03")
     t.expect(rb"PROMPT\$ ")
     t.send(b"echo status=$?\n")
     t.expect(rb"status=130")
     # Ctrl-Z stops it, `fg` brings it back, Ctrl-C then ends it.
     t.send(b"sleep 30\n")
-    time.sleep(0.5)
+    t.wait_running(["sleep", "30"])
     t.send(b"\x1a")
     t.expect(rb"Stopped\s+sleep 30")
     t.expect(rb"PROMPT\$ ")
@@ -557,7 +581,7 @@ def test_interactive_bash_job_control(airlock, ptys):
     t.expect(rb"Stopped\s+sleep 30")
     t.send(b"fg\n")
     t.expect(rb"sleep 30")
-    time.sleep(0.5)
+    t.wait_running(["sleep", "30"])
     t.send(b"\x03")
     t.expect(rb"PROMPT\$ ")
     t.send(b"echo status=$?; exit 6\n")
@@ -611,7 +635,7 @@ def test_ctrl_z_stops_init_for_the_outer_shell(airlock, ptys):
     t = ptys(["/bin/bash", "--norc", "--noprofile", "-i"], env=shell_env())
     t.expect(rb"PROMPT\$ ")
     t.send(f"{airlock} init -- sleep 30\n".encode())
-    time.sleep(0.7)
+    t.wait_running(["sleep", "30"])
     t.send(b"\x1a")
     t.expect(rb"Stopped\s+\S*airlock init -- sleep 30")
     t.expect(rb"PROMPT\$ ")
@@ -619,7 +643,7 @@ def test_ctrl_z_stops_init_for_the_outer_shell(airlock, ptys):
     t.expect(rb"shell-is-back")
     t.send(b"fg\n")
     t.expect(rb"airlock init -- sleep 30")
-    time.sleep(0.5)
+    t.wait_running(["sleep", "30"])
     t.send(b"\x03")
     t.expect(rb"PROMPT\$ ")
     t.send(b"echo status=$?; exit 0\n")
