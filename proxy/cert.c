@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include "proxy/der.h"
 #include "proxy/pem.h"
@@ -529,4 +530,27 @@ const br_ec_private_key *ca_leaf_key(const struct ca *ca)
 void ca_wipe(struct ca *ca)
 {
 	explicit_bzero(ca, sizeof *ca);
+}
+
+struct ca *ca_new(void)
+{
+	void *p = mmap(NULL, sizeof(struct ca), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Best effort, each: an old kernel without WIPEONFORK or a small memlock limit
+	 * still gets a working CA (the supervisor is not dumpable either way). */
+	(void)madvise(p, sizeof(struct ca), MADV_DONTDUMP);
+	(void)madvise(p, sizeof(struct ca), MADV_WIPEONFORK);
+	(void)mlock(p, sizeof(struct ca));
+	return p; /* anonymous pages are zero */
+}
+
+void ca_free(struct ca *ca)
+{
+	if (!ca)
+		return;
+	ca_wipe(ca);
+	(void)munlock(ca, sizeof *ca);
+	munmap(ca, sizeof *ca);
 }

@@ -73,6 +73,15 @@ struct ca {
 	unsigned char leaf_ski[CERT_SKI_LEN];
 };
 
+/* A zeroed struct ca in pages of its own that are kept out of core dumps, locked out of
+ * swap where the memlock limit allows, and wiped in forked children (MADV_WIPEONFORK):
+ * the sandbox's child process never holds the CA key, not even before it execs CMD.
+ * NULL when out of memory. */
+struct ca *ca_new(void);
+
+/* Wipes and releases a CA from ca_new(). */
+void ca_free(struct ca *ca);
+
 /* Makes a fresh CA valid from now - 1 h to now + CA_VALIDITY_DAYS, constrained to
  * names (duplicates are dropped), and the sandbox's leaf key. Seeds ca->rng from the
  * kernel. A name type with no entry is excluded entirely (no IP entry: 0.0.0.0/0 and

@@ -5,6 +5,8 @@
 #include "proxy/pem.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define NOW ((time_t)1800000000) /* 2027-01-15 */
 
@@ -506,4 +508,31 @@ TEST(cert_ca_self_signature_verifies)
 	CHECK(br_ecdsa_i31_vrfy_asn1(br_ec_get_default(), hash, 32, &ca->pub, sig + sh + 1,
 				     slen - 1) == 0);
 	free_ca(ca);
+}
+
+TEST(cert_ca_new_is_wiped_in_forked_children)
+{
+	struct ca *ca = ca_new();
+	char err[256] = "";
+	CHECK(ca != NULL);
+	if (!ca)
+		return;
+	CHECK_EQ_INT(ca->cert_len, 0);
+	CHECK_EQ_INT(ca_generate(ca, NAMES, 3, NOW, err, sizeof err), 0);
+	static const unsigned char zero[BR_EC_KBUF_PRIV_MAX_SIZE];
+	CHECK(memcmp(ca->key_x, zero, sizeof zero) != 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* The child sees zeroed pages: no key, no certificate. */
+		int ok = memcmp(ca->key_x, zero, sizeof zero) == 0 &&
+			 memcmp(ca->leaf_x, zero, sizeof zero) == 0 && ca->cert_len == 0;
+		_exit(ok ? 0 : 1);
+	}
+	int st = -1;
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* The parent keeps its CA. */
+	CHECK(memcmp(ca->key_x, zero, sizeof zero) != 0 && ca->cert_len > 0);
+	ca_free(ca);
+	ca_free(NULL);
 }
