@@ -71,11 +71,13 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 		sv->secret_has_value[i] = sv->secrets.entries[i].value != NULL;
 
 	/* A fresh CA for this sandbox, limited to the policy's allow hosts. */
-	sv->ca = calloc(1, sizeof *sv->ca);
+	/* ca_new(): locked pages, left out of core dumps, zeroed in forked children, so
+	 * the sandbox's PID 1 never holds the CA key. */
+	sv->ca = ca_new();
 	if (!sv->ca)
-		log_fatal("out of memory");
+		log_fatal("cannot allocate memory for the sandbox CA: %s", strerror(errno));
 	if (ca_generate_for_policy(sv->ca, p, time(NULL), err, sizeof err) < 0)
-		log_fatal("cannot make the sandbox CA: %s", err);
+		log_fatal("%s", err);
 	sv->ca_pem = malloc(8192 + 2 * sv->ca->cert_len);
 	if (!sv->ca_pem)
 		log_fatal("out of memory");
