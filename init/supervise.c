@@ -217,7 +217,8 @@ struct proc_entry {
 	int mine;
 };
 
-/* Reads the parent of `pid` from /proc/PID/stat; -1 when it is gone. */
+/* Reads the parent of `pid` from /proc/PID/stat; -1 when it is gone or a zombie (which
+ * no signal reaches, and whose children have been reparented already). */
 static pid_t read_ppid(const char *pid)
 {
 	char path[64], buf[512];
@@ -236,7 +237,7 @@ static pid_t read_ppid(const char *pid)
 		return -1;
 	char state;
 	int ppid;
-	if (sscanf(p + 1, " %c %d", &state, &ppid) != 2)
+	if (sscanf(p + 1, " %c %d", &state, &ppid) != 2 || state == 'Z')
 		return -1;
 	return (pid_t)ppid;
 }
