@@ -162,6 +162,22 @@ def test_options_without_double_dash_and_equals_form(airlock):
     assert "airlock: reaped pid" in r.stderr
 
 
+def test_stdio_passes_through(airlock):
+    r = run([airlock, "init", "--", "sh", "-c", "cat; echo err >&2"], input="line 1\nline 2\n")
+    assert r.returncode == 0
+    assert r.stdout == "line 1\nline 2\n" and r.stderr == "err\n"
+
+
+def test_inherited_ignored_signals_stay_ignored(airlock):
+    # As a shell does for background jobs: what airlock's starter ignored, CMD ignores.
+    code = "import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)"
+    r = run([airlock, "init", "--", *py(code)],
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert r.stdout.strip() == "True", r.stderr
+    r = run([airlock, "init", "--", *py(code)])
+    assert r.stdout.strip() == "False", r.stderr
+
+
 # --- signals -----------------------------------------------------------------------
 
 FORWARDED = [signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGPIPE,
