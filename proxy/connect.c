@@ -340,6 +340,8 @@ void conn_upstream_ready(struct conn *c)
 	loop_timer_cancel(c->p->loop, &c->timer);
 	snprintf(c->uhost, sizeof c->uhost, "%s", c->host);
 	c->uport = c->port;
+	/* An http:// upstream may carry the client's next request to the same target. */
+	c->ureusable = !c->forward_port && !c->is_connect;
 	c->last_active = loop_now(c->p->loop);
 	conn_arm_timer(c, PROXY_IDLE_MS);
 	if (c->forward_port) {

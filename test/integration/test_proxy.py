@@ -72,6 +72,7 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
 
     def _record(self):
         self.server.seen.append({"method": self.command, "path": self.path,
+                                 "peer": self.client_address[1],
                                  "headers": [(k, v) for k, v in self.headers.items()]})
 
     def _read_body(self):
@@ -595,6 +596,8 @@ map = web.test 127.0.0.1:{o.server_address[1]}
         assert "x-drop" not in hdrs
         # Origin-form upstream.
         assert [s["path"] for s in o.seen] == ["/hello", "/headers?q=openshell:resolve:env:K"]
+        # Keep-alive upstream too: airlock sent both over one connection to the origin.
+        assert o.seen[0]["peer"] == o.seen[1]["peer"]
         # Both requests used one connection through airlock (curl reuses it).
         assert "Re-using" in subprocess.run(
             ["curl", "-v", "-sS", "-m", "10", "-x", f"http://127.0.0.1:{h.port}",
