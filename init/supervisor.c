@@ -172,6 +172,12 @@ static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
 	if (n != (ssize_t)sizeof si)
 		return;
 	if (si.ssi_signo != SIGCHLD) {
+		/* The sandbox shares our process group: a key on our terminal (Ctrl-C,
+		 * Ctrl-\, Ctrl-Z, a resize) already reached it from the kernel. */
+		int keyboard = si.ssi_signo == SIGINT || si.ssi_signo == SIGQUIT ||
+			       si.ssi_signo == SIGTSTP || si.ssi_signo == SIGWINCH;
+		if (keyboard && si.ssi_code == SI_KERNEL)
+			return;
 		log_verbose("forwarding signal %u to the sandbox", si.ssi_signo);
 		kill(rs->child, (int)si.ssi_signo);
 		return;
