@@ -438,39 +438,63 @@ static void upstream_eof(struct conn *c)
 	}
 }
 
+/* Writes what is cleared for the client, then whatever that completes. Returns -1 when
+ * the connection was closed. */
+static int client_writable(struct conn *c)
+{
+	ssize_t w = drain(c->cfd, &c->down);
+	if (w < 0) {
+		conn_close(c, 1);
+		return -1;
+	}
+	if (w > 0) {
+		c->bytes_down += (uint64_t)w;
+		c->last_active = loop_now(c->p->loop);
+	}
+	if (c->phase == PH_FINISH && c->down.fwd == 0 && !c->draining) {
+		/* The answer is out: half-close and read what the client still sends, so
+		 * closing does not turn into an RST that destroys the answer. */
+		shutdown(c->cfd, SHUT_WR);
+		c->draining = 1;
+		conn_arm_timer(c, PROXY_LINGER_MS);
+	}
+	relay_shutdowns(c);
+	if (!c->dead && c->phase == PH_HTTP)
+		forward_check_done(c);
+	if (!c->dead && c->close_after && c->down.fwd == 0 && c->phase == PH_HTTP)
+		conn_close(c, 0);
+	return c->dead ? -1 : 0;
+}
+
+/* Writes what is cleared for the upstream. Returns -1 when the connection was closed. */
+static int upstream_writable(struct conn *c)
+{
+	if (c->ufd < 0 || c->connecting || c->handshake)
+		return 0;
+	ssize_t w = drain(c->ufd, &c->up);
+	if (w < 0) {
+		if (c->phase == PH_HTTP && !c->resp_started) {
+			char body[1024];
+			snprintf(body, sizeof body, "airlock: sending the request to %s:%u failed: "
+				 "%s.\n", c->host, c->port, strerror(errno));
+			conn_fail(c, 502, "upstream-error", "error", body);
+		} else {
+			conn_close(c, 1);
+		}
+		return -1;
+	}
+	if (w > 0)
+		c->last_active = loop_now(c->p->loop);
+	relay_shutdowns(c);
+	return c->dead ? -1 : 0;
+}
+
 static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
 {
 	struct conn *c = arg;
 	conn_hold(c);
-	if (ev & EPOLLOUT) {
-		ssize_t w = drain(c->cfd, &c->down);
-		if (w < 0) {
-			conn_close(c, 1);
-			goto out;
-		}
-		if (w > 0) {
-			c->bytes_down += (uint64_t)w;
-			c->last_active = loop_now(l);
-		}
-		if (c->phase == PH_FINISH && c->down.fwd == 0 && !c->draining) {
-			/* The answer is out: half-close and read what the client still sends,
-			 * so closing does not turn into an RST that destroys the answer. */
-			shutdown(c->cfd, SHUT_WR);
-			c->draining = 1;
-			conn_arm_timer(c, PROXY_LINGER_MS);
-		}
-		relay_shutdowns(c);
-		if (c->dead)
-			goto out;
-		if (c->phase == PH_HTTP)
-			forward_check_done(c);
-		if (c->dead)
-			goto out;
-		if (c->close_after && c->down.fwd == 0 && c->phase == PH_HTTP) {
-			conn_close(c, 0);
-			goto out;
-		}
-	}
+	if ((ev & EPOLLOUT) && client_writable(c) < 0)
+		goto out;
 	if ((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && want_read_client(c)) {
 		if (c->phase == PH_FINISH) {
 			char junk[4096];
@@ -484,6 +508,11 @@ static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
 			c->bytes_up += (uint64_t)n;
 			c->last_active = loop_now(l);
 			conn_progress(c);
+			/* Forward at once rather than after another epoll round. */
+			if (!c->dead && c->up.fwd > 0 && upstream_writable(c) < 0)
+				goto out;
+			if (!c->dead && c->down.fwd > 0)
+				client_writable(c);
 		} else if (n == 0) {
 			client_eof(c);
 		} else if (n == -2) {
@@ -507,34 +536,31 @@ static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 		connect_on_event(c, ev);
 		goto out;
 	}
-	if (ev & EPOLLOUT) {
-		ssize_t w = drain(c->ufd, &c->up);
-		if (w < 0) {
-			if (c->phase == PH_HTTP && !c->resp_started) {
-				char body[1024];
-				snprintf(body, sizeof body, "airlock: sending the request to %s:%u "
-					 "failed: %s.\n", c->host, c->port, strerror(errno));
-				conn_fail(c, 502, "upstream-error", "error", body);
-			} else {
-				conn_close(c, 1);
-			}
-			goto out;
-		}
-		if (w > 0)
-			c->last_active = loop_now(l);
-		relay_shutdowns(c);
-		if (c->dead)
-			goto out;
-	}
+	if ((ev & EPOLLOUT) && upstream_writable(c) < 0)
+		goto out;
 	if ((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && want_read_upstream(c)) {
-		ssize_t n = fill(c->ufd, &c->down);
-		if (n > 0) {
+		ssize_t n = -1;
+		/* While the client takes everything at once, keep reading (a few rounds, so
+		 * one busy download cannot starve the other connections). */
+		for (int round = 0; round < 4; round++) {
+			n = fill(c->ufd, &c->down);
+			if (n <= 0)
+				break;
 			c->last_active = loop_now(l);
 			if (c->phase == PH_HEAD) { /* unsolicited bytes from an idle upstream */
 				conn_close_upstream(c, 1);
 				goto out;
 			}
 			conn_progress(c);
+			/* Forward at once rather than after another epoll round. */
+			if (!c->dead && c->down.fwd > 0 && client_writable(c) < 0)
+				goto out;
+			if (c->dead || c->down.end != c->down.start || (size_t)n < CONN_BUF / 2 ||
+			    !want_read_upstream(c))
+				break;
+		}
+		if (c->dead || n > 0 || n == -1) {
+			/* handled above, or nothing more to read now */
 		} else if (n == 0) {
 			upstream_eof(c);
 		} else if (n == -2) {
