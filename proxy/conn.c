@@ -229,6 +229,25 @@ static int want_read_upstream(const struct conn *c)
 
 static size_t room(const struct buf *b) { return CONN_BUF - (b->end - b->start); }
 
+/* Makes the loop watch fd for `want` events. A side with no interest is removed from
+ * epoll altogether: epoll reports EPOLLHUP/EPOLLERR even for an empty event mask, and a
+ * level-triggered hang-up we are not ready to act on would make the loop spin. */
+static void watch(struct loop *l, int fd, uint32_t want, uint32_t *cur, loop_fd_cb cb,
+		  void *arg)
+{
+	if (want == *cur)
+		return;
+	if (want == 0) {
+		loop_del(l, fd);
+	} else if (*cur == 0) {
+		if (loop_add(l, fd, want, cb, arg) < 0)
+			return;
+	} else {
+		loop_mod(l, fd, want);
+	}
+	*cur = want;
+}
+
 void conn_update(struct conn *c)
 {
 	if (c->dead)
@@ -239,25 +258,15 @@ void conn_update(struct conn *c)
 		ce |= EPOLLIN;
 	if (c->down.fwd > 0)
 		ce |= EPOLLOUT;
-	if (c->cfd >= 0 && ce != c->cev) {
-		loop_mod(l, c->cfd, ce);
-		c->cev = ce;
-	}
+	if (c->cfd >= 0)
+		watch(l, c->cfd, ce, &c->cev, on_client, c);
 	if (c->ufd < 0)
 		return;
 	if (want_read_upstream(c) && room(&c->down) > 0)
 		ue |= EPOLLIN;
 	if (c->connecting || (c->up.fwd > 0 && !c->handshake))
 		ue |= EPOLLOUT;
-	if (c->uev == 0 && c->ufd >= 0) {
-		if (loop_add(l, c->ufd, ue, on_upstream, c) == 0)
-			c->uev = ue | 0x80000000u; /* a marker: registered */
-		return;
-	}
-	if ((c->uev & ~0x80000000u) != ue) {
-		loop_mod(l, c->ufd, ue);
-		c->uev = ue | 0x80000000u;
-	}
+	watch(l, c->ufd, ue, &c->uev, on_upstream, c);
 }
 
 /* Moves the held bytes to the front so reads have the whole free space. */

@@ -69,7 +69,7 @@ struct conn {
 	struct proxy *p;
 	struct conn *prev, *next;
 	int cfd, ufd;
-	uint32_t cev, uev;      /* events registered on the loop (0: not registered) */
+	uint32_t cev, uev;      /* events watched on the loop (0: not in epoll at all) */
 	enum phase phase;
 	int busy, dead;         /* freed once no callback is running on it */
 	struct loop_timer timer;

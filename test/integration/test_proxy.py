@@ -1087,3 +1087,33 @@ map = git.test 127.0.0.1:{srv.server_address[1]}
         srv.shutdown()
         srv.server_close()
         t.join(5)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_no_busy_loop_when_client_resets_while_waiting(tmp):
+    """A client that resets while its response is paused upstream must not make the
+    proxy spin on the hang-up (epoll reports it whatever the event mask)."""
+    with origin_server() as o, harness(tmp, f"""
+[network]
+allow = web.test:80
+map = web.test 127.0.0.1:{o.server_address[1]}
+""") as h:
+        s = socket.create_connection(("127.0.0.1", h.port), timeout=10)
+        s.sendall(b"GET http://web.test/stream HTTP/1.1\r\nHost: web.test\r\n\r\n")
+        got = b""
+        while b"first" not in got:
+            got += s.recv(4096)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+        time.sleep(0.2)
+        before = cpu_seconds(h.proc.pid)
+        time.sleep(1.5)
+        used = cpu_seconds(h.proc.pid) - before
+        assert used < 0.5, f"the proxy used {used:.2f} s of CPU while idle"
+        o.first_seen.set()
+        assert curl(h.port, "http://web.test/hello").stdout == b"hello\n"
