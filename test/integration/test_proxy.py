@@ -1117,3 +1117,96 @@ map = web.test 127.0.0.1:{o.server_address[1]}
         assert used < 0.5, f"the proxy used {used:.2f} s of CPU while idle"
         o.first_seen.set()
         assert curl(h.port, "http://web.test/hello").stdout == b"hello\n"
+
+
+def blackhole():
+    """A loopback port whose accept queue is full: further SYNs are dropped, so a
+    connect() to it neither succeeds nor fails until it times out."""
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(0)
+    port = lst.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        c = socket.socket()
+        c.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            c.connect(("127.0.0.1", port))
+        fillers.append(c)
+    time.sleep(0.2)
+    return lst, fillers, port
+
+
+def test_connect_timeout_is_504(tmp):
+    lst, fillers, port = blackhole()
+    try:
+        with harness(tmp, f"[network]\nallow = hole.test:80\nmap = hole.test 127.0.0.1:{port}\n") as h:
+            t0 = time.time()
+            status, headers, body = split_response(raw(
+                h.port, b"GET http://hole.test/ HTTP/1.1\r\nHost: hole.test\r\n\r\n", timeout=30))
+            took = time.time() - t0
+            assert status == 504 and headers["x-airlock-error"] == "connect-timeout"
+            assert b"within 10 seconds" in body and b"hole.test" in body
+            assert 9 <= took < 20
+    finally:
+        for c in fillers + [lst]:
+            c.close()
+
+
+def test_slow_head_gets_408(tmp):
+    """A head dribbled in byte by byte (slowloris) is cut off after 30 s with a 408,
+    while other clients are served meanwhile."""
+    with origin_server() as o, harness(tmp, f"""
+[network]
+allow = web.test:80
+map = web.test 127.0.0.1:{o.server_address[1]}
+""") as h:
+        s = socket.create_connection(("127.0.0.1", h.port), timeout=45)
+        s.sendall(b"GET http://web.test/ HTTP/1.1\r\n")
+        t0 = time.time()
+        answer = b""
+        s.settimeout(1)
+        while time.time() - t0 < 45:
+            try:
+                s.sendall(b"X")
+            except OSError:
+                pass
+            try:
+                d = s.recv(4096)
+                if not d:
+                    break
+                answer += d
+            except socket.timeout:
+                pass
+            if int(time.time() - t0) == 5:
+                assert curl(h.port, "http://web.test/hello").stdout == b"hello\n"
+        took = time.time() - t0
+        s.close()
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
+        assert 28 <= took < 40
+
+
+def test_connection_cap_gives_503(tmp):
+    raise_nofile()
+    with harness(tmp, "[network]\nallow = web.test:80\n", audit=False) as h:
+        socks = []
+        try:
+            for _ in range(4096):
+                socks.append(socket.create_connection(("127.0.0.1", h.port), timeout=20))
+            # Every one of them is open in the proxy before the next comes.
+            deadline = time.time() + 20
+            while h.fds() < 4096 and time.time() < deadline:
+                time.sleep(0.1)
+            status, headers, body = split_response(raw(h.port, b"", timeout=20))
+            assert status == 503 and headers["x-airlock-error"] == "too-many-connections"
+            assert b"4096" in body
+        finally:
+            for s in socks:
+                s.close()
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            got = raw(h.port, b"CONNECT no.test:443 HTTP/1.1\r\n\r\n")
+            if got.startswith(b"HTTP/1.1 403"):
+                break
+            time.sleep(0.2)
+        assert got.startswith(b"HTTP/1.1 403")
