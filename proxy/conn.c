@@ -100,6 +100,16 @@ void conn_close(struct conn *c, int reset)
 	if (c->dead)
 		return;
 	struct proxy *p = c->p;
+	/* Every tunnel and every request gets its audit line, however it ends. */
+	if (!c->audited && c->phase == PH_RELAY)
+		conn_audit(c, "connect", c->forward_port ? "forward"
+					 : c->action == ACTION_PASSTHROUGH ? "passthrough" : "allow",
+			   c->status ? c->status : (c->forward_port ? 0 : 200),
+			   reset ? "connection reset" : "");
+	else if (!c->audited && c->method[0] &&
+		 (c->phase == PH_HTTP || c->phase == PH_CONNECTING || c->phase == PH_SNI))
+		conn_audit(c, "error", c->action == ACTION_PASSTHROUGH ? "passthrough" : "allow",
+			   c->status, "connection closed before the exchange completed");
 	if (c->rq)
 		resolver_cancel(p->resolver, c->rq);
 	c->rq = NULL;
@@ -133,6 +143,7 @@ void conn_audit(struct conn *c, const char *event, const char *decision, int sta
 {
 	struct proxy *p = c->p;
 	uint64_t now = loop_now(p->loop);
+	c->audited = 1;
 	if (p->verbose)
 		log_msg("%s %s %s:%u -> %d%s%s", event, c->method[0] ? c->method : "-", c->host,
 			c->port, status, reason && *reason ? ": " : "", reason ? reason : "");
@@ -324,12 +335,8 @@ static void relay_shutdowns(struct conn *c)
 		shutdown(c->cfd, SHUT_WR);
 		c->c_shut = 1;
 	}
-	if (c->c_eof && c->u_eof && c->up.fwd == 0 && c->down.fwd == 0) {
-		conn_audit(c, "connect", c->forward_port ? "forward"
-					: c->action == ACTION_PASSTHROUGH ? "passthrough" : "allow",
-			   c->status ? c->status : 200, "");
-		conn_close(c, 0);
-	}
+	if (c->c_eof && c->u_eof && c->up.fwd == 0 && c->down.fwd == 0)
+		conn_close(c, 0); /* which writes the tunnel's audit line */
 }
 
 /* Bytes held in the buffers may mean something new after a phase change. */

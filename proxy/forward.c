@@ -77,6 +77,7 @@ void forward_request(struct conn *c, const struct http_request *req, size_t len)
 	c->bytes_up = c->up.end - c->up.start; /* the head and what came with it */
 	c->bytes_down = 0;
 	c->status = 0;
+	c->audited = 0;
 	c->resp_started = 0;
 	c->rule = NULL;
 	c->action = ACTION_DENY;

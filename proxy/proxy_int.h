@@ -110,6 +110,7 @@ struct conn {
 	uint64_t resp_left;
 	struct http_chunked resp_ch;
 	int status;             /* final status given to the client (audit) */
+	int audited;            /* the current request/tunnel has its audit line */
 	int resp_started;       /* bytes of an answer to this request went to the client */
 	int client_keep, resp_keep, upgrade_req;
 	int close_after;        /* close once the current answer is flushed */

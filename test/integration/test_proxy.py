@@ -757,6 +757,11 @@ map = other.test 127.0.0.1:{port}
         denies = [a for a in h.audit() if a["event"] == "deny"]
         assert any("names tls.test but CONNECT named other.test" in a["reason"] for a in denies)
         assert any("names no server" in a["reason"] for a in denies)
+        tunnels = [a for a in h.audit() if a["event"] == "connect" and a["host"] == "tls.test"]
+        assert tunnels and all(a["decision"] == "passthrough" and a["status"] == 200 and
+                               a["rule"] == "tls.test" and a["method"] == "CONNECT"
+                               for a in tunnels)
+        assert any(a["bytes_up"] > 200 and a["bytes_down"] > 200 for a in tunnels)
 
 
 def test_forward_to_loopback_sidecar(tmp):
