@@ -202,8 +202,13 @@ void connect_start(struct conn *c)
 	c->via = NULL;
 	if (c->ufd >= 0 && c->ureusable && !c->is_connect && !c->u_eof &&
 	    strcmp(c->uhost, c->host) == 0 && c->uport == c->port) {
-		conn_upstream_ready(c);
-		return;
+		/* Reuse only an upstream that has not closed meanwhile (EAGAIN: alive). */
+		char b;
+		ssize_t n = recv(c->ufd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			conn_upstream_ready(c);
+			return;
+		}
 	}
 	conn_close_upstream(c, 0);
 	/* The down buffer only ever holds bytes of this upstream. */

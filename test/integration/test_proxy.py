@@ -687,14 +687,14 @@ def test_ssrf_guard_and_denied_names_never_resolved(tmp, root):
     the address, a mapped name is not resolved at all, a denied one never."""
     table = {"loop.test": "127.0.0.1", "meta.test": "169.254.169.254",
              "cgnat.test": "100.64.1.1", "mapped.test": "127.0.0.1"}
-    with origin_server() as o, FakeDNS("127.0.0.53", table) as dns, harness(tmp, f"""
+    with origin_server() as o, FakeDNS("127.0.0.153", table) as dns, harness(tmp, f"""
 [network]
 allow = loop.test:80
 allow = meta.test:80
 allow = cgnat.test:80
 allow = mapped.test:80
 map = mapped.test 127.0.0.1:{o.server_address[1]}
-""", resolv="nameserver 127.0.0.53\noptions timeout:2 attempts:1\n",
+""", resolv="nameserver 127.0.0.153\noptions timeout:2 attempts:1\n",
             hosts="127.0.0.1 localhost\n") as h:
         for name, addr, cls in (("loop.test", "127.0.0.1", "loopback"),
                                 ("meta.test", "169.254.169.254", "link-local"),

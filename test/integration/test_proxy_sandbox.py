@@ -177,9 +177,9 @@ def test_ssrf_guard_with_dns_inside(box):
     is never looked up."""
     resolv = os.path.join(box, "resolv.conf")
     with open(resolv, "w") as f:
-        f.write("nameserver 127.0.0.54\noptions timeout:2 attempts:1\n")
+        f.write("nameserver 127.0.0.154\noptions timeout:2 attempts:1\n")
     os.chmod(resolv, 0o644)
-    with FakeDNS("127.0.0.54", {"loop.test": "127.0.0.1"}) as dns:
+    with FakeDNS("127.0.0.154", {"loop.test": "127.0.0.1"}) as dns:
         pol = policy(box, "allow = loop.test:80\n")
         r = sandbox(pol, ["sh", "-c", "curl -sS -m 10 -i http://loop.test/; "
                                       "curl -sS -m 10 -i http://denied.test/"],
