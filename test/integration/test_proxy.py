@@ -1215,3 +1215,62 @@ def test_connection_cap_gives_503(tmp):
                 break
             time.sleep(0.2)
         assert got.startswith(b"HTTP/1.1 403")
+
+
+@contextlib.contextmanager
+def scripted_server(answers):
+    """A raw TCP server: for the n-th connection, reads a request head and sends
+    answers[n] verbatim, then closes."""
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(16)
+    lst.settimeout(0.2)
+    stop = threading.Event()
+
+    def run():
+        n = 0
+        while not stop.is_set():
+            try:
+                c, _ = lst.accept()
+            except OSError:
+                continue
+            with c:
+                c.settimeout(5)
+                head = b""
+                with contextlib.suppress(OSError):
+                    while b"\r\n\r\n" not in head:
+                        d = c.recv(4096)
+                        if not d:
+                            break
+                        head += d
+                    c.sendall(answers[min(n, len(answers) - 1)])
+            n += 1
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    try:
+        yield lst.getsockname()[1]
+    finally:
+        stop.set()
+        t.join(5)
+        lst.close()
+
+
+def test_misbehaving_upstream_gets_502(tmp):
+    answers = [b"garbage\r\n\r\n",
+               b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+               b"HTTP/1.1 200 OK\r\nX: " + b"y" * 20000 + b"\r\n\r\n",
+               b"",
+               b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n"]
+    with scripted_server(answers) as port, harness(tmp, f"""
+[network]
+allow = bad.test:80
+map = bad.test 127.0.0.1:{port}
+""") as h:
+        req = b"GET http://bad.test/ HTTP/1.1\r\nHost: bad.test\r\n\r\n"
+        for reason in (b"invalid response", b"invalid response", b"larger than 16384",
+                       b"without answering"):
+            status, headers, body = split_response(raw(h.port, req))
+            assert status == 502 and reason in body, body
+            assert headers["x-airlock-error"] in ("bad-response", "upstream-closed")
+        status, _, body = split_response(raw(h.port, req.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")))
+        assert status == 200 and body == b"ok\n"
