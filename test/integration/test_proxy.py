@@ -407,9 +407,12 @@ class FakeDNS:
         rd = flags & 0x0100
         if name not in self.table:
             return struct.pack("!HHHHHH", qid, 0x8183 | rd, 1, 0, 0, 0) + question
-        if qtype != 1:
+        addr = self.table[name]
+        v6 = ":" in addr
+        if qtype != (28 if v6 else 1):
             return struct.pack("!HHHHHH", qid, 0x8180 | rd, 1, 0, 0, 0) + question
-        ans = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 5, 4) + socket.inet_aton(self.table[name])
+        raw_addr = socket.inet_pton(socket.AF_INET6 if v6 else socket.AF_INET, addr)
+        ans = b"\xc0\x0c" + struct.pack("!HHIH", qtype, 1, 5, len(raw_addr)) + raw_addr
         return struct.pack("!HHHHHH", qid, 0x8180 | rd, 1, 1, 0, 0) + question + ans
 
 
@@ -686,19 +689,26 @@ def test_ssrf_guard_and_denied_names_never_resolved(tmp, root):
     queries); an answer in loopback or link-local space is refused with a 502 naming
     the address, a mapped name is not resolved at all, a denied one never."""
     table = {"loop.test": "127.0.0.1", "meta.test": "169.254.169.254",
-             "cgnat.test": "100.64.1.1", "mapped.test": "127.0.0.1"}
+             "cgnat.test": "100.64.1.1", "mapped.test": "127.0.0.1", "v6loop.test": "::1",
+             "mapped4.test": "::ffff:127.0.0.1", "ula.test": "fd00::1"}
     with origin_server() as o, FakeDNS("127.0.0.153", table) as dns, harness(tmp, f"""
 [network]
 allow = loop.test:80
 allow = meta.test:80
 allow = cgnat.test:80
 allow = mapped.test:80
+allow = v6loop.test:80
+allow = mapped4.test:80
+allow = ula.test:80
 map = mapped.test 127.0.0.1:{o.server_address[1]}
 """, resolv="nameserver 127.0.0.153\noptions timeout:2 attempts:1\n",
             hosts="127.0.0.1 localhost\n") as h:
         for name, addr, cls in (("loop.test", "127.0.0.1", "loopback"),
                                 ("meta.test", "169.254.169.254", "link-local"),
-                                ("cgnat.test", "100.64.1.1", "CGNAT")):
+                                ("cgnat.test", "100.64.1.1", "CGNAT"),
+                                ("v6loop.test", "::1", "loopback"),
+                                ("mapped4.test", "::ffff:127.0.0.1", "loopback"),
+                                ("ula.test", "fd00::1", "unique local")):
             status, headers, body = split_response(raw(
                 h.port, f"GET http://{name}/ HTTP/1.1\r\nHost: {name}\r\n\r\n".encode()))
             assert status == 502, body
