@@ -102,14 +102,12 @@ void conn_close(struct conn *c, int reset)
 	struct proxy *p = c->p;
 	/* Every tunnel and every request gets its audit line, however it ends. */
 	if (!c->audited && c->phase == PH_RELAY)
-		conn_audit(c, "connect", c->forward_port ? "forward"
-					 : c->action == ACTION_PASSTHROUGH ? "passthrough" : "allow",
+		conn_audit(c, "connect", conn_decision(c),
 			   c->status ? c->status : (c->forward_port ? 0 : 200),
 			   reset ? "connection reset" : "");
 	else if (!c->audited && c->method[0] &&
 		 (c->phase == PH_HTTP || c->phase == PH_CONNECTING || c->phase == PH_SNI))
-		conn_audit(c, "error", c->action == ACTION_PASSTHROUGH ? "passthrough" : "allow",
-			   c->status, "connection closed before the exchange completed");
+		conn_audit(c, "error", conn_decision(c), c->status, "connection closed before the exchange completed");
 	if (c->rq)
 		resolver_cancel(p->resolver, c->rq);
 	c->rq = NULL;
@@ -134,6 +132,15 @@ void conn_close(struct conn *c, int reset)
 	c->dead = 1;
 	if (c->busy == 0)
 		free(c);
+}
+
+const char *conn_decision(const struct conn *c)
+{
+	if (c->forward_port)
+		return "forward";
+	return c->action == ACTION_PASSTHROUGH ? "passthrough"
+	       : c->action == ACTION_ALLOW     ? "allow"
+					       : "deny";
 }
 
 void conn_arm_timer(struct conn *c, uint64_t ms) { loop_timer_set(c->p->loop, &c->timer, ms); }
@@ -170,9 +177,7 @@ void conn_audit(struct conn *c, const char *event, const char *decision, int sta
 void conn_fail(struct conn *c, int status, const char *token, const char *event,
 	       const char *body)
 {
-	const char *decision = status == 403 ? "deny" : c->action == ACTION_PASSTHROUGH ? "passthrough"
-						     : c->action == ACTION_ALLOW     ? "allow"
-										     : "deny";
+	const char *decision = status == 403 ? "deny" : conn_decision(c);
 	c->status = status;
 	/* The audit reason is the body's first line, without the trailing newline. */
 	char reason[256];
@@ -195,7 +200,7 @@ void conn_fail(struct conn *c, int status, const char *token, const char *event,
 	c->phase = PH_FINISH;
 	c->resp_started = 1;
 	c->up.start = c->up.end = c->up.fwd = 0;
-	conn_arm_timer(c, PROXY_HEAD_MS);
+	conn_arm_timer(c, c->p->head_ms);
 	conn_update(c);
 }
 
@@ -349,8 +354,8 @@ void conn_progress(struct conn *c)
 		size_t len = c->up.end - c->up.start;
 		if (len == 0)
 			return;
-		if (!loop_timer_armed(&c->timer) || c->timer.when > loop_now(c->p->loop) + PROXY_HEAD_MS)
-			conn_arm_timer(c, PROXY_HEAD_MS);
+		if (!loop_timer_armed(&c->timer) || c->timer.when > loop_now(c->p->loop) + c->p->head_ms)
+			conn_arm_timer(c, c->p->head_ms);
 		struct http_request req;
 		const char *why = "";
 		int r = http_parse_request(c->up.data + c->up.start, len, &req, &why);
@@ -399,7 +404,7 @@ static void client_eof(struct conn *c)
 		return;
 	case PH_HTTP:
 		if (!c->req_done) {
-			conn_audit(c, "error", "allow", 0, "client closed during the request body");
+			conn_audit(c, "error", conn_decision(c), 0, "client closed during the request body");
 			conn_close(c, 1);
 		} else {
 			c->close_after = 1;
@@ -439,7 +444,7 @@ static void upstream_eof(struct conn *c)
 			conn_fail(c, 502, "upstream-closed", "error", body);
 			return;
 		}
-		conn_audit(c, "error", "allow", c->status, "upstream closed mid-response");
+		conn_audit(c, "error", conn_decision(c), c->status, "upstream closed mid-response");
 		c->close_after = 1;
 		c->resp = RESP_DONE;
 		if (c->down.fwd == 0)
@@ -588,7 +593,7 @@ static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 					 "%s.\n", c->host, c->port, strerror(errno));
 				conn_fail(c, 502, "upstream-error", "error", body);
 			} else {
-				conn_audit(c, "error", "allow", c->status, "upstream reset the connection");
+				conn_audit(c, "error", conn_decision(c), c->status, "upstream reset the connection");
 				conn_close(c, 1);
 			}
 		}
@@ -608,9 +613,11 @@ static void on_timer(struct loop *l, struct loop_timer *t, void *arg)
 	switch (c->phase) {
 	case PH_HEAD:
 		if (c->up.end > c->up.start) {
+			char body[200];
+			snprintf(body, sizeof body, "airlock: the request head did not arrive "
+				 "within %g seconds.\n", (double)c->p->head_ms / 1000);
 			snprintf(c->method, sizeof c->method, "-");
-			conn_fail(c, 408, "head-timeout", "error",
-				  "airlock: the request head did not arrive within 30 seconds.\n");
+			conn_fail(c, 408, "head-timeout", "error", body);
 		} else {
 			conn_close(c, 0);
 		}
@@ -618,23 +625,28 @@ static void on_timer(struct loop *l, struct loop_timer *t, void *arg)
 	case PH_CONNECTING:
 		connect_on_timeout(c);
 		break;
-	case PH_SNI:
-		conn_audit(c, "deny", "passthrough", 200, "no TLS ClientHello within 30 seconds");
+	case PH_SNI: {
+		char why[120];
+		snprintf(why, sizeof why, "no TLS ClientHello within %g seconds",
+			 (double)c->p->head_ms / 1000);
+		conn_audit(c, "deny", c->action == ACTION_ALLOW ? "allow" : "passthrough", 200, why);
 		conn_close(c, 1);
 		break;
+	}
 	case PH_RELAY:
 	case PH_HTTP:
-		if (now - c->last_active < PROXY_IDLE_MS) {
-			conn_arm_timer(c, PROXY_IDLE_MS - (now - c->last_active));
+		if (now - c->last_active < c->p->idle_ms) {
+			conn_arm_timer(c, c->p->idle_ms - (now - c->last_active));
 			break;
 		}
 		if (c->phase == PH_HTTP && !c->resp_started) {
 			char body[1024];
-			snprintf(body, sizeof body, "airlock: %s:%u did not answer within %d "
-				 "seconds.\n", c->host, c->port, PROXY_IDLE_MS / 1000);
+			snprintf(body, sizeof body, "airlock: %s:%u did not answer within %g "
+				 "seconds.\n", c->host, c->port, (double)c->p->idle_ms / 1000);
 			conn_fail(c, 504, "upstream-timeout", "error", body);
 		} else {
-			conn_audit(c, "error", "allow", c->status, "idle timeout");
+			conn_audit(c, c->phase == PH_RELAY ? "connect" : "error", conn_decision(c),
+				   c->status, "idle timeout");
 			conn_close(c, 1);
 		}
 		break;

@@ -149,7 +149,7 @@ static void connected(struct conn *c)
 			return;
 		}
 		c->handshake = 1;
-		conn_arm_timer(c, PROXY_HANDSHAKE_MS);
+		conn_arm_timer(c, c->p->connect_ms);
 		return;
 	}
 	conn_upstream_ready(c);
@@ -175,7 +175,7 @@ static void try_next(struct conn *c, int timed_out)
 		}
 		if (errno == EINPROGRESS) {
 			c->connecting = 1;
-			conn_arm_timer(c, PROXY_CONNECT_MS);
+			conn_arm_timer(c, c->p->connect_ms);
 			conn_update(c);
 			return;
 		}
@@ -187,8 +187,8 @@ static void try_next(struct conn *c, int timed_out)
 	const char *name = c->via ? c->via->display : c->host;
 	if (timed_out)
 		fail(c, 504, "connect-timeout",
-		     "airlock could not connect to %s%s for %s:%u within %d seconds (%s).\n", what,
-		     name, c->host, c->port, PROXY_CONNECT_MS / 1000, c->last_err);
+		     "airlock could not connect to %s%s for %s:%u within %g seconds (%s).\n", what,
+		     name, c->host, c->port, (double)c->p->connect_ms / 1000, c->last_err);
 	else
 		fail(c, 502, "connect-failed", "airlock could not connect to %s%s for %s:%u (%s).\n",
 		     what, name, c->host, c->port, c->last_err[0] ? c->last_err : "no address");
@@ -334,8 +334,8 @@ void connect_on_timeout(struct conn *c)
 	}
 	if (c->handshake) {
 		fail(c, 504, "upstream-proxy-timeout",
-		     "the upstream proxy %s did not answer CONNECT %s:%u within %d seconds.\n",
-		     c->via->display, c->host, c->port, PROXY_HANDSHAKE_MS / 1000);
+		     "the upstream proxy %s did not answer CONNECT %s:%u within %g seconds.\n",
+		     c->via->display, c->host, c->port, (double)c->p->connect_ms / 1000);
 		return;
 	}
 }
@@ -348,7 +348,7 @@ void conn_upstream_ready(struct conn *c)
 	/* An http:// upstream may carry the client's next request to the same target. */
 	c->ureusable = !c->forward_port && !c->is_connect;
 	c->last_active = loop_now(c->p->loop);
-	conn_arm_timer(c, PROXY_IDLE_MS);
+	conn_arm_timer(c, c->p->idle_ms);
 	if (c->forward_port) {
 		c->status = 0;
 		tunnel_relay(c);

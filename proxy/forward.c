@@ -239,7 +239,7 @@ int forward_feed_response(struct conn *c)
 					return -1;
 				}
 				c->status = 101;
-				conn_audit(c, "request", c->action == ACTION_PASSTHROUGH ? "passthrough" : "allow",
+				conn_audit(c, "request", conn_decision(c),
 					   101, "");
 				c->req_done = 1;
 				tunnel_relay(c);
@@ -267,7 +267,7 @@ int forward_feed_response(struct conn *c)
 			const char *why = "";
 			long k = http_chunked_feed(&c->resp_ch, p, avail, &done, &why);
 			if (k < 0) {
-				conn_audit(c, "error", "allow", c->status, why);
+				conn_audit(c, "error", conn_decision(c), c->status, why);
 				conn_close(c, 1);
 				return -1;
 			}
@@ -286,7 +286,7 @@ void forward_check_done(struct conn *c)
 {
 	if (c->dead || c->phase != PH_HTTP || c->resp != RESP_DONE || c->down.fwd != 0)
 		return;
-	const char *decision = c->action == ACTION_PASSTHROUGH ? "passthrough" : "allow";
+	const char *decision = conn_decision(c);
 	if (!c->req_done) {
 		/* Answered before the body was complete (e.g. 413): the rest of the body has
 		 * nowhere to go, so the connection ends here. */
@@ -305,6 +305,6 @@ void forward_check_done(struct conn *c)
 	c->phase = PH_HEAD;
 	c->method[0] = c->path[0] = 0;
 	c->txn_start = loop_now(c->p->loop);
-	conn_arm_timer(c, PROXY_IDLE_MS);
+	conn_arm_timer(c, c->p->idle_ms);
 	conn_progress(c);
 }

@@ -89,7 +89,7 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *arg)
 			conn_update(c);
 			conn_release(c);
 		} else {
-			conn_arm_timer(c, PROXY_HEAD_MS);
+			conn_arm_timer(c, p->head_ms);
 		}
 	}
 }
@@ -116,6 +116,7 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
 	p->audit_fd = cfg->audit_fd;
 	p->verbose = cfg->verbose;
 	p->spare_fd = -1;
+	proxy_set_timeouts(p, 0, 0, 0);
 	if (upstream_conf_init(&p->upstream, cfg->policy->upstream_proxy, getenv, err, errlen) < 0) {
 		free(p);
 		return NULL;
@@ -169,6 +170,14 @@ int proxy_add_forward(struct proxy *p, int fd, uint16_t port)
 }
 
 size_t proxy_connections(const struct proxy *p) { return p->nconns; }
+
+void proxy_set_timeouts(struct proxy *p, unsigned idle_ms, unsigned head_ms,
+			unsigned connect_ms)
+{
+	p->idle_ms = idle_ms ? idle_ms : PROXY_IDLE_MS;
+	p->head_ms = head_ms ? head_ms : PROXY_HEAD_MS;
+	p->connect_ms = connect_ms ? connect_ms : PROXY_CONNECT_MS;
+}
 
 void proxy_free(struct proxy *p)
 {

@@ -42,6 +42,11 @@ int proxy_add_listener(struct proxy *p, int fd);
  * fd. Returns 0, or -1 with errno. */
 int proxy_add_forward(struct proxy *p, int fd, uint16_t port);
 
+/* Changes the timeouts, in ms; 0 keeps one's default (300 s idle, 30 s for a request
+ * head or a ClientHello, 10 s per connect attempt). Tests shorten them. */
+void proxy_set_timeouts(struct proxy *p, unsigned idle_ms, unsigned head_ms,
+			unsigned connect_ms);
+
 /* Number of connections open right now (accepted and not yet closed). */
 size_t proxy_connections(const struct proxy *p);
 

@@ -38,6 +38,7 @@ struct proxy {
 	struct conn *conns;     /* every live connection, for proxy_free */
 	size_t nconns;
 	int spare_fd;           /* closed to accept-and-refuse when out of fds */
+	uint64_t idle_ms, head_ms, connect_ms; /* the timeouts in force */
 };
 
 struct listener {
@@ -145,6 +146,8 @@ void conn_arm_timer(struct conn *c, uint64_t ms);
  * has already gone to the client, just closes. Writes the audit line. */
 void conn_fail(struct conn *c, int status, const char *token, const char *event,
 	       const char *body);
+/* The audit "decision" of the connection: "allow", "passthrough", "forward", "deny". */
+const char *conn_decision(const struct conn *c);
 /* Writes an audit line for the current request or tunnel. */
 void conn_audit(struct conn *c, const char *event, const char *decision, int status,
 		const char *reason);

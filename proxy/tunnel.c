@@ -47,7 +47,7 @@ void conn_start_allowed_tunnel(struct conn *c)
 void conn_start_passthrough(struct conn *c)
 {
 	c->phase = PH_SNI;
-	conn_arm_timer(c, PROXY_HEAD_MS);
+	conn_arm_timer(c, c->p->head_ms);
 	tunnel_try_sni(c);
 }
 
@@ -88,6 +88,6 @@ void tunnel_relay(struct conn *c)
 {
 	c->phase = PH_RELAY;
 	c->last_active = loop_now(c->p->loop);
-	conn_arm_timer(c, PROXY_IDLE_MS);
+	conn_arm_timer(c, c->p->idle_ms);
 	conn_progress(c);
 }

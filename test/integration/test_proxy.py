@@ -423,7 +423,7 @@ class Harness:
     /etc/resolv.conf and /etc/hosts are replaced (for DNS tests)."""
 
     def __init__(self, tmp, policy, env=None, audit=True, forward=False, resolv=None,
-                 hosts=None, verbose=False):
+                 hosts=None, verbose=False, timeouts=None):
         self.tmp = tmp
         self.policy_path = os.path.join(tmp, "policy.ini")
         with open(self.policy_path, "w") as f:
@@ -436,6 +436,8 @@ class Harness:
             args += ["--forward-listen", "0"]
         if verbose:
             args.append("-v")
+        for k, v in (timeouts or {}).items():  # e.g. {"idle": 1000}: --idle-ms 1000
+            args += [f"--{k}-ms", str(v)]
         if resolv or hosts:
             script = ""
             for text, target in ((resolv, "/etc/resolv.conf"), (hosts, "/etc/hosts")):
@@ -1284,3 +1286,65 @@ map = bad.test 127.0.0.1:{port}
             assert headers["x-airlock-error"] in ("bad-response", "upstream-closed")
         status, _, body = split_response(raw(h.port, req.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")))
         assert status == 200 and body == b"ok\n"
+
+
+def test_idle_tunnel_and_missing_clienthello_time_out(tmp):
+    """An idle tunnel is closed after the idle timeout (shortened here to 1 s), with its
+    audit line; a tunnel whose client never sends a ClientHello after the head timeout
+    (shortened to 1 s)."""
+    hello = client_hello("t.test")
+    with EchoServer() as e, harness(tmp, f"""
+[network]
+passthrough = t.test
+map = t.test 127.0.0.1:{e.port}
+""", timeouts={"idle": 1000, "head": 1000}) as h:
+        s, head = connect_tunnel(h.port, "t.test:443")
+        assert head.startswith(b"HTTP/1.1 200")
+        s.sendall(hello)
+        got = b""
+        while len(got) < len(hello):
+            got += s.recv(65536)
+        t0 = time.time()
+        s.settimeout(10)
+        try:
+            d = s.recv(100)
+        except ConnectionResetError:
+            d = b""
+        assert d == b"" and 0.8 < time.time() - t0 < 5
+        s.close()
+        s, head = connect_tunnel(h.port, "t.test:443")
+        t0 = time.time()
+        s.settimeout(10)
+        try:
+            d = s.recv(100)
+        except ConnectionResetError:
+            d = b""
+        assert d == b"" and 0.8 < time.time() - t0 < 5
+        s.close()
+        time.sleep(0.2)
+        lines = [a for a in h.audit() if a["host"] == "t.test"]
+        assert any(a["event"] == "connect" and a["bytes_up"] > 0 for a in lines), lines
+        assert any(a["event"] == "deny" and "no TLS ClientHello within 1 seconds" in a["reason"]
+                   for a in lines)
+
+
+def test_idle_keepalive_client_is_closed(tmp):
+    with origin_server() as o, harness(tmp, f"""
+[network]
+allow = web.test:80
+map = web.test 127.0.0.1:{o.server_address[1]}
+""", timeouts={"idle": 1000}) as h:
+        start = h.fds()
+        s = socket.create_connection(("127.0.0.1", h.port), timeout=10)
+        s.sendall(b"GET http://web.test/hello HTTP/1.1\r\nHost: web.test\r\n\r\n")
+        got = b""
+        while not got.endswith(b"hello\n"):
+            got += s.recv(4096)
+        t0 = time.time()
+        assert s.recv(100) == b""  # closed by the proxy once idle
+        assert 0.8 < time.time() - t0 < 5
+        s.close()
+        deadline = time.time() + 5
+        while h.fds() != start and time.time() < deadline:
+            time.sleep(0.1)
+        assert h.fds() == start

@@ -1,6 +1,7 @@
 /* proxy_harness: runs the proxy outside any sandbox, for integration tests.
  *
  *   proxy_harness --policy FILE [--audit FILE] [--port N] [--forward-listen N] [-v]
+ *                 [--idle-ms N] [--head-ms N] [--connect-ms N]
  *
  * Loads the policy with policy_load_file, listens on 127.0.0.1:N (0 or absent: any free
  * port) and, with --forward-listen, relays 127.0.0.1:N to the policy's first `forward`
@@ -51,6 +52,7 @@ int main(int argc, char **argv)
 {
 	const char *policy_path = NULL, *audit_path = NULL;
 	int port = 0, fwd_listen = -1;
+	unsigned idle_ms = 0, head_ms = 0, connect_ms = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--policy") && i + 1 < argc)
 			policy_path = argv[++i];
@@ -60,6 +62,12 @@ int main(int argc, char **argv)
 			port = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--forward-listen") && i + 1 < argc)
 			fwd_listen = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--idle-ms") && i + 1 < argc)
+			idle_ms = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--head-ms") && i + 1 < argc)
+			head_ms = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--connect-ms") && i + 1 < argc)
+			connect_ms = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "-v"))
 			log_verbosity = 1;
 		else
@@ -96,6 +104,7 @@ int main(int argc, char **argv)
 	struct proxy *p = proxy_new(l, &cfg, err, sizeof err);
 	if (!p)
 		log_fatal("%s", err);
+	proxy_set_timeouts(p, idle_ms, head_ms, connect_ms);
 	uint16_t bound;
 	int lfd = listen_on((uint16_t)port, &bound);
 	if (proxy_add_listener(p, lfd) < 0)
