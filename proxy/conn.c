@@ -444,9 +444,10 @@ static void upstream_eof(struct conn *c)
 			conn_fail(c, 502, "upstream-closed", "error", body);
 			return;
 		}
+		/* Truncated: deliver what came, then close (the client sees the body end
+		 * short of its framing). The response never counts as done. */
 		conn_audit(c, "error", conn_decision(c), c->status, "upstream closed mid-response");
 		c->close_after = 1;
-		c->resp = RESP_DONE;
 		if (c->down.fwd == 0)
 			conn_close(c, 1);
 		return;

@@ -1272,6 +1272,7 @@ def test_misbehaving_upstream_gets_502(tmp):
                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
                b"HTTP/1.1 200 OK\r\nX: " + b"y" * 20000 + b"\r\n\r\n",
                b"",
+               b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort",
                b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n"]
     with scripted_server(answers) as port, harness(tmp, f"""
 [network]
@@ -1284,6 +1285,13 @@ map = bad.test 127.0.0.1:{port}
             status, headers, body = split_response(raw(h.port, req))
             assert status == 502 and reason in body, body
             assert headers["x-airlock-error"] in ("bad-response", "upstream-closed")
+        # Cut short after the head: the client gets what came, then the close.
+        status, headers, body = split_response(raw(h.port, req))
+        assert status == 200 and headers["content-length"] == "100" and body == b"short"
+        time.sleep(0.2)
+        cut = [a for a in h.audit() if a["status"] == 200]
+        assert len(cut) == 1 and cut[0]["event"] == "error"
+        assert cut[0]["reason"] == "upstream closed mid-response"
         status, _, body = split_response(raw(h.port, req.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")))
         assert status == 200 and body == b"ok\n"
 
