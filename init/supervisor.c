@@ -211,7 +211,14 @@ int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock)
 	char err[512];
 	struct run_state rs = {sv, child, -1};
 	struct loop *loop = loop_new();
-	struct proxy_config cfg = {sv->policy, sv->audit_fd, sv->verbose};
+	struct proxy_config cfg = {
+		.policy = sv->policy,
+		.audit_fd = sv->audit_fd,
+		.verbose = sv->verbose,
+		.ca = sv->ca,
+		.trust = &sv->trust,
+		.secrets = &sv->secrets,
+	};
 	struct proxy *px = loop ? proxy_new(loop, &cfg, err, sizeof err) : NULL;
 	if (!px) {
 		log_msg("cannot start the proxy: %s", loop ? err : strerror(errno));

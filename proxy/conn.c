@@ -81,6 +81,15 @@ void conn_close_upstream(struct conn *c, int reset)
 	c->u_eof = c->u_shut = 0;
 	c->ureusable = 0;
 	c->uhost[0] = 0;
+	mitm_upstream_closed(c);
+}
+
+/* shutdown(SHUT_WR) of one side; a TLS side says close_notify first. */
+static void half_close(struct conn *c, int upstream)
+{
+	if (mitm_on(c, upstream))
+		mitm_shutdown(c, upstream);
+	shutdown(upstream ? c->ufd : c->cfd, SHUT_WR);
 }
 
 void conn_linger_close(struct conn *c)
@@ -89,7 +98,7 @@ void conn_linger_close(struct conn *c)
 	c->phase = PH_FINISH;
 	c->down.start = c->down.end = c->down.fwd = 0;
 	c->up.start = c->up.end = c->up.fwd = 0;
-	shutdown(c->cfd, SHUT_WR);
+	half_close(c, 0);
 	c->draining = 1;
 	conn_arm_timer(c, PROXY_LINGER_MS);
 	conn_update(c);
@@ -118,6 +127,7 @@ void conn_close(struct conn *c, int reset)
 	if (c->cfd >= 0)
 		close_fd(p, c->cfd, reset);
 	c->cfd = -1;
+	mitm_free(c);
 	free(c->addrs);
 	free(c->addrlens);
 	c->addrs = NULL;
@@ -156,7 +166,13 @@ void conn_audit(struct conn *c, const char *event, const char *decision, int sta
 			c->port, status, reason && *reason ? ": " : "", reason ? reason : "");
 	if (p->audit_fd < 0)
 		return;
+	const char *names[SECRET_STORE_MAX];
+	size_t nnames = c->injected && p->secrets
+				? secrets_injected_list(p->secrets, c->injected, names, SECRET_STORE_MAX)
+				: 0;
 	struct audit_event ev = {
+		.secrets = names,
+		.nsecrets = nnames,
 		.event = event,
 		.host = c->host,
 		.port = c->port,
@@ -270,18 +286,31 @@ void conn_update(struct conn *c)
 		return;
 	struct loop *l = c->p->loop;
 	uint32_t ce = 0, ue = 0;
-	if (want_read_client(c) && room(&c->up) > 0)
-		ce |= EPOLLIN;
-	if (c->down.fwd > 0)
-		ce |= EPOLLOUT;
+	int rd = want_read_client(c) && room(&c->up) > 0;
+	if (mitm_on(c, 0) && !(c->phase == PH_FINISH && c->draining)) {
+		ce = mitm_events(c, 0, rd, c->down.fwd > 0);
+	} else {
+		if (rd)
+			ce |= EPOLLIN;
+		if (c->down.fwd > 0)
+			ce |= EPOLLOUT;
+	}
 	if (c->cfd >= 0)
 		watch(l, c->cfd, ce, &c->cev, on_client, c);
 	if (c->ufd < 0)
 		return;
-	if (want_read_upstream(c) && room(&c->down) > 0)
-		ue |= EPOLLIN;
-	if (c->connecting || (c->up.fwd > 0 && !c->handshake))
-		ue |= EPOLLOUT;
+	rd = want_read_upstream(c) && room(&c->down) > 0;
+	int wr = c->up.fwd > 0 && !c->handshake;
+	if (c->connecting) {
+		ue = EPOLLOUT;
+	} else if (mitm_on(c, 1)) {
+		ue = mitm_events(c, 1, rd, wr);
+	} else {
+		if (rd)
+			ue |= EPOLLIN;
+		if (wr)
+			ue |= EPOLLOUT;
+	}
 	watch(l, c->ufd, ue, &c->uev, on_upstream, c);
 }
 
@@ -327,17 +356,39 @@ static ssize_t drain(int fd, struct buf *b)
 	return n;
 }
 
+/* fill()/drain() of one side, through TLS where that side speaks it. */
+static ssize_t fill_side(struct conn *c, int upstream, struct buf *b)
+{
+	if (mitm_on(c, upstream))
+		return mitm_fill(c, upstream, b);
+	return fill(upstream ? c->ufd : c->cfd, b);
+}
+
+static ssize_t drain_side(struct conn *c, int upstream, struct buf *b)
+{
+	if (mitm_on(c, upstream))
+		return mitm_drain(c, upstream, b);
+	return drain(upstream ? c->ufd : c->cfd, b);
+}
+
+/* Why the upstream failed, for a 502: the TLS reason when there is one. */
+static const char *upstream_error(const struct conn *c, int err)
+{
+	const char *why = mitm_on(c, 1) ? mitm_why(c) : NULL;
+	return why ? why : strerror(err);
+}
+
 /* Half-closes in a relay once a side has ended and its bytes are delivered. */
 static void relay_shutdowns(struct conn *c)
 {
 	if (c->phase != PH_RELAY)
 		return;
 	if (c->c_eof && !c->u_shut && c->up.fwd == 0 && c->ufd >= 0) {
-		shutdown(c->ufd, SHUT_WR);
+		half_close(c, 1);
 		c->u_shut = 1;
 	}
 	if (c->u_eof && !c->c_shut && c->down.fwd == 0) {
-		shutdown(c->cfd, SHUT_WR);
+		half_close(c, 0);
 		c->c_shut = 1;
 	}
 	if (c->c_eof && c->u_eof && c->up.fwd == 0 && c->down.fwd == 0)
@@ -462,21 +513,30 @@ static void upstream_eof(struct conn *c)
 
 /* Writes what is cleared for the client, then whatever that completes. Returns -1 when
  * the connection was closed. */
+/* The sandbox's side failed (TLS: e.g. it does not trust the sandbox CA): audit why. */
+static void client_failed(struct conn *c)
+{
+	const char *why = mitm_on(c, 0) ? mitm_why(c) : NULL;
+	if (why && !c->audited)
+		conn_audit(c, "error", conn_decision(c), 0, why);
+	conn_close(c, 1);
+}
+
 static int client_writable(struct conn *c)
 {
-	ssize_t w = drain(c->cfd, &c->down);
+	ssize_t w = drain_side(c, 0, &c->down);
 	if (w < 0) {
-		conn_close(c, 1);
+		client_failed(c);
 		return -1;
 	}
 	if (w > 0) {
 		c->bytes_down += (uint64_t)w;
 		c->last_active = loop_now(c->p->loop);
 	}
-	if (c->phase == PH_FINISH && c->down.fwd == 0 && !c->draining) {
+	if (c->phase == PH_FINISH && c->down.fwd == 0 && !c->draining && mitm_flushed(c, 0)) {
 		/* The answer is out: half-close and read what the client still sends, so
 		 * closing does not turn into an RST that destroys the answer. */
-		shutdown(c->cfd, SHUT_WR);
+		half_close(c, 0);
 		c->draining = 1;
 		conn_arm_timer(c, PROXY_LINGER_MS);
 	}
@@ -493,12 +553,18 @@ static int upstream_writable(struct conn *c)
 {
 	if (c->ufd < 0 || c->connecting || c->handshake)
 		return 0;
-	ssize_t w = drain(c->ufd, &c->up);
+	ssize_t w = drain_side(c, 1, &c->up);
 	if (w < 0) {
+		if (c->phase == PH_HEAD) {
+			/* A kept upstream failed between requests (e.g. its TLS handshake, begun
+			 * at CONNECT): the next request reconnects and gets the reason. */
+			conn_close_upstream(c, 1);
+			return 0;
+		}
 		if (c->phase == PH_HTTP && !c->resp_started) {
 			char body[1024];
 			snprintf(body, sizeof body, "airlock: sending the request to %s:%u failed: "
-				 "%s.\n", c->host, c->port, strerror(errno));
+				 "%s.\n", c->host, c->port, upstream_error(c, errno));
 			conn_fail(c, 502, "upstream-error", "error", body);
 		} else {
 			conn_close(c, 1);
@@ -517,7 +583,7 @@ static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
 	conn_hold(c);
 	if ((ev & EPOLLOUT) && client_writable(c) < 0)
 		goto out;
-	if ((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && want_read_client(c)) {
+	if (((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) || mitm_pending(c, 0)) && want_read_client(c)) {
 		if (c->phase == PH_FINISH) {
 			char junk[4096];
 			ssize_t n = recv(c->cfd, junk, sizeof junk, 0);
@@ -525,7 +591,7 @@ static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
 				conn_close(c, 0);
 			goto out;
 		}
-		ssize_t n = fill(c->cfd, &c->up);
+		ssize_t n = fill_side(c, 0, &c->up);
 		if (n > 0) {
 			c->bytes_up += (uint64_t)n;
 			c->last_active = loop_now(l);
@@ -538,7 +604,7 @@ static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
 		} else if (n == 0) {
 			client_eof(c);
 		} else if (n == -2) {
-			conn_close(c, 1);
+			client_failed(c);
 		}
 	} else if ((ev & (EPOLLHUP | EPOLLERR)) && !(ev & EPOLLOUT) && c->phase != PH_HTTP &&
 		   c->phase != PH_RELAY) {
@@ -560,12 +626,12 @@ static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 	}
 	if ((ev & EPOLLOUT) && upstream_writable(c) < 0)
 		goto out;
-	if ((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && want_read_upstream(c)) {
+	if (((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) || mitm_pending(c, 1)) && want_read_upstream(c)) {
 		ssize_t n = -1;
 		/* While the client takes everything at once, keep reading (a few rounds, so
 		 * one busy download cannot starve the other connections). */
 		for (int round = 0; round < 4; round++) {
-			n = fill(c->ufd, &c->down);
+			n = fill_side(c, 1, &c->down);
 			if (n <= 0)
 				break;
 			c->last_active = loop_now(l);
@@ -591,7 +657,7 @@ static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 			} else if (c->phase == PH_HTTP && !c->resp_started) {
 				char body[1024];
 				snprintf(body, sizeof body, "airlock: the connection to %s:%u failed: "
-					 "%s.\n", c->host, c->port, strerror(errno));
+					 "%s.\n", c->host, c->port, upstream_error(c, errno));
 				conn_fail(c, 502, "upstream-error", "error", body);
 			} else {
 				conn_audit(c, "error", conn_decision(c), c->status, "upstream reset the connection");

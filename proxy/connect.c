@@ -202,10 +202,17 @@ void connect_start(struct conn *c)
 	c->via = NULL;
 	if (c->ufd >= 0 && c->ureusable && !c->is_connect && !c->u_eof &&
 	    strcmp(c->uhost, c->host) == 0 && c->uport == c->port) {
-		/* Reuse only an upstream that has not closed meanwhile (EAGAIN: alive). */
-		char b;
-		ssize_t n = recv(c->ufd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		/* Reuse only an upstream that has not closed meanwhile (EAGAIN: alive). A TLS
+		 * upstream may hold handshake bytes unread: its engine knows whether it lives. */
+		int alive;
+		if (mitm_on(c, 1)) {
+			alive = mitm_upstream_alive(c);
+		} else {
+			char b;
+			ssize_t n = recv(c->ufd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+			alive = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+		}
+		if (alive) {
 			conn_upstream_ready(c);
 			return;
 		}
@@ -342,6 +349,7 @@ void connect_on_timeout(struct conn *c)
 
 void conn_upstream_ready(struct conn *c)
 {
+	mitm_upstream_ready(c); /* a terminated connection: TLS on the new upstream too */
 	loop_timer_cancel(c->p->loop, &c->timer);
 	snprintf(c->uhost, sizeof c->uhost, "%s", c->host);
 	c->uport = c->port;

@@ -11,6 +11,10 @@
 
 #include "proxy/proxy_int.h"
 
+static int inner_request(struct conn *c, const struct http_request *req,
+			 struct http_request *out);
+static void send_request(struct conn *c, const struct http_request *req, size_t len);
+
 static int span_is(struct http_span s, const char *lit)
 {
 	size_t n = strlen(lit);
@@ -26,13 +30,38 @@ static int put(char *out, size_t cap, size_t *pos, const char *s, size_t n)
 	return 0;
 }
 
-long forward_rewrite_head(const struct http_request *req, char *out, size_t cap)
+/* Appends one field, through the secret rewriter when there is one. 0, -1 (no room)
+ * or -2 (refused). */
+static int put_field(char *out, size_t cap, size_t *pos, struct head_secrets *sx,
+		     enum secrets_field kind, const struct http_span *name, const char *s,
+		     size_t n)
+{
+	if (!sx)
+		return put(out, cap, pos, s, n);
+	char hname[128] = "";
+	if (name)
+		snprintf(hname, sizeof hname, "%.*s", (int)name->len, name->p);
+	size_t w = 0;
+	int r = secrets_rewrite(sx->store, sx->host, sx->tls, kind, hname, s, n, out + *pos,
+				cap - *pos, &w, &sx->res);
+	if (r == 1)
+		return -2;
+	if (r < 0)
+		return -1;
+	*pos += w;
+	return 0;
+}
+
+long forward_rewrite_head(const struct http_request *req, struct head_secrets *sx, char *out,
+			  size_t cap)
 {
 	size_t pos = 0;
 	char line[HTTP_MAX_HOST + 64];
-	if (put(out, cap, &pos, req->method.p, req->method.len) || put(out, cap, &pos, " ", 1) ||
-	    put(out, cap, &pos, req->path.p, req->path.len))
+	int r;
+	if (put(out, cap, &pos, req->method.p, req->method.len) || put(out, cap, &pos, " ", 1))
 		return -1;
+	if ((r = put_field(out, cap, &pos, sx, SECRETS_TARGET, NULL, req->path.p, req->path.len)))
+		return r;
 	int n = snprintf(line, sizeof line, " HTTP/1.%d\r\n", req->version_minor);
 	if (put(out, cap, &pos, line, (size_t)n))
 		return -1;
@@ -53,8 +82,12 @@ long forward_rewrite_head(const struct http_request *req, char *out, size_t cap)
 			   (req->upgrade && span_is(h->name, "Upgrade"));
 		if (!keep && http_is_hop_by_hop(req->headers, req->nheaders, h->name))
 			continue;
-		if (put(out, cap, &pos, h->name.p, h->name.len) || put(out, cap, &pos, ": ", 2) ||
-		    put(out, cap, &pos, h->value.p, h->value.len) || put(out, cap, &pos, "\r\n", 2))
+		if (put(out, cap, &pos, h->name.p, h->name.len) || put(out, cap, &pos, ": ", 2))
+			return -1;
+		if ((r = put_field(out, cap, &pos, sx, SECRETS_HEADER, &h->name, h->value.p,
+				   h->value.len)))
+			return r;
+		if (put(out, cap, &pos, "\r\n", 2))
 			return -1;
 	}
 	if (req->upgrade && put(out, cap, &pos, "Connection: upgrade\r\n", 21))
@@ -79,12 +112,20 @@ void forward_request(struct conn *c, const struct http_request *req, size_t len)
 	c->status = 0;
 	c->audited = 0;
 	c->resp_started = 0;
-	c->rule = NULL;
-	c->action = ACTION_DENY;
+	c->injected = 0;
 	snprintf(c->method, sizeof c->method, "%.*s", (int)req->method.len, req->method.p);
 	size_t pl = req->path.len < sizeof c->path - 1 ? req->path.len : sizeof c->path - 1;
 	memcpy(c->path, req->path.p, pl);
 	c->path[pl] = 0;
+	if (c->mitm) {
+		/* Inside TLS terminated for an `allow` host: decided at CONNECT. */
+		struct http_request inner;
+		if (inner_request(c, req, &inner) == 0)
+			send_request(c, &inner, len);
+		return;
+	}
+	c->rule = NULL;
+	c->action = ACTION_DENY;
 	snprintf(c->host, sizeof c->host, "%s", req->host);
 	c->port = req->port;
 	c->is_connect = req->is_connect;
@@ -127,16 +168,85 @@ void forward_request(struct conn *c, const struct http_request *req, size_t len)
 		connect_start(c);
 		return;
 	}
+	send_request(c, req, len);
+}
+
+/* A request inside a terminated TLS connection: origin-form, and its Host must name the
+ * host the tunnel was opened to (else a client could reach another host under the
+ * CONNECT host's decision, with that host's secrets). Fills *out for send_request(). */
+static int inner_request(struct conn *c, const struct http_request *req,
+			 struct http_request *out)
+{
+	if (req->is_connect || req->form != HTTP_TARGET_ORIGIN) {
+		conn_fail(c, 400, "not-origin-form", "error",
+			  "airlock refused the request: inside a TLS connection through the proxy, "
+			  "send origin-form requests (GET /path HTTP/1.1 with a Host header).\n");
+		return -1;
+	}
+	const struct http_header *h = http_find_header(req->headers, req->nheaders, "Host");
+	char want[sizeof c->host + 8];
+	int ok = 0;
+	if (h) {
+		snprintf(want, sizeof want, "%s:%u", c->host, c->port);
+		size_t hl = strlen(c->host);
+		ok = (h->value.len == hl && strncasecmp(h->value.p, c->host, hl) == 0) ||
+		     (h->value.len == strlen(want) && strncasecmp(h->value.p, want, h->value.len) == 0);
+	}
+	if (!ok) {
+		char body[1024];
+		snprintf(body, sizeof body,
+			 "airlock refused the request: its Host header (%.*s) does not name %s, the "
+			 "host this TLS connection was opened to with CONNECT %s:%u. Open a "
+			 "connection to each host you want to reach.\n",
+			 h ? (int)(h->value.len > 300 ? 300 : h->value.len) : 6, h ? h->value.p : "(none)",
+			 c->host, c->host, c->port);
+		proxy_notice_denial(c->p, c->method, c->host, c->port, "Host header names another host");
+		conn_fail(c, 403, "host-mismatch", "deny", body);
+		return -1;
+	}
+	*out = *req;
+	snprintf(out->host, sizeof out->host, "%s", c->host);
+	out->port = c->port;
+	out->port_given = c->port != 443;
+	out->host_is_ipv6 = strchr(c->host, ':') != NULL;
+	return 0;
+}
+
+/* Rewrites the head (origin-form, secrets put in where the policy binds them) and
+ * starts the exchange with the upstream. */
+static void send_request(struct conn *c, const struct http_request *req, size_t len)
+{
+	struct proxy *p = c->p;
+	static const struct secret_store no_secrets;
+	struct head_secrets sx = {
+		/* Secrets go only to `allow` hosts; elsewhere any placeholder is refused. */
+		.store = c->action == ACTION_ALLOW && p->secrets ? p->secrets : &no_secrets,
+		.host = c->host,
+		.tls = c->mitm != NULL,
+	};
+	secrets_result_init(&sx.res);
 	char tmp[CONN_BUF];
-	long n = forward_rewrite_head(req, tmp, sizeof tmp);
+	long n = forward_rewrite_head(req, &sx, tmp, sizeof tmp);
+	if (n == -2) {
+		explicit_bzero(tmp, sizeof tmp); /* fields before the refused one */
+		char body[600];
+		snprintf(body, sizeof body, "airlock refused the request to %s: %s.\n", c->host,
+			 sx.res.reason);
+		proxy_notice_denial(p, c->method, c->host, c->port, sx.res.reason);
+		conn_fail(c, 403, "secret-not-bound", "deny", body);
+		return;
+	}
+	c->injected = sx.res.injected;
 	size_t rest = c->up.end - c->up.start - len;
 	if (n < 0 || (size_t)n + rest > CONN_BUF) {
+		explicit_bzero(tmp, sizeof tmp);
 		conn_fail(c, 431, "head-too-large", "error",
 			  "airlock refused the request: its head does not fit in 16384 bytes.\n");
 		return;
 	}
 	memmove(c->up.data + n, c->up.data + c->up.start + len, rest);
 	memcpy(c->up.data, tmp, (size_t)n);
+	explicit_bzero(tmp, (size_t)n);
 	c->up.start = 0;
 	c->up.end = (size_t)n + rest;
 	c->up.fwd = 0;
@@ -284,7 +394,8 @@ int forward_feed_response(struct conn *c)
 
 void forward_check_done(struct conn *c)
 {
-	if (c->dead || c->phase != PH_HTTP || c->resp != RESP_DONE || c->down.fwd != 0)
+	if (c->dead || c->phase != PH_HTTP || c->resp != RESP_DONE || c->down.fwd != 0 ||
+	    !mitm_flushed(c, 0))
 		return;
 	const char *decision = conn_decision(c);
 	if (!c->req_done) {

@@ -116,6 +116,9 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
 	p->audit_fd = cfg->audit_fd;
 	p->verbose = cfg->verbose;
 	p->spare_fd = -1;
+	p->ca = cfg->ca;
+	p->trust = cfg->trust;
+	p->secrets = cfg->secrets;
 	proxy_set_timeouts(p, 0, 0, 0);
 	if (upstream_conf_init(&p->upstream, cfg->policy->upstream_proxy, getenv, err, errlen) < 0) {
 		free(p);
@@ -126,6 +129,16 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
 		snprintf(err, errlen, "proxy: cannot create the resolver: %s", strerror(errno));
 		free(p);
 		return NULL;
+	}
+	if (p->ca) {
+		p->leaves = malloc(sizeof *p->leaves);
+		if (!p->leaves) {
+			snprintf(err, errlen, "proxy: out of memory for the leaf cache");
+			resolver_free(p->resolver);
+			free(p);
+			return NULL;
+		}
+		leaf_cache_init(p->leaves);
 	}
 	raise_nofile();
 	p->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -195,5 +208,6 @@ void proxy_free(struct proxy *p)
 	resolver_free(p->resolver);
 	if (p->spare_fd >= 0)
 		close(p->spare_fd);
+	free(p->leaves);
 	free(p);
 }

@@ -15,6 +15,9 @@
 
 #include "net/loop.h"
 #include "policy/policy.h"
+#include "proxy/cert.h"
+#include "proxy/secret_store.h"
+#include "proxy/trust.h"
 
 struct proxy_config {
 	const struct policy *policy; /* must outlive the proxy */
@@ -22,6 +25,11 @@ struct proxy_config {
 	                   line on stderr: "airlock: denied CONNECT evil.example:443 — not in
 	                   [network] allow" */
 	int verbose;    /* log every connection and request on stderr */
+	/* TLS termination for `allow` hosts (NULL ca: allow hosts are tunnelled like
+	 * passthrough ones, and no secret is injected). All must outlive the proxy. */
+	struct ca *ca;                        /* the sandbox CA, mints the leaves */
+	const struct trust_store *trust;      /* anchors for verifying upstream servers */
+	const struct secret_store *secrets;   /* real values for placeholders; NULL: none */
 };
 
 struct proxy;

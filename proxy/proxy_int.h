@@ -16,6 +16,9 @@
 #include "proxy/http.h"
 #include "proxy/proxy.h"
 #include "proxy/upstream.h"
+#include "proxy/leaf_cache.h"
+#include "proxy/mitm.h"
+#include "proxy/secrets.h"
 
 /* Limits and timeouts. 16 KiB per direction keeps an idle tunnel well under 64 KiB. */
 #define CONN_BUF (16 * 1024)
@@ -39,6 +42,10 @@ struct proxy {
 	size_t nconns;
 	int spare_fd;           /* closed to accept-and-refuse when out of fds */
 	uint64_t idle_ms, head_ms, connect_ms; /* the timeouts in force */
+	struct ca *ca;                    /* TLS termination (NULL: off) */
+	struct leaf_cache *leaves;
+	const struct trust_store *trust;
+	const struct secret_store *secrets;
 };
 
 struct listener {
@@ -68,6 +75,8 @@ enum resp_state { RESP_HEAD, RESP_BODY, RESP_DONE };
 
 struct conn {
 	struct proxy *p;
+	struct mitm *mitm;      /* TLS termination state (allow hosts only), else NULL */
+	uint64_t injected;      /* secrets injected into the current request (store bits) */
 	struct conn *prev, *next;
 	int cfd, ufd;
 	uint32_t cev, uev;      /* events watched on the loop (0: not in epoll at all) */
@@ -178,6 +187,15 @@ void tunnel_try_sni(struct conn *c);
 /* Enters PH_RELAY: every buffered byte is cleared both ways. */
 void tunnel_relay(struct conn *c);
 
+/* How forward_rewrite_head() treats placeholders: every field of the request goes
+ * through secrets_rewrite() for `host`; sx NULL copies fields unchanged (tests). */
+struct head_secrets {
+	const struct secret_store *store;
+	const char *host;
+	int tls;                    /* the upstream leg is TLS */
+	struct secrets_result res;  /* what was injected, or why the request is refused */
+};
+
 /* --- forward.c ------------------------------------------------------------------- */
 /* A complete request head of `len` bytes is at the start of c->up: decide and start. */
 void forward_request(struct conn *c, const struct http_request *req, size_t len);
@@ -193,8 +211,11 @@ void forward_check_done(struct conn *c);
  * Host from the target, hop-by-hop headers (Connection and the names it lists,
  * Proxy-Connection, Proxy-Authorization, Keep-Alive, TE) removed; Transfer-Encoding and
  * Trailer kept (the body is relayed as framed); Upgrade kept with "Connection: upgrade"
- * when the client asked to upgrade. Returns the length, or -1 when it does not fit. */
-long forward_rewrite_head(const struct http_request *req, char *out, size_t cap);
+ * when the client asked to upgrade. With sx, placeholders in the target and header
+ * values become secrets (or refuse the request). Returns the length, -1 when it does
+ * not fit, -2 when a placeholder was refused (sx->res.reason says why). */
+long forward_rewrite_head(const struct http_request *req, struct head_secrets *sx, char *out,
+			  size_t cap);
 
 /* --- deny.c ---------------------------------------------------------------------- */
 /* The reason phrase of an HTTP status ("Forbidden"). */

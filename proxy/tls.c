@@ -114,6 +114,25 @@ size_t tls_app_read(struct tls_end *t, void *out, size_t cap)
 	return len;
 }
 
+size_t tls_feed(struct tls_end *t, const void *data, size_t len)
+{
+	size_t done = 0;
+	while (done < len && (br_ssl_engine_current_state(t->eng) & BR_SSL_RECVREC)) {
+		size_t room;
+		unsigned char *buf = br_ssl_engine_recvrec_buf(t->eng, &room);
+		size_t k = len - done < room ? len - done : room;
+		memcpy(buf, (const unsigned char *)data + done, k);
+		br_ssl_engine_recvrec_ack(t->eng, k);
+		done += k;
+	}
+	return done;
+}
+
+int tls_app_pending(const struct tls_end *t)
+{
+	return (br_ssl_engine_current_state(t->eng) & BR_SSL_RECVAPP) != 0;
+}
+
 size_t tls_app_write(struct tls_end *t, const void *in, size_t len)
 {
 	if (!(br_ssl_engine_current_state(t->eng) & BR_SSL_SENDAPP))

@@ -70,6 +70,14 @@ size_t tls_app_write(struct tls_end *t, const void *in, size_t len);
 /* Sends what tls_app_write() took even if a record is not full yet. */
 void tls_app_flush(struct tls_end *t);
 
+/* Hands raw TLS bytes already read from the socket (by code that peeked at them
+ * before TLS began) to the engine, as if tls_io() had read them. Returns how many it
+ * took; less than len means the engine's input buffer is full. */
+size_t tls_feed(struct tls_end *t, const void *data, size_t len);
+
+/* Whether received plaintext waits to be read with tls_app_read(). */
+int tls_app_pending(const struct tls_end *t);
+
 /* Whether the handshake is complete (application data can flow). */
 int tls_ready(const struct tls_end *t);
 

@@ -37,11 +37,15 @@ void tunnel_established(struct conn *c)
 
 void conn_start_allowed_tunnel(struct conn *c)
 {
-	/* Branch point: TLS termination (a BearSSL server engine with a leaf minted by the
-	 * sandbox CA, request parsing, secret rewriting, a verified TLS client upstream)
-	 * goes here. Until then an `allow` host is tunnelled like a passthrough host, SNI
-	 * check included, and no secret is ever injected. */
-	conn_start_passthrough(c);
+	/* TLS is terminated (mitm.c) and the requests inside go through forward.c, where
+	 * secrets are injected. A proxy without a CA (test harnesses) tunnels `allow`
+	 * hosts like passthrough ones, SNI check included, and injects nothing. */
+	if (!c->p->ca) {
+		conn_start_passthrough(c);
+		return;
+	}
+	if (mitm_begin(c) < 0)
+		conn_close(c, 1);
 }
 
 void conn_start_passthrough(struct conn *c)

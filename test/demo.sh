@@ -81,11 +81,12 @@ step "3. Inside the sandbox"
 	echo "\$ curl -H \"Authorization: Bearer \$DEMO_TOKEN\" https://api.demo.test/"
 	curl -sS -H "Authorization: Bearer $DEMO_TOKEN" https://api.demo.test/
 	echo
-	echo "\$ curl https://evil.example/"
+	echo "\$ curl https://evil.example/    # a host outside the policy"
 	curl -sS https://evil.example/ 2>&1 | sed "s/^/    /"
-	curl -sS -o /dev/null -w "    (curl: CONNECT answered %{http_connect})\n" https://evil.example/ 2>/dev/null || true
+	echo "\$ curl -i http://evil.example/  # the same over plain http shows the explanation"
+	curl -sS -i http://evil.example/ 2>&1 | sed "s/^/    /"
 	echo
-	echo "\$ curl http://127.0.0.1:$0/   # straight to the API, around the proxy"
+	echo "\$ curl --noproxy \"*\" https://127.0.0.1:$0/   # around the proxy"
 	curl -sS --noproxy "*" --max-time 3 "https://127.0.0.1:$0/" 2>&1 | sed "s/^/    /"
 ' "$port" || true
 

@@ -10,7 +10,7 @@ static long rewrite(const char *head, char *out, size_t cap)
 	int n = http_parse_request(head, strlen(head), &req, &why);
 	if (n <= 0)
 		return -100;
-	return forward_rewrite_head(&req, out, cap);
+	return forward_rewrite_head(&req, NULL, out, cap);
 }
 
 #define HEAD_EQ(in, want)                                                   \

@@ -1,0 +1,273 @@
+/* mitm.c: TLS termination for `allow` hosts (spec section 4).
+ *
+ * After "200 Connection established" to an `allow` host, the sandbox's TLS is ended
+ * here with a leaf for the CONNECT host minted by the sandbox's CA, and the requests
+ * inside are parsed like http:// ones (forward.c): the Host header must name the CONNECT
+ * host, placeholders become secrets for hosts they are bound to, and each request goes
+ * upstream over a second TLS connection, verified against the trust store with the
+ * CONNECT host as the expected name.
+ *
+ * The rest of the proxy does not know about TLS beyond a few calls: conn.c moves
+ * plaintext through mitm_fill()/mitm_drain() instead of recv()/send() on a side whose
+ * TLS is on, and asks mitm_events() which socket events that side waits for.
+ */
+#include "proxy/mitm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "proxy/leaf_cache.h"
+#include "proxy/proxy_int.h"
+#include "proxy/tls.h"
+
+struct mitm {
+	struct tls_end srv;     /* facing the sandbox, presenting the minted leaf */
+	struct tls_end cli;     /* facing the upstream server */
+	int cli_on;             /* cli runs on the current upstream socket */
+	int sni_checked;
+	char why[320];          /* why the last side failed, for the 502 or the audit */
+	unsigned char leaf[LEAF_CERT_MAX];
+	br_x509_certificate chain[2];
+};
+
+static struct tls_end *side(struct conn *c, int upstream)
+{
+	return upstream ? &c->mitm->cli : &c->mitm->srv;
+}
+
+int mitm_on(const struct conn *c, int upstream)
+{
+	return c->mitm && (!upstream || c->mitm->cli_on);
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return -1; /* the socket is fresh and nearly empty: EAGAIN is a failure too */
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int mitm_begin(struct conn *c)
+{
+	struct proxy *p = c->p;
+	if (!p->ca) {
+		conn_audit(c, "error", "allow", 200, "TLS termination is not configured");
+		return -1;
+	}
+	struct mitm *m = calloc(1, sizeof *m);
+	if (!m)
+		return -1;
+	char err[256];
+	size_t len;
+	if (leaf_cache_get(p->leaves, p->ca, c->host, time(NULL), m->leaf, sizeof m->leaf, &len,
+			   err, sizeof err) < 0) {
+		conn_audit(c, "error", "allow", 200, err);
+		free(m);
+		return -1;
+	}
+	ca_chain(p->ca, m->leaf, len, m->chain);
+	/* "200 Connection established" goes out in the clear before TLS starts; whatever
+	 * the upstream sent early is not ours to relay (it speaks TLS to us now). */
+	struct buf *d = &c->down;
+	if (send_all(c->cfd, d->data + d->start, d->fwd) < 0) {
+		free(m);
+		return -1;
+	}
+	d->start = d->end = d->fwd = 0;
+	c->mitm = m;
+	tls_server_init(&m->srv, m->chain, 2, ca_leaf_key(p->ca));
+	/* The client may already have sent its ClientHello: those bytes are TLS now. */
+	struct buf *u = &c->up;
+	size_t fed = tls_feed(&m->srv, u->data + u->start, u->end - u->start);
+	if (fed < u->end - u->start) {
+		conn_audit(c, "error", "allow", 200, "too much data before the TLS handshake");
+		return -1;
+	}
+	u->start = u->end = u->fwd = 0;
+	mitm_upstream_ready(c);
+	/* Requests follow inside TLS; the upstream opened for CONNECT carries them. */
+	c->phase = PH_HEAD;
+	c->is_connect = 0;
+	c->ureusable = 1;
+	c->method[0] = c->path[0] = 0;
+	conn_arm_timer(c, p->head_ms);
+	return 0;
+}
+
+void mitm_upstream_ready(struct conn *c)
+{
+	struct mitm *m = c->mitm;
+	if (!m || m->cli_on || c->ufd < 0)
+		return;
+	const struct trust_store *ts = c->p->trust;
+	if (tls_client_init(&m->cli, ts ? ts->anchors : NULL, ts ? ts->count : 0, c->host) < 0) {
+		snprintf(m->why, sizeof m->why, "cannot start TLS to %s", c->host);
+		return;
+	}
+	m->cli_on = 1;
+}
+
+int mitm_upstream_alive(const struct conn *c)
+{
+	const struct tls_end *t = &c->mitm->cli;
+	return !t->eof && !tls_closed(t);
+}
+
+void mitm_upstream_closed(struct conn *c)
+{
+	if (c->mitm)
+		c->mitm->cli_on = 0;
+}
+
+void mitm_free(struct conn *c)
+{
+	free(c->mitm);
+	c->mitm = NULL;
+}
+
+/* After the sandbox's handshake: the name it asked for must be the CONNECT host. */
+static int check_sni(struct conn *c)
+{
+	struct mitm *m = c->mitm;
+	if (m->sni_checked || !tls_ready(&m->srv))
+		return 0;
+	m->sni_checked = 1;
+	const char *sni = tls_server_name(&m->srv);
+	if (!sni[0] || strcasecmp(sni, c->host) == 0)
+		return 0;
+	snprintf(m->why, sizeof m->why,
+		 "SNI mismatch: the TLS ClientHello names %s but CONNECT named %s", sni, c->host);
+	return -1;
+}
+
+static void failed(struct conn *c, int upstream)
+{
+	struct tls_end *t = side(c, upstream);
+	int err = tls_error(t);
+	const char *who = upstream ? "upstream" : "sandbox client";
+	if (upstream && err >= 32 && err < 64)
+		snprintf(c->mitm->why, sizeof c->mitm->why,
+			 "the certificate of %s:%u could not be verified: %s", c->host, c->port,
+			 tls_error_text(err));
+	else if (t->io_errno)
+		snprintf(c->mitm->why, sizeof c->mitm->why, "TLS with the %s failed: %s", who,
+			 strerror(t->io_errno));
+	else
+		snprintf(c->mitm->why, sizeof c->mitm->why, "TLS with the %s failed: %s", who,
+			 tls_error_text(err));
+}
+
+ssize_t mitm_fill(struct conn *c, int upstream, struct buf *b)
+{
+	struct tls_end *t = side(c, upstream);
+	int fd = upstream ? c->ufd : c->cfd;
+	if (b->start > 0 && b->end == CONN_BUF) {
+		memmove(b->data, b->data + b->start, b->end - b->start);
+		b->end -= b->start;
+		b->start = 0;
+	}
+	size_t total = 0;
+	int rc = 0;
+	for (;;) {
+		rc = tls_io(t, fd);
+		if (!upstream && check_sni(c) < 0)
+			return -2;
+		size_t n = tls_app_read(t, b->data + b->end, CONN_BUF - b->end);
+		b->end += n;
+		total += n;
+		if (n == 0 || b->end == CONN_BUF || rc < 0)
+			break;
+	}
+	if (total)
+		return (ssize_t)total;
+	if (rc < 0) {
+		if (tls_error(t) == 0)
+			return 0; /* close_notify: a clean end */
+		failed(c, upstream);
+		return -2;
+	}
+	return t->eof ? 0 : -1;
+}
+
+ssize_t mitm_drain(struct conn *c, int upstream, struct buf *b)
+{
+	struct tls_end *t = side(c, upstream);
+	int fd = upstream ? c->ufd : c->cfd;
+	size_t total = 0;
+	while (b->fwd > 0) {
+		size_t k = tls_app_write(t, b->data + b->start, b->fwd);
+		if (k == 0)
+			break;
+		b->start += k;
+		b->fwd -= k;
+		total += k;
+	}
+	if (b->start == b->end)
+		b->start = b->end = 0;
+	if (total)
+		tls_app_flush(t);
+	if (tls_io(t, fd) < 0 && tls_error(t) != 0) {
+		failed(c, upstream);
+		return -2;
+	}
+	if (!upstream && check_sni(c) < 0)
+		return -2;
+	return (ssize_t)total;
+}
+
+uint32_t mitm_events(struct conn *c, int upstream, int want_read, int want_write)
+{
+	struct tls_end *t = side(c, upstream);
+	uint32_t ev = tls_events(t);
+	if (!tls_ready(t))
+		return ev; /* the handshake needs whatever the engine asks for */
+	if (!want_read)
+		ev &= ~(uint32_t)EPOLLIN;
+	/* Plaintext to send once the engine takes it; plaintext the engine already holds
+	 * (our buffer was full) is read on the next callback, which a writable socket
+	 * brings at once. */
+	if ((want_write && tls_can_write(t)) || (want_read && mitm_pending(c, upstream)))
+		ev |= EPOLLOUT;
+	return ev;
+}
+
+int mitm_pending(struct conn *c, int upstream)
+{
+	if (!mitm_on(c, upstream))
+		return 0;
+	struct tls_end *t = side(c, upstream);
+	/* Plaintext to read, or an end (EOF, close_notify, failure) that tls_io() met
+	 * while it was writing: the next fill reports it. */
+	return tls_app_pending(t) || t->eof || tls_closed(t);
+}
+
+int mitm_flushed(const struct conn *c, int upstream)
+{
+	if (!mitm_on(c, upstream))
+		return 1;
+	const struct tls_end *t = upstream ? &c->mitm->cli : &c->mitm->srv;
+	return !(tls_events(t) & EPOLLOUT);
+}
+
+void mitm_shutdown(struct conn *c, int upstream)
+{
+	struct tls_end *t = side(c, upstream);
+	tls_close(t);
+	tls_io(t, upstream ? c->ufd : c->cfd);
+}
+
+const char *mitm_why(const struct conn *c)
+{
+	return c->mitm && c->mitm->why[0] ? c->mitm->why : NULL;
+}
