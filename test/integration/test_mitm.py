@@ -1,0 +1,661 @@
+"""TLS termination and secret injection (spec section 4), seen by real clients INSIDE
+`airlock sandbox-exec`: curl, Python urllib and requests, git, node and openssl talk
+HTTPS through the proxy on 127.0.0.1:3128 to origins on the host's 127.0.0.1 that the
+supervisor reaches through `map` and verifies against the test root CA (`trust`).
+
+The supervisor holds the real token (its environment); inside, the variable holds the
+placeholder. Each secret test checks both sides: the origin recorded the real value
+exactly where the placeholder was, and nothing the sandbox saw (its output, the
+answers, which show injected values as <REAL:NAME>), nor the audit or the supervisor's
+log, contains the real value. Refusals are checked on the origin too: it received
+nothing. Helpers (test PKI, recording servers, SSE, WebSocket, git) are in tlsservers.py.
+"""
+import base64
+import json
+import os
+import secrets as pysecrets
+import subprocess
+import tempfile
+import textwrap
+
+import pytest
+
+from conftest import AIRLOCK, TOP
+from tlsservers import PKI, TLSServer, big_sha, servers, write_big
+
+PY = "/usr/bin/python3"
+PH = "openshell:resolve:env:"
+HERE = str(TOP / "test" / "integration")
+# Unreserved characters only, so the percent-encoded and plain forms are the same.
+TOKEN = "tok_" + pysecrets.token_hex(16)
+GIT_TOKEN = "ghp_" + pysecrets.token_hex(18)
+PLAIN_TOKEN = "plain_" + pysecrets.token_hex(12)
+FILE_TOKEN = "file_" + pysecrets.token_hex(12)
+REALS = (TOKEN, GIT_TOKEN, PLAIN_TOKEN, FILE_TOKEN)
+MASKS = {TOKEN: "TOKEN", GIT_TOKEN: "GH_TOKEN", PLAIN_TOKEN: "PLAIN", FILE_TOKEN: "FILETOK"}
+PROXY_VARS = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
+
+
+@pytest.fixture(scope="module")
+def pki():
+    """One test PKI for the module (openssl is slow enough to share it)."""
+    d = tempfile.mkdtemp(prefix="airlock-pki-")
+    try:
+        yield PKI(d)
+    finally:
+        subprocess.run(["rm", "-rf", d], timeout=30)
+
+
+@pytest.fixture
+def box(root):
+    """A world-readable scratch folder: the sandbox user (65534) reads policies and
+    files from it."""
+    d = tempfile.mkdtemp(prefix="airlock-mitm-")
+    os.chmod(d, 0o755)
+    try:
+        yield d
+    finally:
+        subprocess.run(["rm", "-rf", d], timeout=30)
+
+
+def clean_env(**extra):
+    """The test's environment without proxy settings, plus the supervisor's secrets."""
+    env = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARS}
+    env.update(TOKEN=TOKEN, GH_TOKEN=GIT_TOKEN, PLAIN=PLAIN_TOKEN)
+    env.pop("FILETOK", None)
+    env.update(extra)
+    return env
+
+
+def write_policy(box, hosts, secrets="", trust=True, extra=""):
+    """A policy: hosts maps an `allow` item (host or host:port) to the 127.0.0.1 port
+    it is mapped to; secrets is the [secret ...] sections' text."""
+    net = []
+    for item, port in hosts.items():
+        net.append("allow = " + item)
+        net.append("map = %s 127.0.0.1:%d" % (item.split(":")[0], port))
+    if trust:
+        net.append("trust = " + trust if isinstance(trust, str) else "trust = " + box_ca(box))
+    path = os.path.join(box, "policy.ini")
+    with open(path, "w") as f:
+        f.write(textwrap.dedent(f"""\
+            [sandbox]
+            user = 65534:65534
+            [filesystem]
+            read_only = /usr /lib /lib64 /bin /sbin /etc {box} {HERE}
+            read_write = /tmp
+            [network]
+            """) + "\n".join(net) + "\n" + extra + "\n" + textwrap.dedent(secrets))
+    return path
+
+
+def box_ca(box):
+    return os.path.join(box, "root-ca.pem")
+
+
+def use_pki(box, pki):
+    """Copies the test root CA into box (the policy's `trust`)."""
+    with open(pki.root["crt"]) as f, open(box_ca(box), "w") as g:
+        g.write(f.read())
+    os.chmod(box_ca(box), 0o644)
+
+
+TOKEN_SECTION = """\
+[secret TOKEN]
+hosts = api.example.test
+"""
+
+
+def sandbox(box, pol, script, env=None, timeout=120, verbose=False):
+    """Runs `sh -c script` in the sandbox with an audit file; returns (result, audit)."""
+    audit = os.path.join(box, "audit.jsonl")
+    if os.path.exists(audit):
+        os.unlink(audit)
+    args = [AIRLOCK, "sandbox-exec", "--policy", pol, "--audit", audit]
+    if verbose:
+        args.append("-v")
+    args += ["--", "/bin/sh", "-c", script]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                       env=env if env is not None else clean_env())
+    lines = []
+    if os.path.exists(audit):
+        with open(audit) as f:
+            raw = f.read()
+        assert not any(v in raw for v in REALS), "a real secret value is in the audit"
+        lines = [json.loads(line) for line in raw.splitlines()]
+    return r, lines
+
+
+def assert_no_real(*texts):
+    """No real secret value in any of texts (sandbox output, logs, answers)."""
+    for t in texts:
+        for v in REALS:
+            assert v not in t, "a real secret value leaked: %r" % t[:2000]
+
+
+def answers(stdout):
+    """The JSON objects the /echo endpoint returned, one per line of stdout."""
+    return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+
+
+def header(answer, name):
+    return [v for k, v in answer["headers"] if k.lower() == name.lower()]
+
+
+def api_server(pki, **kw):
+    crt, key = pki.leaf("api.example.test")
+    return TLSServer(crt, key, secrets=MASKS, **kw)
+
+
+# --- secrets ------------------------------------------------------------------------------
+
+def test_curl_secret_injected_in_target_and_headers(box, pki):
+    """curl GET/POST with the placeholder in the query, percent-encoded in the path, as
+    a whole header value, after Bearer and token, and inside Basic credentials: the
+    origin gets the real token in each place; the sandbox, the audit and the verbose
+    supervisor log never see it."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        enc = PH.replace(":", "%3A") + "TOKEN"
+        script = f"""
+            set -e
+            u=https://api.example.test
+            curl -sS -m 20 "$u/echo?key=$TOKEN&x=1"; echo
+            curl -sS -m 20 "$u/enc/{enc}/x"; echo
+            curl -sS -m 20 -H "X-Api-Key: $TOKEN" "$u/echo"; echo
+            curl -sS -m 20 -H "Authorization: Bearer $TOKEN" "$u/echo"; echo
+            curl -sS -m 20 -H "Authorization: token $TOKEN" "$u/echo"; echo
+            curl -sS -m 20 -u "someone:$TOKEN" "$u/echo"; echo
+            curl -sS -m 20 -H "Authorization: Bearer $TOKEN" -d 'hello=world' "$u/post"; echo
+            echo "inside=$TOKEN"
+            cat /proc/self/environ | tr '\\0' '\\n' | grep '^TOKEN='
+            """
+        r, audit = sandbox(box, pol, script, verbose=True)
+        assert r.returncode == 0, r.stderr
+        got = answers(r.stdout)
+        assert len(got) == 7, r.stdout
+        # What the sandbox sees: the placeholder went in, the origin saw the real value.
+        assert got[0]["path"] == "/echo?key=<REAL:TOKEN>&x=1"
+        assert got[1]["unquoted_path"] == "/enc/<REAL:TOKEN>/x"
+        assert header(got[2], "X-Api-Key") == ["<REAL:TOKEN>"]
+        assert header(got[3], "Authorization") == ["Bearer <REAL:TOKEN>"]
+        assert header(got[4], "Authorization") == ["token <REAL:TOKEN>"]
+        assert header(got[5], "Authorization") == ["Basic someone:<REAL:TOKEN>"]
+        assert got[6]["method"] == "POST" and got[6]["body"] == "hello=world"
+        assert "inside=" + PH + "TOKEN\n" in r.stdout
+        assert "TOKEN=" + PH + "TOKEN\n" in r.stdout
+        # What the origin received: the raw real value, never the placeholder.
+        seen = api.requests
+        assert len(seen) == 7
+        assert seen[0]["path"] == f"/echo?key={TOKEN}&x=1"
+        assert TOKEN in seen[1]["path"]
+        assert ("X-Api-Key", TOKEN) in seen[2]["headers"]
+        assert ("Authorization", "Bearer " + TOKEN) in seen[3]["headers"]
+        assert ("Authorization", "token " + TOKEN) in seen[4]["headers"]
+        basic = base64.b64encode(f"someone:{TOKEN}".encode()).decode()
+        assert ("Authorization", "Basic " + basic) in seen[5]["headers"]
+        assert PH not in api.raw_requests()
+        assert_no_real(r.stdout, r.stderr)
+        reqs = [a for a in audit if a["event"] == "request"]
+        assert len(reqs) == 7
+        assert all(a["secrets"] == ["TOKEN"] and a["status"] == 200 and
+                   a["host"] == "api.example.test" and a["port"] == 443 for a in reqs)
+        # The audit shows the target as the client sent it (placeholders, not values).
+        assert reqs[0]["path"] == "/echo?key=" + PH + "TOKEN&x=1"
+        assert reqs[6]["method"] == "POST"
+
+
+def test_placeholder_refused_for_unbound_host_and_unknown_secret(box, pki):
+    """A placeholder going to an allowed host the secret is not bound to, or naming a
+    secret the policy does not define, is a 403 that says why, and neither origin
+    receives anything."""
+    use_pki(box, pki)
+    crt, key = pki.leaf("other.example.test")
+    with api_server(pki) as api, TLSServer(crt, key, secrets=MASKS) as other:
+        pol = write_policy(box, {"api.example.test": api.port,
+                                 "other.example.test": other.port}, TOKEN_SECTION)
+        script = """
+            curl -sS -m 20 -i --suppress-connect-headers -H "Authorization: Bearer $TOKEN" https://other.example.test/echo
+            echo "--"
+            curl -sS -m 20 -i --suppress-connect-headers "https://other.example.test/echo?k=$TOKEN"
+            echo "--"
+            curl -sS -m 20 -i --suppress-connect-headers -H "X-Key: openshell:resolve:env:NOPE" https://api.example.test/echo
+            echo "--"
+            curl -sS -m 20 https://other.example.test/echo
+            """
+        r, audit = sandbox(box, pol, script)
+        parts = r.stdout.split("--\n")
+        assert len(parts) == 4, r.stdout
+        for p in parts[:2]:
+            assert p.startswith("HTTP/1.1 403"), r.stdout
+            assert "TOKEN" in p and "api.example.test" in p and "other.example.test" in p
+            assert "hosts" in p  # the policy line that would allow it
+        assert parts[2].startswith("HTTP/1.1 403")
+        assert "NOPE" in parts[2] and "not defined" in parts[2]
+        # Without a placeholder the other host is fine: the refusals were the secrets.
+        assert answers(parts[3])[0]["path"] == "/echo"
+        assert [q["path"] for q in other.requests] == ["/echo"]
+        assert api.requests == []
+        assert_no_real(r.stdout, r.stderr)
+        denies = [a for a in audit if a["decision"] == "deny"]
+        assert len(denies) == 3, audit
+        assert all(a["status"] == 403 and a["secrets"] == [] for a in denies)
+
+
+def test_plain_http_injection_needs_plaintext_yes(box, pki):
+    """Over plain http:// a secret is injected only when its section says
+    plaintext = yes; otherwise the request is refused and never forwarded."""
+    use_pki(box, pki)
+    with TLSServer(None, None, secrets=MASKS, tls=False) as plain:
+        pol = write_policy(box, {"plain.example.test:80": plain.port}, """\
+            [secret TOKEN]
+            hosts = plain.example.test
+            [secret PLAIN]
+            hosts = plain.example.test
+            plaintext = yes
+            """)
+        script = """
+            curl -sS -m 20 -i --suppress-connect-headers -H "Authorization: Bearer $TOKEN" http://plain.example.test/echo
+            echo "--"
+            curl -sS -m 20 -H "Authorization: Bearer $PLAIN" http://plain.example.test/echo
+            """
+        r, audit = sandbox(box, pol, script)
+        refused, ok = r.stdout.split("--\n")
+        assert refused.startswith("HTTP/1.1 403"), r.stdout
+        assert "plaintext = yes" in refused and "TOKEN" in refused
+        assert header(answers(ok)[0], "Authorization") == ["Bearer <REAL:PLAIN>"]
+        assert len(plain.requests) == 1
+        assert ("Authorization", "Bearer " + PLAIN_TOKEN) in plain.requests[0]["headers"]
+        assert_no_real(r.stdout, r.stderr)
+        assert [a["secrets"] for a in audit if a["event"] == "request" and
+                a["status"] == 200] == [["PLAIN"]]
+
+
+def test_secret_value_from_file(box, pki):
+    """Without the variable in the supervisor's environment the value comes from the
+    secret's file, which the sandbox sees with the placeholder as its content."""
+    use_pki(box, pki)
+    tokfile = os.path.join(box, "filetok")
+    with open(tokfile, "w") as f:
+        f.write(FILE_TOKEN + "\n")
+    os.chmod(tokfile, 0o644)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, f"""\
+            [secret FILETOK]
+            hosts = api.example.test
+            file = {tokfile}
+            """)
+        script = f"""
+            echo "file=$(cat {tokfile})"
+            curl -sS -m 20 -H "Authorization: Bearer {PH}FILETOK" https://api.example.test/echo
+            """
+        r, audit = sandbox(box, pol, script)
+        assert f"file={PH}FILETOK\n" in r.stdout, r.stderr
+        assert header(answers(r.stdout)[0], "Authorization") == ["Bearer <REAL:FILETOK>"]
+        assert ("Authorization", "Bearer " + FILE_TOKEN) in api.requests[0]["headers"]
+        assert_no_real(r.stdout, r.stderr)
+        assert [a["secrets"] for a in audit if a["event"] == "request"] == [["FILETOK"]]
+
+
+# --- the terminated connection ------------------------------------------------------------
+
+def test_host_header_must_name_the_connect_host(box, pki):
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        script = """
+            curl -sS -m 20 -i --suppress-connect-headers -H "Host: other.example.test" https://api.example.test/echo
+            echo "--"
+            curl -sS -m 20 -H "Host: api.example.test:443" https://api.example.test/echo
+            """
+        r, audit = sandbox(box, pol, script)
+        bad, good = r.stdout.split("--\n")
+        assert bad.startswith("HTTP/1.1 403"), r.stdout
+        assert "other.example.test" in bad and "CONNECT api.example.test:443" in bad
+        assert answers(good)[0]["method"] == "GET"
+        assert len(api.requests) == 1
+        assert any(a["status"] == 403 and a["decision"] == "deny" for a in audit)
+
+
+BAD_KINDS = {  # kind -> what the 502 body must say
+    "expired": "expired",
+    "self-signed": "not signed by a trusted",
+    "wrong-host": "not for this host name",
+    "untrusted": "not signed by a trusted",
+}
+
+
+def test_upstream_verification_failures_are_502_with_reason(box, pki):
+    """Expired, self-signed, wrong-host and untrusted upstream certificates each get a
+    502 that names the host and the reason, and an audit event; no request reaches
+    those origins, while a good origin on the same policy answers."""
+    use_pki(box, pki)
+    specs, hosts = [], {}
+    for kind in BAD_KINDS:
+        crt, key = pki.leaf(kind + ".example.test", kind)
+        specs.append({"crt": crt, "key": key})
+    with api_server(pki) as api, servers(*specs) as bad:
+        for kind, srv in zip(BAD_KINDS, bad):
+            hosts[kind + ".example.test"] = srv.port
+        hosts["api.example.test"] = api.port
+        # The token is bound to every host: the 502 is verification, not a refusal,
+        # and the token never goes to a host that failed it.
+        pol = write_policy(box, hosts, "[secret TOKEN]\nhosts = %s\n" % " ".join(hosts))
+        script = "".join(
+            f'curl -sS -m 20 -i --suppress-connect-headers -H "Authorization: Bearer $TOKEN" '
+            f'https://{kind}.example.test/echo; echo "--"\n' for kind in BAD_KINDS)
+        script += "curl -sS -m 20 https://api.example.test/echo\n"
+        r, audit = sandbox(box, pol, script)
+        parts = r.stdout.split("--\n")
+        assert len(parts) == len(BAD_KINDS) + 1, r.stdout + r.stderr
+        for kind, part in zip(BAD_KINDS, parts):
+            assert part.startswith("HTTP/1.1 502"), (kind, part)
+            assert f"{kind}.example.test" in part and BAD_KINDS[kind] in part, (kind, part)
+        assert answers(parts[-1])[0]["path"] == "/echo"
+        for srv in bad:
+            assert srv.requests == []
+        for kind in BAD_KINDS:
+            ev = [a for a in audit if a["host"] == f"{kind}.example.test" and
+                  a["status"] == 502]
+            assert ev, (kind, audit)
+            assert BAD_KINDS[kind] in ev[0]["reason"]
+        assert_no_real(r.stdout, r.stderr)
+
+
+def test_trust_file_is_what_makes_the_test_ca_valid(box, pki):
+    """The same origin without `trust` fails verification (the test CA is not a
+    system root): the trust anchors are really checked, not skipped."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, trust=False)
+        r, audit = sandbox(box, pol, "curl -sS -m 20 -i --suppress-connect-headers https://api.example.test/echo")
+        assert r.stdout.startswith("HTTP/1.1 502"), r.stdout + r.stderr
+        assert "not signed by a trusted" in r.stdout
+        assert api.requests == []
+        assert any(a["status"] == 502 for a in audit)
+
+
+def test_client_not_trusting_the_ca_fails_and_proxy_keeps_serving(box, pki):
+    """curl with another CA, and Python with only the system roots, refuse airlock's
+    leaf; the next request on the same supervisor still works."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        other = os.path.join(box, "other-ca.pem")
+        with open(pki.other["crt"]) as f, open(other, "w") as g:
+            g.write(f.read())
+        os.chmod(other, 0o644)
+        py = ("import ssl,urllib.request\n"
+              "ctx=ssl.create_default_context(cafile='/etc/ssl/certs/ca-certificates.crt')\n"
+              "try:\n"
+              " urllib.request.urlopen('https://api.example.test/echo',context=ctx,timeout=20)\n"
+              " print('python: trusted')\n"
+              "except Exception as e: print('python:', type(e.reason).__name__)\n")
+        script = f"""
+            curl -sS -m 20 --cacert {other} https://api.example.test/echo; echo "curl=$?"
+            {PY} -c "$PYCODE"
+            curl -sS -m 20 -H "Authorization: Bearer $TOKEN" https://api.example.test/echo
+            """
+        r, _ = sandbox(box, pol, script, env=clean_env(PYCODE=py))
+        assert "curl=60" in r.stdout, r.stdout + r.stderr
+        assert "python: SSLCertVerificationError" in r.stdout
+        assert header(answers(r.stdout)[0], "Authorization") == ["Bearer <REAL:TOKEN>"]
+        assert len(api.requests) == 1
+        assert_no_real(r.stdout, r.stderr)
+
+
+def test_tls12_only_alpn_http11_and_leaf_for_the_host(box, pki):
+    """openssl s_client through the proxy: TLS 1.3 only fails, TLS 1.2 succeeds with
+    http/1.1 as the only ALPN, and the leaf verifies against /run/airlock/ca.pem for
+    the CONNECT host."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port})
+        s = ("openssl s_client -proxy 127.0.0.1:3128 -connect api.example.test:443 "
+             "-servername api.example.test -CAfile /run/airlock/ca.pem")
+        script = f"""
+            {s} -tls1_3 </dev/null >/tmp/t13 2>&1; echo "tls13=$?"
+            {s} -tls1_2 -alpn h2,http/1.1 -verify_return_error -verify_hostname api.example.test \\
+                </dev/null >/tmp/t12 2>&1; echo "tls12=$?"
+            grep -E '^ *(Protocol|ALPN protocol|Verify return code)' /tmp/t12
+            {s} -alpn h2 </dev/null 2>&1 | grep -E 'ALPN'
+            {s} -showcerts </dev/null 2>/dev/null | openssl x509 -noout -ext subjectAltName,basicConstraints,extendedKeyUsage
+            """
+        r, _ = sandbox(box, pol, script)
+        out = r.stdout
+        assert "tls13=1" in out, out + r.stderr
+        assert "tls12=0" in out
+        assert "Protocol  : TLSv1.2" in out
+        assert "ALPN protocol: http/1.1" in out
+        assert "Verify return code: 0 (ok)" in out
+        assert "No ALPN negotiated" in out
+        assert "DNS:api.example.test" in out and "CA:FALSE" in out
+        assert "TLS Web Server Authentication" in out
+
+
+# --- streaming ------------------------------------------------------------------------------
+
+def test_sse_streams_as_it_arrives(box, pki):
+    """The origin holds its second event until the client calls /release, which the
+    clients do only after they received the first one: curl, Python requests and node
+    each see `released=yes` only if the first event came through at once."""
+    use_pki(box, pki)
+    with api_server(pki, hold=15) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        py = textwrap.dedent("""\
+            import os, requests
+            u = 'https://api.example.test'
+            h = {'Authorization': 'Bearer ' + os.environ['TOKEN']}
+            with requests.get(u + '/sse', headers=h, stream=True, timeout=30) as r:
+                for line in r.iter_lines(chunk_size=1):
+                    if line:
+                        print('requests:', line.decode(), flush=True)
+                    if line == b'data: first':
+                        requests.get(u + '/release', timeout=30)
+            """)
+        js = NODE_CONNECT + textwrap.dedent("""\
+            get('api.example.test', '/sse', {}, (res) => {
+              res.setEncoding('utf8');
+              res.on('data', (d) => {
+                for (const l of d.split('\\n')) if (l) console.log('node: ' + l);
+                if (d.includes('data: first')) get('api.example.test', '/release', {}, (r) => r.resume());
+              });
+            });
+            """)
+        script = """
+            curl -sS -N -m 30 -H "Authorization: Bearer $TOKEN" https://api.example.test/sse |
+            while IFS= read -r line; do
+                echo "curl: $line"
+                case "$line" in *first*) curl -sS -m 20 https://api.example.test/release >/dev/null;; esac
+            done
+            /usr/bin/python3 -c "$PYCODE"
+            node -e "$JSCODE"
+            """
+        r, audit = sandbox(box, pol, script, env=clean_env(PYCODE=py, JSCODE=js))
+        for client in ("curl", "requests", "node"):
+            assert f"{client}: data: first" in r.stdout, r.stdout + r.stderr
+            assert f"{client}: data: second released=yes" in r.stdout, r.stdout + r.stderr
+        assert ("Authorization", "Bearer " + TOKEN) in api.requests[0]["headers"]
+        assert_no_real(r.stdout, r.stderr)
+        sse = [a for a in audit if a["event"] == "request" and a["path"] == "/sse"]
+        assert len(sse) == 3 and all(a["status"] == 200 for a in sse)
+
+
+def test_large_bodies_stream_both_ways(box, pki):
+    """50 MiB down and 50 MiB up (Content-Length and chunked) arrive intact."""
+    use_pki(box, pki)
+    n = 50 << 20
+    up = os.path.join(box, "up.bin")
+    write_big(up, n)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port})
+        script = f"""
+            u=https://api.example.test
+            curl -sS -m 100 "$u/big?n={n}" | sha256sum
+            curl -sS -m 100 -T {up} "$u/upload"
+            curl -sS -m 100 -T - "$u/upload" <{up}
+            """
+        r, audit = sandbox(box, pol, script, timeout=300)
+        want = big_sha(n)
+        lines = r.stdout.splitlines()
+        assert len(lines) == 3, r.stdout + r.stderr
+        assert lines[0].split()[0] == want
+        for line in lines[1:]:
+            assert json.loads(line) == {"len": n, "sha256": want}
+        uploads = [q for q in api.requests if q["path"] == "/upload"]
+        assert [q["len"] for q in uploads] == [n, n]
+        # The second upload really was chunked through the proxy.
+        assert ("Transfer-Encoding", "chunked") in uploads[1]["headers"]
+        big = [a for a in audit if a["event"] == "request"]
+        assert big[0]["bytes_down"] >= n and big[1]["bytes_up"] >= n
+
+
+def test_expect_100_continue(box, pki):
+    """curl waits up to 60 s for `100 Continue` before sending its body and gives up
+    after 30 s: the body arrives only if the 100 came through the proxy."""
+    use_pki(box, pki)
+    body = os.path.join(box, "body.bin")
+    write_big(body, 300000)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port})
+        script = (f"curl -sS -m 30 --expect100-timeout 60 -H 'Expect: 100-continue' "
+                  f"--data-binary @{body} https://api.example.test/upload")
+        r, _ = sandbox(box, pol, script, timeout=90)
+        assert json.loads(r.stdout) == {"len": 300000, "sha256": big_sha(300000)}, r.stderr
+        assert api.continues == ["/upload"]
+
+
+def test_websocket_relayed_after_101(box, pki):
+    """A stdlib WebSocket client inside (tlsservers.py ws) upgrades through the
+    terminated connection and gets its messages echoed, a 70 000-byte one too."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port})
+        big = "w" * 70000
+        r, audit = sandbox(box, pol, f"{PY} {HERE}/tlsservers.py ws api.example.test /ws "
+                                     f"hello 'second message' {big}")
+        assert r.returncode == 0, r.stderr
+        res = json.loads(r.stdout)
+        assert res["status"].startswith("HTTP/1.1 101"), res
+        assert res["accept_ok"]
+        assert res["echoes"] == ["hello", "second message", big]
+        assert api.ws_messages[:3] == [b"hello", b"second message", big.encode()]
+        assert any(a["path"] == "/ws" and a["status"] == 101 for a in audit), audit
+
+
+# --- real clients -------------------------------------------------------------------------
+
+NODE_CONNECT = textwrap.dedent("""\
+    // Node 20 does not read HTTPS_PROXY by itself: CONNECT through it explicitly;
+    // tls.connect trusts NODE_EXTRA_CA_CERTS (airlock's CA).
+    const http = require('http'), https = require('https'), tls = require('tls');
+    const proxy = new URL(process.env.HTTPS_PROXY);
+    function get(host, path, opts, cb, body) {
+      const c = http.request({host: proxy.hostname, port: proxy.port, method: 'CONNECT',
+                              path: host + ':443', headers: {Host: host + ':443'}});
+      c.on('connect', (res, socket) => {
+        if (res.statusCode !== 200) { console.log('node: CONNECT ' + res.statusCode); return; }
+        const r = https.request({host, port: 443, path, method: opts.method || 'GET',
+                                 headers: opts.headers || {},
+                                 createConnection: () => tls.connect({socket, servername: host})}, cb);
+        r.on('error', (e) => console.log('node: error ' + e.code));
+        r.end(body);
+      });
+      c.on('error', (e) => console.log('node: proxy error ' + e.code));
+      c.end();
+    }
+    """)
+
+
+def test_python_urllib_requests_and_node(box, pki):
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        py = textwrap.dedent("""\
+            import json, os, urllib.request, requests
+            u = 'https://api.example.test'
+            tok = os.environ['TOKEN']
+            req = urllib.request.Request(u + '/urllib', headers={'Authorization': 'Bearer ' + tok})
+            print(urllib.request.urlopen(req, timeout=20).read().decode().strip())
+            r = requests.post(u + '/requests', params={'key': tok}, json={'a': 1},
+                              headers={'X-Api-Key': tok}, timeout=20)
+            print(r.text.strip())
+            """)
+        js = NODE_CONNECT + textwrap.dedent("""\
+            const tok = process.env.TOKEN;
+            get('api.example.test', '/node', {method: 'POST',
+                headers: {'Authorization': 'Bearer ' + tok, 'Content-Type': 'text/plain'}},
+                (res) => { let b = ''; res.on('data', (d) => b += d);
+                           res.on('end', () => console.log(b.trim())); }, 'from node');
+            """)
+        r, audit = sandbox(box, pol, f'{PY} -c "$PYCODE"; node -e "$JSCODE"',
+                           env=clean_env(PYCODE=py, JSCODE=js))
+        got = {a["path"].split("?")[0]: a for a in answers(r.stdout)}
+        assert set(got) == {"/urllib", "/requests", "/node"}, r.stdout + r.stderr
+        assert header(got["/urllib"], "Authorization") == ["Bearer <REAL:TOKEN>"]
+        assert got["/requests"]["path"] == "/requests?key=<REAL:TOKEN>"
+        assert header(got["/requests"], "X-Api-Key") == ["<REAL:TOKEN>"]
+        assert got["/requests"]["body"] == '{"a": 1}'
+        assert header(got["/node"], "Authorization") == ["Bearer <REAL:TOKEN>"]
+        assert got["/node"]["body"] == "from node"
+        raw = api.raw_requests()
+        assert raw.count(TOKEN) == 4 and PH not in raw
+        assert_no_real(r.stdout, r.stderr)
+        assert all(a["secrets"] == ["TOKEN"] for a in audit if a["event"] == "request")
+
+
+def _git(*args, cwd=None):
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def test_git_clone_and_push_with_placeholder_credential(box, pki):
+    """git's credential helper hands out the placeholder; git sends it as Basic
+    credentials; the git server (http-backend behind TLS) only serves the real token.
+    Clone and push work, the server recorded the real token, the sandbox never saw it."""
+    use_pki(box, pki)
+    root = os.path.join(box, "git")
+    repo = os.path.join(root, "repo.git")
+    seed = os.path.join(box, "seed")
+    os.makedirs(root)
+    _git("init", "-q", "--bare", "-b", "main", repo)
+    _git("init", "-q", "-b", "main", seed)
+    with open(os.path.join(seed, "README"), "w") as f:
+        f.write("hello from the host\n")
+    _git("-C", seed, "add", "README")
+    _git("-C", seed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one")
+    _git("-C", seed, "push", "-q", repo, "main")
+    crt, key = pki.leaf("git.example.test")
+    with TLSServer(crt, key, secrets=MASKS, git_root=root, git_token=GIT_TOKEN) as srv:
+        pol = write_policy(box, {"git.example.test": srv.port}, """\
+            [secret GH_TOKEN]
+            hosts = git.example.test
+            """)
+        helper = '!f() { echo username=x-access-token; echo "password=$GH_TOKEN"; }; f'
+        script = """
+            set -e
+            export HOME=/tmp/gh-home-$$ GIT_TERMINAL_PROMPT=0
+            mkdir -p $HOME && cd $HOME
+            git -c credential.helper="$HELPER" clone -q https://git.example.test/git/repo.git w
+            cat w/README
+            cd w
+            echo "from the sandbox" >inside.txt
+            git add inside.txt
+            git -c user.name=s -c user.email=s@s commit -q -m two
+            git -c credential.helper="$HELPER" push -q origin main
+            echo pushed
+            cd / && rm -rf $HOME
+            """
+        r, audit = sandbox(box, pol, script, env=clean_env(HELPER=helper))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.stdout == "hello from the host\npushed\n"
+        log = subprocess.run(["git", "-C", repo, "log", "--format=%s", "main"],
+                             capture_output=True, text=True, timeout=30).stdout
+        assert log == "two\none\n"
+        authed = [q for q in srv.requests if q.get("basic")]
+        assert authed and all(q["basic"] == "x-access-token:" + GIT_TOKEN for q in authed)
+        assert any("receive-pack" in q["path"] for q in authed)
+        assert PH not in srv.raw_requests()
+        assert_no_real(r.stdout, r.stderr)
+        injected = [a for a in audit if a["event"] == "request" and a["secrets"]]
+        assert injected and all(a["secrets"] == ["GH_TOKEN"] for a in injected)
