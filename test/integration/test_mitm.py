@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import secrets as pysecrets
+import ssl
 import subprocess
 import tempfile
 import textwrap
@@ -168,13 +169,14 @@ def test_curl_secret_injected_in_target_and_headers(box, pki):
             curl -sS -m 20 -H "Authorization: token $TOKEN" "$u/echo"; echo
             curl -sS -m 20 -u "someone:$TOKEN" "$u/echo"; echo
             curl -sS -m 20 -H "Authorization: Bearer $TOKEN" -d 'hello=world' "$u/post"; echo
+            curl -sS -m 20 --http2 -H "Authorization: Bearer $TOKEN" "$u/h2"; echo
             echo "inside=$TOKEN"
             cat /proc/self/environ | tr '\\0' '\\n' | grep '^TOKEN='
             """
         r, audit = sandbox(box, pol, script, verbose=True)
         assert r.returncode == 0, r.stderr
         got = answers(r.stdout)
-        assert len(got) == 7, r.stdout
+        assert len(got) == 8, r.stdout
         # What the sandbox sees: the placeholder went in, the origin saw the real value.
         assert got[0]["path"] == "/echo?key=<REAL:TOKEN>&x=1"
         assert got[1]["unquoted_path"] == "/enc/<REAL:TOKEN>/x"
@@ -183,11 +185,13 @@ def test_curl_secret_injected_in_target_and_headers(box, pki):
         assert header(got[4], "Authorization") == ["token <REAL:TOKEN>"]
         assert header(got[5], "Authorization") == ["Basic someone:<REAL:TOKEN>"]
         assert got[6]["method"] == "POST" and got[6]["body"] == "hello=world"
+        # curl asking for h2 gets http/1.1 (the only ALPN airlock offers) and works.
+        assert header(got[7], "Authorization") == ["Bearer <REAL:TOKEN>"]
         assert "inside=" + PH + "TOKEN\n" in r.stdout
         assert "TOKEN=" + PH + "TOKEN\n" in r.stdout
         # What the origin received: the raw real value, never the placeholder.
         seen = api.requests
-        assert len(seen) == 7
+        assert len(seen) == 8
         assert seen[0]["path"] == f"/echo?key={TOKEN}&x=1"
         assert TOKEN in seen[1]["path"]
         assert ("X-Api-Key", TOKEN) in seen[2]["headers"]
@@ -198,7 +202,7 @@ def test_curl_secret_injected_in_target_and_headers(box, pki):
         assert PH not in api.raw_requests()
         assert_no_real(r.stdout, r.stderr)
         reqs = [a for a in audit if a["event"] == "request"]
-        assert len(reqs) == 7
+        assert len(reqs) == 8
         assert all(a["secrets"] == ["TOKEN"] and a["status"] == 200 and
                    a["host"] == "api.example.test" and a["port"] == 443 for a in reqs)
         # The audit shows the target as the client sent it (placeholders, not values).
@@ -318,23 +322,89 @@ def test_host_header_must_name_the_connect_host(box, pki):
         assert any(a["status"] == 403 and a["decision"] == "deny" for a in audit)
 
 
+def test_keepalive_requests_in_one_connection_each_checked(box, pki):
+    """Several requests on one terminated connection (Python http.client through a
+    CONNECT tunnel): each gets its secrets injected, and a later request naming another
+    Host is still refused."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        py = textwrap.dedent("""\
+            import http.client, os, ssl
+            tok = os.environ['TOKEN']
+            ctx = ssl.create_default_context()  # SSL_CERT_FILE: airlock's bundle
+            c = http.client.HTTPSConnection('127.0.0.1', 3128, context=ctx, timeout=20)
+            c.set_tunnel('api.example.test', 443)
+            for path, hdrs in (('/one', {'Authorization': 'Bearer ' + tok}),
+                               ('/two?k=' + tok, {}),
+                               ('/three', {'X-Key': tok}),
+                               ('/four', {'Host': 'other.example.test', 'X-Key': tok})):
+                c.request('GET', path, headers=hdrs)
+                r = c.getresponse()
+                print(r.status, r.read().decode().strip())
+            """)
+        r, audit = sandbox(box, pol, f'{PY} -c "$PYCODE"', env=clean_env(PYCODE=py))
+        lines = r.stdout.splitlines()
+        assert len(lines) == 4, r.stdout + r.stderr
+        assert lines[0].startswith("200 ") and "Bearer <REAL:TOKEN>" in lines[0]
+        assert lines[1].startswith("200 ") and "/two?k=<REAL:TOKEN>" in lines[1]
+        assert lines[2].startswith("200 ") and "<REAL:TOKEN>" in lines[2]
+        assert lines[3].startswith("403 ") and "other.example.test" in lines[3]
+        assert [q["path"].split("?")[0] for q in api.requests] == ["/one", "/two", "/three"]
+        assert all(TOKEN in str(q) for q in api.requests)
+        assert_no_real(r.stdout, r.stderr)
+        # One CONNECT carried them all: a single client connection in the audit.
+        reqs = [a for a in audit if a["event"] == "request"]
+        assert [a["secrets"] for a in reqs] == [["TOKEN"]] * 3
+
+
+def test_parallel_clients(box, pki):
+    """Twenty concurrent curl processes, each with its own path and the placeholder:
+    every answer matches its request and carries the injected token."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        script = """
+            for i in $(seq 20); do
+                curl -sS -m 30 -H "Authorization: Bearer $TOKEN" \
+                    "https://api.example.test/p$i" >/tmp/par-$$-$i &
+            done
+            wait
+            for i in $(seq 20); do cat /tmp/par-$$-$i; rm -f /tmp/par-$$-$i; done
+            """
+        r, audit = sandbox(box, pol, script)
+        got = answers(r.stdout)
+        assert sorted(a["path"] for a in got) == sorted("/p%d" % i for i in range(1, 21)), \
+            r.stdout + r.stderr
+        assert all(header(a, "Authorization") == ["Bearer <REAL:TOKEN>"] for a in got)
+        assert len(api.requests) == 20
+        assert_no_real(r.stdout, r.stderr)
+        assert sum(a["event"] == "request" and a["status"] == 200 for a in audit) == 20
+
+
 BAD_KINDS = {  # kind -> what the 502 body must say
     "expired": "expired",
     "self-signed": "not signed by a trusted",
     "wrong-host": "not for this host name",
     "untrusted": "not signed by a trusted",
+    "tls13-only": "TLS 1.2",  # a good certificate, but the server wants TLS 1.3
 }
 
 
 def test_upstream_verification_failures_are_502_with_reason(box, pki):
-    """Expired, self-signed, wrong-host and untrusted upstream certificates each get a
-    502 that names the host and the reason, and an audit event; no request reaches
-    those origins, while a good origin on the same policy answers."""
+    """Expired, self-signed, wrong-host and untrusted upstream certificates, and an
+    upstream that speaks only TLS 1.3, each get a 502 that names the host and the
+    reason, and an audit event; no request reaches those origins, while a good origin
+    on the same policy answers."""
     use_pki(box, pki)
     specs, hosts = [], {}
     for kind in BAD_KINDS:
-        crt, key = pki.leaf(kind + ".example.test", kind)
-        specs.append({"crt": crt, "key": key})
+        if kind == "tls13-only":
+            crt, key = pki.leaf(kind + ".example.test")
+            specs.append({"crt": crt, "key": key, "tls_min": ssl.TLSVersion.TLSv1_3})
+        else:
+            crt, key = pki.leaf(kind + ".example.test", kind)
+            specs.append({"crt": crt, "key": key})
     with api_server(pki) as api, servers(*specs) as bad:
         for kind, srv in zip(BAD_KINDS, bad):
             hosts[kind + ".example.test"] = srv.port
@@ -397,12 +467,15 @@ def test_client_not_trusting_the_ca_fails_and_proxy_keeps_serving(box, pki):
             {PY} -c "$PYCODE"
             curl -sS -m 20 -H "Authorization: Bearer $TOKEN" https://api.example.test/echo
             """
-        r, _ = sandbox(box, pol, script, env=clean_env(PYCODE=py))
+        r, audit = sandbox(box, pol, script, env=clean_env(PYCODE=py))
         assert "curl=60" in r.stdout, r.stdout + r.stderr
         assert "python: SSLCertVerificationError" in r.stdout
         assert header(answers(r.stdout)[0], "Authorization") == ["Bearer <REAL:TOKEN>"]
         assert len(api.requests) == 1
         assert_no_real(r.stdout, r.stderr)
+        # Both failed handshakes are in the audit, saying it was the sandbox's client.
+        failed = [a for a in audit if a["event"] == "error" and "sandbox client" in a["reason"]]
+        assert len(failed) == 2, audit
 
 
 def test_tls12_only_alpn_http11_and_leaf_for_the_host(box, pki):
@@ -421,8 +494,14 @@ def test_tls12_only_alpn_http11_and_leaf_for_the_host(box, pki):
             grep -E '^ *(Protocol|ALPN protocol|Verify return code)' /tmp/t12
             {s} -alpn h2 </dev/null 2>&1 | grep -E 'ALPN'
             {s} -showcerts </dev/null 2>/dev/null | openssl x509 -noout -ext subjectAltName,basicConstraints,extendedKeyUsage
+            for i in 1 2; do {s} </dev/null 2>/dev/null | openssl x509 -noout -serial; done
+            for sni in other.example.test api.example.test; do
+                printf 'GET /sni-%s HTTP/1.1\\r\\nHost: api.example.test\\r\\nConnection: close\\r\\n\\r\\n' $sni |
+                openssl s_client -quiet -proxy 127.0.0.1:3128 -connect api.example.test:443 \\
+                    -servername $sni 2>/dev/null | head -1 | sed "s/^/$sni: /"
+            done
             """
-        r, _ = sandbox(box, pol, script)
+        r, audit = sandbox(box, pol, script)
         out = r.stdout
         assert "tls13=1" in out, out + r.stderr
         assert "tls12=0" in out
@@ -432,6 +511,14 @@ def test_tls12_only_alpn_http11_and_leaf_for_the_host(box, pki):
         assert "No ALPN negotiated" in out
         assert "DNS:api.example.test" in out and "CA:FALSE" in out
         assert "TLS Web Server Authentication" in out
+        # One leaf per host, cached: both connections saw the same serial.
+        serials = [l for l in out.splitlines() if l.startswith("serial=")]
+        assert len(serials) == 2 and serials[0] == serials[1], out
+        # A ClientHello naming another host than CONNECT is refused.
+        assert "api.example.test: HTTP/1.1 200 OK" in out
+        assert "other.example.test:" not in out
+        assert any("SNI mismatch" in a["reason"] for a in audit), audit
+        assert [q["path"] for q in api.requests] == ["/sni-api.example.test"]
 
 
 # --- streaming ------------------------------------------------------------------------------

@@ -245,7 +245,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return bytes(kept), n, h.hexdigest()
 
     def _record(self, body=b"", length=0, sha=""):
-        rec = {"method": self.command, "path": self.path,
+        rec = {"method": self.command, "path": self.path, "peer": self.client_address[1],
                "headers": [(k, v) for k, v in self.headers.items()],
                "body": body, "len": length, "sha256": sha, "time": time.monotonic()}
         self.server.requests.append(rec)
@@ -420,10 +420,11 @@ class TLSServer:
     Attributes: port, requests (recorded dicts), continues (targets that got a 100),
     ws_messages, errors (failed connections, e.g. refused handshakes), secrets
     (real value -> name, masked in answers), git_root/git_token for /git/, hold
-    (seconds /sse waits for /release). Use as a context manager; stops on exit."""
+    (seconds /sse waits for /release). tls=False serves plain HTTP; tls_min sets the
+    lowest TLS version the server accepts. Use as a context manager; stops on exit."""
 
     def __init__(self, crt, key, secrets=None, git_root=None, git_token=None, hold=15,
-                 tls=True):
+                 tls=True, tls_min=None):
         srv = _Server(("127.0.0.1", 0), Handler)
         srv.requests, srv.continues, srv.ws_messages, srv.errors = [], [], [], []
         srv.secrets = dict(secrets or {})
@@ -432,6 +433,8 @@ class TLSServer:
         if tls:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(crt, key)
+            if tls_min:
+                ctx.minimum_version = tls_min  # e.g. ssl.TLSVersion.TLSv1_3
             # The handshake happens in the handler thread, so a client that refuses
             # our certificate cannot stall the accept loop.
             srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
