@@ -589,7 +589,7 @@ map = web.test 127.0.0.1:{o.server_address[1]}
 """) as h:
         r = curl(h.port, "-H", "Proxy-Authorization: Basic c2VjcmV0", "-H", "X-Keep: yes",
                  "-H", "Connection: X-Drop", "-H", "X-Drop: 1",
-                 "http://web.test/hello", "http://web.test/headers?q=openshell:resolve:env:K")
+                 "http://web.test/hello", "http://web.test/headers?q=1")
         assert r.returncode == 0, r.stderr
         out = r.stdout.decode()
         assert out.startswith("hello\n")
@@ -600,7 +600,7 @@ map = web.test 127.0.0.1:{o.server_address[1]}
         assert "proxy-connection" not in hdrs
         assert "x-drop" not in hdrs
         # Origin-form upstream.
-        assert [s["path"] for s in o.seen] == ["/hello", "/headers?q=openshell:resolve:env:K"]
+        assert [s["path"] for s in o.seen] == ["/hello", "/headers?q=1"]
         # Keep-alive upstream too: airlock sent both over one connection to the origin.
         assert o.seen[0]["peer"] == o.seen[1]["peer"]
         # Both requests used one connection through airlock (curl reuses it).
@@ -615,8 +615,14 @@ map = web.test 127.0.0.1:{o.server_address[1]}
         assert req[0]["status"] == 200 and req[0]["decision"] == "allow"
         assert req[0]["rule"] == "web.test:80" and req[0]["secrets"] == []
         assert req[0]["bytes_down"] > 0 and req[0]["bytes_up"] > 0
-        assert req[1]["path"] == "/headers?q=openshell:resolve:env:K"
+        assert req[1]["path"] == "/headers?q=1"
         assert req[0]["time"].endswith("Z") and "T" in req[0]["time"]
+        # A placeholder of a secret the policy does not define is refused, never sent.
+        seen = len(o.seen)
+        r = curl(h.port, "-i", "http://web.test/x?q=openshell:resolve:env:K")
+        assert b"403" in r.stdout.split(b"\r\n")[0] and b"X-Airlock-Deny" in r.stdout
+        assert b"secret K" in r.stdout
+        assert len(o.seen) == seen
 
 
 def test_denied_403_body_header_and_stderr(tmp):
