@@ -18,6 +18,7 @@ import ssl
 import subprocess
 import tempfile
 import textwrap
+import urllib.parse
 
 import pytest
 
@@ -208,6 +209,53 @@ def test_curl_secret_injected_in_target_and_headers(box, pki):
         # The audit shows the target as the client sent it (placeholders, not values).
         assert reqs[0]["path"] == "/echo?key=" + PH + "TOKEN&x=1"
         assert reqs[6]["method"] == "POST"
+
+
+def test_injected_value_is_percent_encoded_in_the_target(box, pki):
+    """A value with URL-reserved characters, put in place of a placeholder in the path
+    or the query, is percent-encoded: it cannot add query parameters or path
+    segments. In a header it goes in as it is."""
+    use_pki(box, pki)
+    odd = "a&b=c d/e?f#g%+x" + TOKEN
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        script = """
+            curl -sS -m 20 -o /dev/null "https://api.example.test/q?k=$TOKEN&z=1"
+            curl -sS -m 20 -o /dev/null "https://api.example.test/p/$TOKEN/x"
+            curl -sS -m 20 -o /dev/null -H "X-Key: $TOKEN" https://api.example.test/h
+            """
+        r, _ = sandbox(box, pol, script, env=clean_env(TOKEN=odd))
+        assert r.returncode == 0, r.stderr
+        q, p, h = api.requests
+        url = urllib.parse.urlsplit(q["path"])
+        assert urllib.parse.parse_qs(url.query) == {"k": [odd], "z": ["1"]}
+        segs = urllib.parse.urlsplit(p["path"]).path.split("/")
+        assert len(segs) == 4 and urllib.parse.unquote(segs[2]) == odd
+        assert ("X-Key", odd) in h["headers"]
+
+
+def test_origin_ending_connections(box, pki):
+    """Answers that end the origin's connection (Connection: close, a body delimited by
+    EOF, a 401 to Expect: 100-continue before the body) reach the client whole, and
+    the next request still works."""
+    use_pki(box, pki)
+    body = os.path.join(box, "body.bin")
+    write_big(body, 3 << 20)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port})
+        script = f"""
+            u=https://api.example.test
+            curl -sS -m 20 -w "%{{http_code}}\n" "$u/close" "$u/after-close" | grep -v '^{{'
+            curl -sS -m 20 "$u/eof-body" | wc -c
+            curl -sS -m 20 --expect100-timeout 60 -H 'Expect: 100-continue' -w "%{{http_code}}\n" \
+                --data-binary @{body} "$u/reject" "$u/after-reject" | grep -v '^{{'
+            """
+        r, audit = sandbox(box, pol, script)
+        assert r.stdout.split() == ["closing", "200", "200", "15000", "no", "401", "200"], \
+            r.stdout + r.stderr
+        assert [q["path"] for q in api.requests] == [
+            "/close", "/after-close", "/eof-body", "/reject", "/after-reject"]
+        assert [a["status"] for a in audit if a["event"] == "request"] == [200, 200, 200, 401, 200]
 
 
 def test_placeholder_refused_for_unbound_host_and_unknown_secret(box, pki):
@@ -615,20 +663,25 @@ def test_expect_100_continue(box, pki):
 
 def test_websocket_relayed_after_101(box, pki):
     """A stdlib WebSocket client inside (tlsservers.py ws) upgrades through the
-    terminated connection and gets its messages echoed, a 70 000-byte one too."""
+    terminated connection, with the placeholder in its upgrade request, and gets its
+    messages echoed, a 70 000-byte one too."""
     use_pki(box, pki)
     with api_server(pki) as api:
-        pol = write_policy(box, {"api.example.test": api.port})
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
         big = "w" * 70000
         r, audit = sandbox(box, pol, f"{PY} {HERE}/tlsservers.py ws api.example.test /ws "
+                                     f"-H \"Authorization: Bearer $TOKEN\" "
                                      f"hello 'second message' {big}")
         assert r.returncode == 0, r.stderr
+        assert ("Authorization", "Bearer " + TOKEN) in api.requests[0]["headers"]
+        assert_no_real(r.stdout, r.stderr)
         res = json.loads(r.stdout)
         assert res["status"].startswith("HTTP/1.1 101"), res
         assert res["accept_ok"]
         assert res["echoes"] == ["hello", "second message", big]
         assert api.ws_messages[:3] == [b"hello", b"second message", big.encode()]
-        assert any(a["path"] == "/ws" and a["status"] == 101 for a in audit), audit
+        assert any(a["path"] == "/ws" and a["status"] == 101 and a["secrets"] == ["TOKEN"]
+                   for a in audit), audit
 
 
 # --- real clients -------------------------------------------------------------------------

@@ -14,6 +14,9 @@ same file also runs INSIDE the sandbox as a client (`python3 tlsservers.py ws ..
     /big?n=N          N deterministic bytes (big_sha(N) is their SHA-256)
     /upload           POST/PUT: length and SHA-256 of the body, hashed as it streams
     /ws               a WebSocket echo (RFC 6455)
+    /close            an answer with Connection: close (the origin hangs up)
+    /eof-body         a body without length, ended by closing the connection
+    /reject           401 at once, without reading the body
     /git/...          `git http-backend` (CGI) behind Basic auth checked against the
                       real token
 - ws_client(): a WebSocket client through the sandbox's HTTPS proxy (CONNECT + TLS).
@@ -205,6 +208,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
+    def setup(self):
+        super().setup()
+        # Head and body are separate writes: without this, Nagle and delayed ACKs add
+        # 40 ms to every keep-alive request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     # -- bodies --
     def _body_chunks(self):
         """The request body as it arrives (Content-Length or chunked)."""
@@ -287,6 +296,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                "application/json")
         if path == "/ws":
             return self._ws()
+        if path == "/close":
+            # The origin ends its keep-alive connection after this answer.
+            self._record()
+            self.close_connection = True
+            return self._reply(200, "closing\n", extra=[("Connection", "close")])
+        if path == "/eof-body":
+            # No length, no chunking: the body ends where the connection does.
+            self._record()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"body until EOF\n" * 1000)
+            self.close_connection = True
+            return None
+        if path == "/reject":
+            # Refuses before reading the body (e.g. 401 to Expect: 100-continue).
+            self._record()
+            self.close_connection = True
+            return self._reply(401, "no\n", extra=[("Connection", "close")])
         return self._echo()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _dispatch
@@ -534,9 +563,11 @@ def ws_read_frame(f):
     return opcode, payload
 
 
-def ws_client(host, path, messages, proxy=("127.0.0.1", 3128), cafile=None, timeout=20):
+def ws_client(host, path, messages, proxy=("127.0.0.1", 3128), cafile=None, timeout=20,
+              headers=()):
     """Opens wss://host{path} through the HTTPS proxy (CONNECT, then TLS verified with
-    cafile, default $SSL_CERT_FILE), sends each message as a text frame and returns
+    cafile, default $SSL_CERT_FILE), with extra request headers ("Name: value"), sends
+    each message as a text frame and returns
     {"status": upgrade status line, "accept_ok": bool, "echoes": [...]}."""
     s = socket.create_connection(proxy, timeout=timeout)
     s.sendall(b"CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n\r\n" % (host.encode(), host.encode()))
@@ -551,9 +582,10 @@ def ws_client(host, path, messages, proxy=("127.0.0.1", 3128), cafile=None, time
     ctx = ssl.create_default_context(cafile=cafile or os.environ["SSL_CERT_FILE"])
     t = ctx.wrap_socket(s, server_hostname=host)
     key = base64.b64encode(os.urandom(16))
+    extra = b"".join(h.encode() + b"\r\n" for h in headers)
     t.sendall(b"GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
-              % (path.encode(), host.encode(), key))
+              b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n"
+              % (path.encode(), host.encode(), key, extra))
     f = t.makefile("rb")
     lines = []
     while True:
@@ -578,12 +610,16 @@ def ws_client(host, path, messages, proxy=("127.0.0.1", 3128), cafile=None, time
 
 
 def _main(argv):
-    """Client side, run inside the sandbox: `tlsservers.py ws HOST PATH MSG...` prints
-    ws_client()'s answer as JSON."""
+    """Client side, run inside the sandbox: `tlsservers.py ws HOST PATH [-H HEADER]...
+    MSG...` prints ws_client()'s answer as JSON."""
     if len(argv) >= 3 and argv[0] == "ws":
-        print(json.dumps(ws_client(argv[1], argv[2], argv[3:])))
+        rest, headers = argv[3:], []
+        while len(rest) >= 2 and rest[0] == "-H":
+            headers.append(rest[1])
+            rest = rest[2:]
+        print(json.dumps(ws_client(argv[1], argv[2], rest, headers=headers)))
         return 0
-    print("usage: tlsservers.py ws HOST PATH MSG...", file=sys.stderr)
+    print("usage: tlsservers.py ws HOST PATH [-H HEADER]... MSG...", file=sys.stderr)
     return 2
 
 
