@@ -646,6 +646,24 @@ def test_large_bodies_stream_both_ways(box, pki):
         assert big[0]["bytes_down"] >= n and big[1]["bytes_up"] >= n
 
 
+def test_client_abort_mid_download_is_audited_and_proxy_keeps_serving(box, pki):
+    """A client that hangs up in the middle of a 50 MiB answer: the exchange is audited
+    as cut short and the next request on the same supervisor is answered."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port})
+        script = """
+            curl -sS -m 30 "https://api.example.test/big?n=52428800" | head -c 1000000 | wc -c
+            curl -sS -m 20 -o /dev/null -w "%{http_code}\n" https://api.example.test/after
+            """
+        r, audit = sandbox(box, pol, script)
+        assert r.stdout.split() == ["1000000", "200"], r.stdout + r.stderr
+        cut = [a for a in audit if a["path"].startswith("/big")]
+        assert len(cut) == 1 and cut[0]["event"] == "error", audit
+        assert 1000000 <= cut[0]["bytes_down"] < 52428800
+        assert [q["path"] for q in api.requests] == ["/big?n=52428800", "/after"]
+
+
 def test_expect_100_continue(box, pki):
     """curl waits up to 60 s for `100 Continue` before sending its body and gives up
     after 30 s: the body arrives only if the 100 came through the proxy."""
