@@ -163,6 +163,6 @@ int sandbox_main(int argc, char **argv)
 	}
 	close(sp[1]);
 	close(death[0]);
-	/* death[1] stays open, unused, until the supervisor dies. */
-	return supervisor_run(&sv, pid, sp[0]);
+	/* death[1] stays open until the supervisor dies; its one byte is the child's "go". */
+	return supervisor_run(&sv, pid, sp[0], death[1]);
 }

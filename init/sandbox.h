@@ -29,7 +29,8 @@ struct sandbox_child_args {
 	size_t bundle_pem_len;
 	int fd_sock;               /* UNIX socket to send the listeners on */
 	int death_fd;              /* read end of a pipe whose write end only the supervisor
-	                              holds: POLLHUP means the supervisor is gone */
+	                              holds: one byte means "go", EOF that the supervisor
+	                              failed or is gone */
 	int verbose;
 };
 

@@ -7,7 +7,8 @@
  *      are bind-mounted over the secrets' token files;
  *   3. network: lo up, the proxy and forward listeners, handed to the supervisor;
  *   4. privileges dropped, then Landlock, then seccomp (last: it forbids mount());
- *   5. CMD is spawned and this process stays as its reaper.
+ *   5. once the supervisor says "go", CMD is spawned and this process stays as its
+ *      reaper.
  */
 #include "init/sandbox.h"
 
@@ -148,8 +149,21 @@ static void die_with_supervisor(int death_fd)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		log_fatal("cannot set the parent-death signal: %s", strerror(errno));
 	struct pollfd pfd = {death_fd, POLLIN, 0};
-	if (poll(&pfd, 1, 0) != 0)
+	if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
 		_exit(EXIT_AIRLOCK);
+}
+
+/* CMD starts only once the supervisor says its side (trust store, proxy) is ready, so
+ * a failure there still stops everything before CMD runs. */
+static void wait_for_go(int death_fd)
+{
+	char go;
+	ssize_t n;
+	do
+		n = read(death_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(EXIT_AIRLOCK); /* the supervisor failed (it said why) or died */
 }
 
 static void apply_layer(const char *name, int mode, int rc, const char *err)
@@ -193,6 +207,8 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	apply_layer("landlock", p->landlock, rc, err);
 	rc = seccomp_apply(err, sizeof err);
 	apply_layer("seccomp", p->seccomp, rc, err);
+
+	wait_for_go(a->death_fd);
 
 	/* CMD is this process's only child; as PID 1 of the namespace it also reaps
 	 * whatever CMD leaves behind. */

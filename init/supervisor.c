@@ -85,14 +85,7 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 	if (!sv->ca_pem_len)
 		log_fatal("cannot encode the sandbox CA");
 
-	/* Upstream servers are verified against the system roots plus the policy's trust
-	 * files; a trust file that cannot be read stops airlock here, before CMD runs. */
-	trust_init(&sv->trust);
-	if (trust_load(&sv->trust, getenv("SSL_CERT_FILE"), (const char *const *)p->trust,
-		       p->ntrust, err, sizeof err) < 0)
-		log_fatal("upstream trust: %s", err);
-	if (sv->trust.note[0])
-		log_verbose("%s", sv->trust.note);
+	trust_init(&sv->trust); /* filled in supervisor_run() and by the proxy */
 
 	if (audit) {
 		sv->audit_fd = open(audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -206,10 +199,28 @@ static void receive_listeners(struct proxy *px, int fd_sock)
 	close(fd_sock);
 }
 
-int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock)
+/* Stops the sandbox before CMD runs (the child exits 125 without a "go"). */
+static int abort_child(pid_t child)
+{
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	return EXIT_AIRLOCK;
+}
+
+int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock, int go_fd)
 {
 	char err[512];
 	struct run_state rs = {sv, child, -1};
+	/* Upstream servers are verified against the policy's trust files, loaded here (a
+	 * file that cannot be used stops airlock before CMD runs), and the system roots,
+	 * which the proxy adds at first use. */
+	const struct policy *p = sv->policy;
+	for (size_t i = 0; i < p->ntrust; i++) {
+		if (trust_add_file(&sv->trust, p->trust[i], err, sizeof err) < 0) {
+			log_msg("upstream trust: %s (a [network] trust file of the policy)", err);
+			return abort_child(child);
+		}
+	}
 	struct loop *loop = loop_new();
 	struct proxy_config cfg = {
 		.policy = sv->policy,
@@ -222,11 +233,13 @@ int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock)
 	struct proxy *px = loop ? proxy_new(loop, &cfg, err, sizeof err) : NULL;
 	if (!px) {
 		log_msg("cannot start the proxy: %s", loop ? err : strerror(errno));
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		return EXIT_AIRLOCK;
+		return abort_child(child);
 	}
 	receive_listeners(px, fd_sock);
+	if (write(go_fd, "g", 1) != 1) {
+		log_msg("cannot start the sandbox: %s", strerror(errno));
+		return abort_child(child);
+	}
 
 	rs.sfd = signalfd(-1, &sv->blocked, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (rs.sfd < 0 || loop_add(loop, rs.sfd, EPOLLIN, on_signal, &rs) < 0) {

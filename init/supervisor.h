@@ -34,8 +34,9 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 /* Blocks every signal the supervisor forwards (before the clone) and ignores SIGPIPE. */
 void supervisor_block_signals(struct supervisor *sv);
 
-/* Receives the sandbox's listeners on fd_sock, serves them, forwards signals to `child`
- * and returns CMD's exit status once the child is gone. */
-int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock);
+/* Loads the upstream trust store, receives the sandbox's listeners on fd_sock, tells
+ * the child to start CMD (one byte on go_fd), serves the listeners, forwards signals to
+ * `child` and returns CMD's exit status once the child is gone. */
+int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock, int go_fd);
 
 #endif

@@ -349,7 +349,13 @@ void connect_on_timeout(struct conn *c)
 
 void conn_upstream_ready(struct conn *c)
 {
-	mitm_upstream_ready(c); /* a terminated connection: TLS on the new upstream too */
+	if (mitm_upstream_ready(c) < 0) {
+		/* A terminated connection never talks to its upstream in the clear. */
+		char body[700];
+		snprintf(body, sizeof body, "airlock: %s.\n", mitm_why(c));
+		conn_fail(c, 502, "upstream-tls", "error", body);
+		return;
+	}
 	loop_timer_cancel(c->p->loop, &c->timer);
 	snprintf(c->uhost, sizeof c->uhost, "%s", c->host);
 	c->uport = c->port;

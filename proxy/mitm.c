@@ -31,7 +31,7 @@ struct mitm {
 	struct tls_end cli;     /* facing the upstream server */
 	int cli_on;             /* cli runs on the current upstream socket */
 	int sni_checked;
-	char why[320];          /* why the last side failed, for the 502 or the audit */
+	char why[600];          /* why the last side failed, for the 502 or the audit */
 	unsigned char leaf[LEAF_CERT_MAX];
 	br_x509_certificate chain[2];
 };
@@ -95,7 +95,10 @@ int mitm_begin(struct conn *c)
 		return -1;
 	}
 	u->start = u->end = u->fwd = 0;
-	mitm_upstream_ready(c);
+	if (mitm_upstream_ready(c) < 0) {
+		/* No TLS upstream: the first request gets the 502 with the reason. */
+		conn_close_upstream(c, 1);
+	}
 	/* Requests follow inside TLS; the upstream opened for CONNECT carries them. */
 	c->phase = PH_HEAD;
 	c->is_connect = 0;
@@ -105,17 +108,23 @@ int mitm_begin(struct conn *c)
 	return 0;
 }
 
-void mitm_upstream_ready(struct conn *c)
+int mitm_upstream_ready(struct conn *c)
 {
 	struct mitm *m = c->mitm;
 	if (!m || m->cli_on || c->ufd < 0)
-		return;
-	const struct trust_store *ts = c->p->trust;
-	if (tls_client_init(&m->cli, ts ? ts->anchors : NULL, ts ? ts->count : 0, c->host) < 0) {
-		snprintf(m->why, sizeof m->why, "cannot start TLS to %s", c->host);
-		return;
+		return 0;
+	const struct trust_store *ts = proxy_trust(c->p);
+	if (!ts) {
+		snprintf(m->why, sizeof m->why, "the upstream trust store cannot be used: %s",
+			 c->p->trust_err);
+		return -1;
+	}
+	if (tls_client_init(&m->cli, ts->anchors, ts->count, c->host) < 0) {
+		snprintf(m->why, sizeof m->why, "cannot start TLS to %s (name too long)", c->host);
+		return -1;
 	}
 	m->cli_on = 1;
+	return 0;
 }
 
 int mitm_upstream_alive(const struct conn *c)

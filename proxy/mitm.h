@@ -18,8 +18,9 @@ int mitm_begin(struct conn *c);
  * ran, the upstream side while its TLS runs on the current upstream socket. */
 int mitm_on(const struct conn *c, int upstream);
 
-/* A new upstream socket is open for a terminated connection: TLS starts on it. */
-void mitm_upstream_ready(struct conn *c);
+/* A new upstream socket is open for a terminated connection: TLS starts on it. Returns
+ * 0, or -1 (mitm_why() says why) when it cannot: the upstream must not be used. */
+int mitm_upstream_ready(struct conn *c);
 /* Whether the upstream's TLS is still usable (not closed, no EOF seen). */
 int mitm_upstream_alive(const struct conn *c);
 /* The upstream socket was closed. */

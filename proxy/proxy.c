@@ -103,6 +103,25 @@ static void raise_nofile(void)
 	}
 }
 
+const struct trust_store *proxy_trust(struct proxy *p)
+{
+	if (!p->trust) {
+		snprintf(p->trust_err, sizeof p->trust_err, "no trust store is configured");
+		return NULL;
+	}
+	if (p->system_trust == 0) {
+		p->system_trust = 1;
+		if (trust_load(p->trust, getenv("SSL_CERT_FILE"), NULL, 0, p->trust_err,
+			       sizeof p->trust_err) < 0) {
+			p->system_trust = -1;
+			log_msg("upstream trust: %s", p->trust_err);
+		} else if (p->trust->note[0]) {
+			log_verbose("%s", p->trust->note);
+		}
+	}
+	return p->system_trust < 0 ? NULL : p->trust;
+}
+
 struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char *err,
 			size_t errlen)
 {

@@ -28,7 +28,9 @@ struct proxy_config {
 	/* TLS termination for `allow` hosts (NULL ca: allow hosts are tunnelled like
 	 * passthrough ones, and no secret is injected). All must outlive the proxy. */
 	struct ca *ca;                        /* the sandbox CA, mints the leaves */
-	const struct trust_store *trust;      /* anchors for verifying upstream servers */
+	struct trust_store *trust;            /* anchors for verifying upstream servers:
+	                                         the policy's trust files, loaded; the
+	                                         system's are added at first use */
 	const struct secret_store *secrets;   /* real values for placeholders; NULL: none */
 };
 

@@ -44,9 +44,17 @@ struct proxy {
 	uint64_t idle_ms, head_ms, connect_ms; /* the timeouts in force */
 	struct ca *ca;                    /* TLS termination (NULL: off) */
 	struct leaf_cache *leaves;
-	const struct trust_store *trust;
+	struct trust_store *trust;
+	int system_trust;       /* 0: not loaded yet, 1: loaded, -1: failed (trust_err) */
+	char trust_err[512];
 	const struct secret_store *secrets;
 };
+
+/* --- proxy.c --------------------------------------------------------------------- */
+/* The trust store for upstream TLS, the system anchors added on first use (parsing the
+ * system bundle takes tens of milliseconds: not at every sandbox's start). NULL with a
+ * sentence in p->trust_err when it cannot be used. */
+const struct trust_store *proxy_trust(struct proxy *p);
 
 struct listener {
 	struct listener *next;
