@@ -69,15 +69,16 @@ def clean_env(**extra):
     return env
 
 
-def write_policy(box, hosts, secrets="", trust=True, extra=""):
+def write_policy(box, hosts, secrets="", trust=True):
     """A policy: hosts maps an `allow` item (host or host:port) to the 127.0.0.1 port
-    it is mapped to; secrets is the [secret ...] sections' text."""
+    it is mapped to; secrets is the [secret ...] sections' text; trust: name the test
+    root CA (use_pki) in `trust`."""
     net = []
     for item, port in hosts.items():
         net.append("allow = " + item)
         net.append("map = %s 127.0.0.1:%d" % (item.split(":")[0], port))
     if trust:
-        net.append("trust = " + trust if isinstance(trust, str) else "trust = " + box_ca(box))
+        net.append("trust = " + box_ca(box))
     path = os.path.join(box, "policy.ini")
     with open(path, "w") as f:
         f.write(textwrap.dedent(f"""\
@@ -87,7 +88,7 @@ def write_policy(box, hosts, secrets="", trust=True, extra=""):
             read_only = /usr /lib /lib64 /bin /sbin /etc {box} {HERE}
             read_write = /tmp
             [network]
-            """) + "\n".join(net) + "\n" + extra + "\n" + textwrap.dedent(secrets))
+            """) + "\n".join(net) + "\n" + textwrap.dedent(secrets))
     return path
 
 
@@ -232,6 +233,9 @@ def test_injected_value_is_percent_encoded_in_the_target(box, pki):
         segs = urllib.parse.urlsplit(p["path"]).path.split("/")
         assert len(segs) == 4 and urllib.parse.unquote(segs[2]) == odd
         assert ("X-Key", odd) in h["headers"]
+        assert odd not in r.stdout + r.stderr
+        with open(os.path.join(box, "audit.jsonl")) as f:
+            assert odd not in f.read()
 
 
 def test_origin_ending_connections(box, pki):
