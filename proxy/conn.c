@@ -371,11 +371,20 @@ static ssize_t drain_side(struct conn *c, int upstream, struct buf *b)
 	return drain(upstream ? c->ufd : c->cfd, b);
 }
 
-/* Why the upstream failed, for a 502: the TLS reason when there is one. */
-static const char *upstream_error(const struct conn *c, int err)
+/* The upstream failed before any answer: a 502 saying why. A TLS failure (e.g. the
+ * server's certificate) has its own reason and token. */
+static void upstream_failed(struct conn *c, const char *what, int err)
 {
+	char body[1400];
 	const char *why = mitm_on(c, 1) ? mitm_why(c) : NULL;
-	return why ? why : strerror(err);
+	if (why) {
+		snprintf(body, sizeof body, "airlock: %s.\n", why);
+		conn_fail(c, 502, "upstream-tls", "error", body);
+		return;
+	}
+	snprintf(body, sizeof body, "airlock: %s %s:%u failed: %s.\n", what, c->host, c->port,
+		 strerror(err));
+	conn_fail(c, 502, "upstream-error", "error", body);
 }
 
 /* Half-closes in a relay once a side has ended and its bytes are delivered. */
@@ -562,10 +571,7 @@ static int upstream_writable(struct conn *c)
 			return 0;
 		}
 		if (c->phase == PH_HTTP && !c->resp_started) {
-			char body[1024];
-			snprintf(body, sizeof body, "airlock: sending the request to %s:%u failed: "
-				 "%s.\n", c->host, c->port, upstream_error(c, errno));
-			conn_fail(c, 502, "upstream-error", "error", body);
+			upstream_failed(c, "sending the request to", errno);
 		} else {
 			conn_close(c, 1);
 		}
@@ -655,10 +661,7 @@ static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 			if (c->phase == PH_HEAD) {
 				conn_close_upstream(c, 1);
 			} else if (c->phase == PH_HTTP && !c->resp_started) {
-				char body[1024];
-				snprintf(body, sizeof body, "airlock: the connection to %s:%u failed: "
-					 "%s.\n", c->host, c->port, upstream_error(c, errno));
-				conn_fail(c, 502, "upstream-error", "error", body);
+				upstream_failed(c, "the connection to", errno);
 			} else {
 				conn_audit(c, "error", conn_decision(c), c->status, "upstream reset the connection");
 				conn_close(c, 1);

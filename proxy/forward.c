@@ -414,6 +414,7 @@ void forward_check_done(struct conn *c)
 		conn_close_upstream(c, 0);
 	c->down.start = c->down.end = c->down.fwd = 0;
 	c->phase = PH_HEAD;
+	c->resp_started = 0; /* the next request's errors are answered again */
 	c->method[0] = c->path[0] = 0;
 	c->txn_start = loop_now(c->p->loop);
 	conn_arm_timer(c, c->p->idle_ms);

@@ -103,6 +103,10 @@ int mitm_begin(struct conn *c)
 	c->phase = PH_HEAD;
 	c->is_connect = 0;
 	c->ureusable = 1;
+	/* What follows are requests: the 200 above is not part of an answer to them. */
+	c->resp_started = 0;
+	c->status = 0;
+	c->bytes_up = c->bytes_down = 0;
 	c->method[0] = c->path[0] = 0;
 	conn_arm_timer(c, p->head_ms);
 	return 0;
@@ -167,8 +171,10 @@ static void failed(struct conn *c, int upstream)
 	const char *who = upstream ? "upstream" : "sandbox client";
 	if (upstream && err >= 32 && err < 64)
 		snprintf(c->mitm->why, sizeof c->mitm->why,
-			 "the certificate of %s:%u could not be verified: %s", c->host, c->port,
-			 tls_error_text(err));
+			 "the certificate of %s:%u could not be verified: %s. If this server is "
+			 "meant to be trusted, add the certificate of the CA that issued it to the "
+			 "policy as \"trust = FILE\" under [network]",
+			 c->host, c->port, tls_error_text(err));
 	else if (t->io_errno)
 		snprintf(c->mitm->why, sizeof c->mitm->why, "TLS with the %s failed: %s", who,
 			 strerror(t->io_errno));

@@ -821,3 +821,43 @@ def test_git_clone_and_push_with_placeholder_credential(box, pki):
         assert_no_real(r.stdout, r.stderr)
         injected = [a for a in audit if a["event"] == "request" and a["secrets"]]
         assert injected and all(a["secrets"] == ["GH_TOKEN"] for a in injected)
+
+
+def test_malformed_requests_inside_tls_get_their_error_page(box, pki):
+    """A request the parser refuses inside a terminated connection is answered with its
+    4xx (through TLS), like on the proxy port, and never reaches the upstream; the same
+    holds for a malformed request after a good one on a keep-alive connection."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        script = r"""
+            s_client() {
+                openssl s_client -quiet -proxy 127.0.0.1:3128 -connect api.example.test:443 \
+                    -servername api.example.test -CAfile /run/airlock/ca.pem 2>/dev/null
+            }
+            printf 'GET / HTTP/1.1\r\n\r\n' | s_client | head -c 300; echo; echo "--"
+            printf 'POST / HTTP/1.1\r\nHost: api.example.test\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n' | s_client | head -c 300; echo; echo "--"
+            printf 'GET /echo HTTP/1.1\r\nHost: api.example.test\r\n\r\nGET / HTTP/1.1\r\n\r\n' | s_client | grep -a -E '^HTTP/1.1 '
+            """
+        r, audit = sandbox(box, pol, script)
+        first, second, third = r.stdout.split("--\n")
+        assert first.startswith("HTTP/1.1 400"), r.stdout + r.stderr
+        assert "X-Airlock-Error" in first
+        assert second.startswith("HTTP/1.1 400"), r.stdout
+        assert third.split("\n")[:2] == ["HTTP/1.1 200 OK", "HTTP/1.1 400 Bad Request"], third
+        assert len(api.requests) == 1
+        bad = [a for a in audit if a["status"] == 400]
+        assert len(bad) == 3 and all(a["bytes_up"] < 200 for a in bad), bad
+
+
+def test_upstream_verification_502_says_how_to_allow(box, pki):
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        # No trust file: the test CA is unknown to the supervisor.
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION, trust=False)
+        r, audit = sandbox(box, pol, "curl -sS -m 20 -i --suppress-connect-headers "
+                                     "https://api.example.test/echo")
+        assert r.stdout.startswith("HTTP/1.1 502"), r.stdout
+        assert "X-Airlock-Error: upstream-tls" in r.stdout
+        assert "trust = FILE" in r.stdout and "[network]" in r.stdout
+        assert len(api.requests) == 0
