@@ -175,12 +175,10 @@ static void failed(struct conn *c, int upstream)
 			 "meant to be trusted, add the certificate of the CA that issued it to the "
 			 "policy as \"trust = FILE\" under [network]",
 			 c->host, c->port, tls_error_text(err));
-	else if (t->io_errno)
-		snprintf(c->mitm->why, sizeof c->mitm->why, "TLS with the %s failed: %s", who,
-			 strerror(t->io_errno));
 	else
-		snprintf(c->mitm->why, sizeof c->mitm->why, "TLS with the %s failed: %s", who,
-			 tls_error_text(err));
+		snprintf(c->mitm->why, sizeof c->mitm->why, "TLS with the %s (%s:%u) failed: %s",
+			 who, c->host, c->port,
+			 t->io_errno ? strerror(t->io_errno) : tls_error_text(err));
 }
 
 ssize_t mitm_fill(struct conn *c, int upstream, struct buf *b)
