@@ -383,3 +383,48 @@ def test_ca_files_fresh_per_sandbox_and_in_bundle(box):
     text = run(["openssl", "x509", "-noout", "-text"], input=ca1).stdout
     assert "CA:TRUE" in text and "Name Constraints" in text
     assert "DNS:api.example.test" in text
+
+
+def test_ctrl_c_on_a_terminal_reaches_cmd_once(box):
+    """Under a terminal, sandbox-exec, the sandbox's PID 1 and CMD share the foreground
+    process group, so the kernel already delivers Ctrl-C to CMD: the supervisor must not
+    forward it a second time."""
+    import pty
+    import select
+    p = write_policy(box)
+    code = ("import signal, sys, time\n"
+            "n = [0]\n"
+            "def h(*a): n[0] += 1\n"
+            "signal.signal(signal.SIGINT, h)\n"
+            "print('ready', flush=True)\n"
+            "t = time.monotonic()\n"
+            "while time.monotonic() - t < 3: time.sleep(0.05)\n"
+            "print('count', n[0], flush=True)\n")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(AIRLOCK, [AIRLOCK, "sandbox-exec", "--policy", p, "--", PY, "-c", code])
+    out = b""
+    try:
+        deadline = time.monotonic() + 30
+        sent = False
+        while time.monotonic() < deadline and b"count" not in out:
+            r, _, _ = select.select([fd], [], [], 0.5)
+            if r:
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            if b"ready" in out and not sent:
+                os.write(fd, b"\x03")
+                sent = True
+        while b"count" in out and not out.rstrip().endswith((b"0", b"1", b"2", b"3")):
+            out += os.read(fd, 1024)
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert sent, out
+    assert b"count 1" in out, out
+    assert os.waitstatus_to_exitcode(status) == 0
