@@ -1,0 +1,376 @@
+#!/usr/bin/env bash
+# Benchmark (not a test: it prints, never asserts): what TLS termination ("MITM") in
+# airlock's proxy costs, in this run, against the same client going directly to the same
+# server and against the intercepting proxies Debian ships, all on 127.0.0.1:
+#   direct      client -> nginx
+#   airlock     client inside `airlock sandbox-exec` -> airlock (allow + map + trust) -> nginx
+#   squid       client -> squid-openssl (ssl_bump bump all, security_file_certgen) -> nginx
+#   mitmproxy   client -> mitmdump (streaming bodies) -> nginx
+# The server is nginx-light: TLS 1.2, ECDSA P-256 certificate from a test CA, a sparse
+# 1 GiB file and a 2-byte file. Clients: curl for the download, test/bench/mitm/client.py
+# (Python ssl, one code path for all four) for the rest; every leg is TLS 1.2 with
+# ECDHE-ECDSA-AES128-GCM-SHA256 (BearSSL has no TLS 1.3; the same suite keeps the
+# crypto cost equal). Measured:
+#   1. throughput: 1 GiB download with curl, MB/s (median of MITM_RUNS runs)
+#   2. latency: 10,000 GETs on one keep-alive connection, median and p99 per request
+#   3. handshakes: fresh connection + TLS + one GET, median over 200
+#   4. leaf minting: certtool bench (built here without sanitizers)
+#   5. memory: RSS of the proxy process with 1,000 open intercepted connections, minus
+#      its RSS before them, per connection (airlock: the sandbox-exec supervisor)
+# and prints the ratios against direct and squid beside the targets (throughput >= 0.6
+# of direct and above squid; added median latency < 100 us; minting < 1 ms; < 100 KiB
+# per open MITM connection). A peer that is not installed is left out with a note.
+# Needs root (sandbox-exec) and nginx-light; squid-openssl and mitmproxy are optional.
+#   test/bench/mitm.sh out/airlock
+# Sizes: MITM_MIB (1024), MITM_REQUESTS (10000), MITM_HANDSHAKES (200), MITM_CONNS
+# (1000), MITM_RUNS (3).
+set -euo pipefail
+airlock=$(realpath "${1:?usage: mitm.sh AIRLOCK}")
+top=$(cd "$(dirname "$0")/../.." && pwd)
+here="$top/test/bench/mitm"
+mib=${MITM_MIB:-1024}
+nreq=${MITM_REQUESTS:-10000}
+nhs=${MITM_HANDSHAKES:-200}
+nconn=${MITM_CONNS:-1000}
+runs=${MITM_RUNS:-3}
+py=/usr/bin/python3
+host=bench.test
+tls12=(--tlsv1.2 --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-GCM-SHA256)
+
+say() { echo "mitm: $*"; }
+die() { echo "mitm: $*" >&2; exit 1; }
+
+dir=$(mktemp -d /tmp/airlock-mitm.XXXXXX)
+chmod 755 "$dir" # the sandbox user reads the client and the CA from here
+cp "$here/client.py" "$dir/client.py" # Landlock lets the sandbox read $dir, not the tree
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	"$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# wait_port PORT NAME LOG: until something accepts on 127.0.0.1:PORT (at most 15 s).
+wait_port() {
+	local i
+	for i in $(seq 150); do
+		if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	[ -f "$3" ] && tail -n 5 "$3" >&2
+	return 1
+}
+median() { sort -g | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+command -v nginx >/dev/null || die "nginx missing (apt-get install nginx-light): it is the server every path uses"
+command -v curl >/dev/null || die "curl missing (apt-get install curl)"
+
+# --- the test PKI and the server ---------------------------------------------------------
+
+# mkca NAME: an EC P-256 CA in NAME.key / NAME.pem.
+mkca() {
+	openssl ecparam -name prime256v1 -genkey -noout -out "$dir/$1.key" 2>/dev/null
+	openssl req -x509 -new -key "$dir/$1.key" -subj "/CN=airlock bench $1" -days 2 \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-out "$dir/$1.pem" 2>/dev/null
+}
+mkca ca
+openssl ecparam -name prime256v1 -genkey -noout -out "$dir/server.key" 2>/dev/null
+openssl req -new -key "$dir/server.key" -subj "/CN=$host" -out "$dir/server.csr" 2>/dev/null
+printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n' \
+	"$host" >"$dir/server.ext"
+openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -set_serial 7 \
+	-days 2 -extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
+chmod 644 "$dir"/*.pem
+
+mkdir -p "$dir/www" "$dir/nginx"
+truncate -s "$((mib << 20))" "$dir/www/big" # sparse: read from memory, no disk in the way
+printf ok >"$dir/www/s"
+chmod -R a+rX "$dir/www"
+sport=$(free_port)
+cat >"$dir/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 8192;
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/error.log;
+events { worker_connections 8192; }
+http {
+	access_log off;
+	client_body_temp_path $dir/nginx/body;
+	proxy_temp_path $dir/nginx/proxy;
+	fastcgi_temp_path $dir/nginx/fastcgi;
+	uwsgi_temp_path $dir/nginx/uwsgi;
+	scgi_temp_path $dir/nginx/scgi;
+	default_type application/octet-stream;
+	keepalive_requests 1000000;
+	keepalive_timeout 300s;
+	server {
+		listen 127.0.0.1:$sport ssl;
+		ssl_certificate $dir/server.pem;
+		ssl_certificate_key $dir/server.key;
+		ssl_protocols TLSv1.2;
+		ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256;
+		root $dir/www;
+	}
+}
+EOF
+nginx -c "$dir/nginx.conf" -e "$dir/nginx/error.log" >"$dir/nginx/out.log" 2>&1 &
+pids+=($!)
+wait_port "$sport" nginx "$dir/nginx/error.log" || die "nginx did not start (see above)"
+target="$host:$sport"
+
+# --- the paths -----------------------------------------------------------------------
+# Each path has: run_PATH CMD... (runs a client command on that path; "{PROXY}" and
+# "{CA}" in its arguments are replaced), curl options, and the proxy's PID for memory.
+
+paths=(direct)
+declare -A proxy_addr ca_file
+
+ca_file[direct]="$dir/ca.pem"
+
+# airlock: the client runs inside the sandbox; the proxy answers at 127.0.0.1:3128 there.
+cat >"$dir/policy.ini" <<EOF
+[sandbox]
+user = 65534:65534
+[filesystem]
+read_only = /usr /lib /lib64 /bin /sbin /etc $dir
+read_write = /tmp
+[network]
+allow = $host:$sport
+map = $host 127.0.0.1:$sport
+trust = $dir/ca.pem
+EOF
+sx() {
+	env -u HTTP_PROXY -u HTTPS_PROXY -u http_proxy -u https_proxy -u ALL_PROXY -u all_proxy \
+		"$airlock" sandbox-exec --policy "$dir/policy.ini" -- "$@"
+}
+if sx curl -sS --max-time 20 "${tls12[@]}" -x http://127.0.0.1:3128 --cacert /run/airlock/ca.pem \
+	-o /dev/null "https://$target/s" 2>"$dir/airlock.check"; then
+	paths+=(airlock)
+	proxy_addr[airlock]=127.0.0.1:3128
+	ca_file[airlock]=/run/airlock/ca.pem
+else
+	say "note: a GET through airlock's TLS termination failed; airlock left out:"
+	sed 's/^/mitm:   /' "$dir/airlock.check"
+fi
+
+# squid-openssl: bump every CONNECT, leaves from security_file_certgen; upstream trust is
+# the test CA; bench.test resolves through its own hosts file.
+if [ -x /usr/sbin/squid ] && [ -x /usr/lib/squid/security_file_certgen ] &&
+	/usr/sbin/squid -v 2>/dev/null | grep -q -- '--with-openssl'; then
+	mkca squidca
+	qport=$(free_port)
+	mkdir -p "$dir/squid"
+	echo "127.0.0.1 $host" >"$dir/squid/hosts"
+	/usr/lib/squid/security_file_certgen -c -s "$dir/squid/ssl_db" -M 16MB >/dev/null
+	chown -R proxy:proxy "$dir/squid"
+	chmod 644 "$dir/squidca.key" # squid reads it after dropping to the proxy user
+	cat >"$dir/squid.conf" <<EOF
+http_port 127.0.0.1:$qport ssl-bump tls-cert=$dir/squidca.pem tls-key=$dir/squidca.key generate-host-certificates=on dynamic_cert_mem_cache_size=16MB
+sslcrtd_program /usr/lib/squid/security_file_certgen -s $dir/squid/ssl_db -M 16MB
+sslcrtd_children 5 startup=1 idle=1
+acl step1 at_step SslBump1
+ssl_bump peek step1
+ssl_bump bump all
+tls_outgoing_options cafile=$dir/ca.pem min-version=1.2
+http_access allow all
+cache deny all
+cache_mem 8 MB
+hosts_file $dir/squid/hosts
+access_log none
+cache_log $dir/squid/cache.log
+pid_filename $dir/squid/squid.pid
+coredump_dir $dir/squid
+visible_hostname airlock-bench
+pinger_enable off
+shutdown_lifetime 0 seconds
+max_filedescriptors 8192
+EOF
+	/usr/sbin/squid -N -f "$dir/squid.conf" >"$dir/squid/out.log" 2>&1 &
+	pids+=($!)
+	proxy_pid_squid=$!
+	if wait_port "$qport" squid "$dir/squid/cache.log" &&
+		curl -sS --max-time 20 "${tls12[@]}" -x "http://127.0.0.1:$qport" --cacert "$dir/squidca.pem" \
+			-o /dev/null "https://$target/s" 2>"$dir/squid.check"; then
+		paths+=(squid)
+		proxy_addr[squid]=127.0.0.1:$qport
+		ca_file[squid]=$dir/squidca.pem
+	else
+		say "note: squid did not bump a GET; squid left out:"
+		sed 's/^/mitm:   /' "$dir/squid.check" "$dir/squid/cache.log" 2>/dev/null | tail -n 5
+	fi
+else
+	say "note: squid with OpenSSL not installed (apt-get install squid-openssl); squid left out"
+fi
+
+# mitmproxy: mitmdump with our own EC P-256 CA (same leaf key type as the others),
+# streaming bodies (it would otherwise hold the whole 1 GiB), upstream trust = test CA.
+if command -v mitmdump >/dev/null; then
+	mkca mitmca
+	mkdir -p "$dir/mitmproxy"
+	cat "$dir/mitmca.key" "$dir/mitmca.pem" >"$dir/mitmproxy/mitmproxy-ca.pem"
+	mport=$(free_port)
+	BENCH_HOST=$host mitmdump --listen-host 127.0.0.1 --listen-port "$mport" \
+		--set confdir="$dir/mitmproxy" --set ssl_verify_upstream_trusted_ca="$dir/ca.pem" \
+		--set stream_large_bodies=64k --set flow_detail=0 --set termlog_verbosity=error \
+		-s "$here/mitm_resolve.py" >"$dir/mitmproxy/out.log" 2>&1 &
+	pids+=($!)
+	proxy_pid_mitmproxy=$!
+	if wait_port "$mport" mitmproxy "$dir/mitmproxy/out.log" &&
+		curl -sS --max-time 20 "${tls12[@]}" -x "http://127.0.0.1:$mport" --cacert "$dir/mitmca.pem" \
+			-o /dev/null "https://$target/s" 2>"$dir/mitmproxy.check"; then
+		paths+=(mitmproxy)
+		proxy_addr[mitmproxy]=127.0.0.1:$mport
+		ca_file[mitmproxy]=$dir/mitmca.pem
+	else
+		say "note: mitmproxy did not intercept a GET; mitmproxy left out:"
+		cat "$dir/mitmproxy.check" "$dir/mitmproxy/out.log" 2>/dev/null | tail -n 5 | sed 's/^/mitm:   /'
+	fi
+else
+	say "note: mitmproxy not installed (apt-get install mitmproxy); mitmproxy left out"
+fi
+
+# on PATH CMD...: runs CMD as a client of PATH (inside the sandbox for airlock).
+on() {
+	local path=$1
+	shift
+	if [ "$path" = airlock ]; then sx "$@"; else "$@"; fi
+}
+# client PATH ARGS...: client.py on PATH.
+client() {
+	local path=$1
+	shift
+	local opt=(--target "$target" --cafile "${ca_file[$path]}")
+	if [ "$path" = direct ]; then opt+=(--addr "127.0.0.1:$sport"); else opt+=(--proxy "${proxy_addr[$path]}"); fi
+	on "$path" timeout 600 "$py" "$dir/client.py" "$@" "${opt[@]}"
+}
+# curl_speed PATH: one download of /big, bytes per second.
+curl_speed() {
+	local path=$1 opt=(--cacert "${ca_file[$1]}")
+	if [ "$path" = direct ]; then
+		opt+=(--resolve "$target:127.0.0.1" --noproxy '*')
+	else
+		opt+=(-x "http://${proxy_addr[$path]}")
+	fi
+	on "$path" curl -sS --max-time 600 "${tls12[@]}" "${opt[@]}" -o /dev/null \
+		-w '%{speed_download}\n' "https://$target/big"
+}
+
+say "server: nginx $(nginx -v 2>&1 | sed 's,.*/,,') on 127.0.0.1:$sport, TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256; paths: ${paths[*]}"
+
+declare -A thr lat_med lat_p99 hs_med hs_p99 rss_per rss_base rss_full
+
+# 1. Throughput: the runs alternate between paths, so a busy moment hits all alike.
+for i in $(seq "$runs"); do
+	for p in "${paths[@]}"; do
+		echo "$(curl_speed "$p")" >>"$dir/thr.$p"
+	done
+done
+for p in "${paths[@]}"; do thr[$p]=$(median <"$dir/thr.$p"); done
+
+# 2. and 3. Latency on one keep-alive connection; fresh-connection handshakes.
+for p in "${paths[@]}"; do
+	read -r lat_med[$p] lat_p99[$p] _ < <(client "$p" latency "$nreq" 2>"$dir/lat.$p.err") ||
+		{ say "note: latency through $p failed:"; tail -n 3 "$dir/lat.$p.err" | sed 's/^/mitm:   /'; }
+	read -r hs_med[$p] hs_p99[$p] _ < <(client "$p" handshakes "$nhs" 2>"$dir/hs.$p.err") ||
+		{ say "note: handshakes through $p failed:"; tail -n 3 "$dir/hs.$p.err" | sed 's/^/mitm:   /'; }
+done
+
+# 5. Memory with $nconn open intercepted connections.
+# rss_of PID FIELD: VmRSS or VmHWM in KiB.
+rss_of() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status" 2>/dev/null || true; }
+hold() { # hold PATH PID-OF-PROXY|"" : fills rss_base, rss_full
+	local p=$1 pid=$2 out="$dir/hold.$1"
+	if [ "$p" = airlock ]; then
+		# Not through sx(): $! must be the supervisor itself, not a subshell.
+		env -u HTTP_PROXY -u HTTPS_PROXY -u http_proxy -u https_proxy \
+			"$airlock" sandbox-exec --policy "$dir/policy.ini" -- \
+			timeout 600 "$py" "$dir/client.py" hold "$nconn" 3 --target "$target" \
+			--cafile /run/airlock/ca.pem --proxy 127.0.0.1:3128 >"$out" 2>&1 &
+		pid=$!
+	else
+		timeout 600 "$py" "$dir/client.py" hold "$nconn" 3 --target "$target" \
+			--cafile "${ca_file[$p]}" --proxy "${proxy_addr[$p]}" >"$out" 2>&1 &
+	fi
+	local cpid=$! i
+	for i in $(seq 3000); do grep -q idle "$out" 2>/dev/null && break; sleep 0.1; done
+	rss_base[$p]=$(rss_of "$pid" VmRSS)
+	for i in $(seq 6000); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done
+	if grep -q ready "$out"; then
+		rss_full[$p]=$(rss_of "$pid" VmRSS)
+		rss_per[$p]=$(awk -v a="${rss_base[$p]}" -v b="${rss_full[$p]}" -v n="$nconn" 'BEGIN {printf "%.1f", (b - a) / n}')
+	else
+		say "note: $p did not hold $nconn connections:"; tail -n 3 "$out" | sed 's/^/mitm:   /'
+	fi
+	wait "$cpid" || true
+}
+for p in "${paths[@]}"; do
+	case $p in
+	airlock) hold airlock "" ;;
+	squid) hold squid "$proxy_pid_squid" ;;
+	mitmproxy) hold mitmproxy "$proxy_pid_mitmproxy" ;;
+	esac
+done
+
+# 4. Leaf minting: certtool without sanitizers, linked with every module like the tools.
+mint=""
+inih="$top/out/deps/src/inih"
+if [ -f "$inih/ini.c" ]; then
+	mods=()
+	for f in "$top"/init/*.c "$top"/policy/*.c "$top"/net/*.c "$top"/proxy/*.c; do
+		[ "$f" = "$top/init/main.c" ] || mods+=("$f")
+	done
+	if gcc -std=c11 -D_GNU_SOURCE -O2 -w -I"$top" -isystem "$inih" -DINI_MAX_LINE=4096 \
+		-DINI_ALLOW_MULTILINE=0 -DINI_STOP_ON_FIRST_ERROR=0 -DAIRLOCK_VERSION='"bench"' \
+		-o "$dir/certtool" "$top/test/tools/certtool.c" "${mods[@]}" "$inih/ini.c" \
+		-lbearssl -lseccomp -lpthread 2>"$dir/certtool.err"; then
+		mint=$("$dir/certtool" bench 2000 | awk '{print $(NF-3)}')
+		sign=$("$dir/certtool" bench-sign 2000 | awk '{print $(NF-3)}')
+	else
+		say "note: certtool did not build (minting not measured):"; tail -n 3 "$dir/certtool.err" | sed 's/^/mitm:   /'
+	fi
+else
+	say "note: out/deps not built (run ./build.sh first); minting not measured"
+fi
+
+# --- report --------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b}'; }
+echo
+printf 'mitm: %-10s %12s %8s %8s %11s %11s %10s %9s %10s\n' path "MB/s" "/direct" "/squid" \
+	"req med us" "req p99 us" "added us" "hs med ms" "KiB/conn"
+for p in "${paths[@]}"; do
+	t=$(awk -v v="${thr[$p]}" 'BEGIN {printf "%.0f", v / 1e6}')
+	added=$(awk -v a="${lat_med[$p]}" -v d="${lat_med[direct]}" 'BEGIN {printf "%.1f", a - d}')
+	hs=$(awk -v v="${hs_med[$p]}" 'BEGIN {printf "%.2f", v / 1e3}')
+	printf 'mitm: %-10s %12s %8s %8s %11s %11s %10s %9s %10s\n' "$p" "$t" \
+		"$(ratio "${thr[$p]}" "${thr[direct]}")" "$(ratio "${thr[$p]}" "${thr[squid]:-}")" \
+		"${lat_med[$p]}" "${lat_p99[$p]}" "$([ "$p" = direct ] && echo - || echo "$added")" "$hs" \
+		"${rss_per[$p]:--}"
+done
+echo
+if [ -n "${thr[airlock]:-}" ]; then
+	a_ratio=$(ratio "${thr[airlock]}" "${thr[direct]}")
+	a_sq=$(ratio "${thr[airlock]}" "${thr[squid]:-}")
+	added=$(awk -v a="${lat_med[airlock]}" -v d="${lat_med[direct]}" 'BEGIN {printf "%.1f", a - d}')
+	say "target: airlock throughput >= 0.60 of direct: $a_ratio; above squid (ratio > 1): $a_sq"
+	say "target: added median latency < 100 us: $added us (p99 ${lat_p99[airlock]} us vs ${lat_p99[direct]} us direct)"
+	say "target: < 100 KiB per open MITM connection: ${rss_per[airlock]:--} KiB (supervisor VmRSS ${rss_base[airlock]:-?} -> ${rss_full[airlock]:-?} KiB with $nconn connections)"
+	for p in squid mitmproxy; do
+		[ -n "${rss_per[$p]:-}" ] && say "        $p: ${rss_per[$p]} KiB per connection (VmRSS ${rss_base[$p]} -> ${rss_full[$p]} KiB)"
+	done
+	[ -n "${rss_per[squid]:-}" ] && say "        (squid: its main process; the certgen helpers are separate processes, not counted)"
+	hs_ratio=$(ratio "${hs_med[airlock]}" "${hs_med[squid]:-}")
+	say "handshakes (fresh TCP + CONNECT + TLS + GET): airlock ${hs_med[airlock]} us median, direct ${hs_med[direct]} us; airlock/squid $hs_ratio"
+fi
+if [ -n "$mint" ]; then
+	say "target: leaf minting < 1 ms: $mint us per leaf (bare BearSSL ECDSA P-256 sign: $sign us; ratio $(ratio "$mint" "$sign"))"
+fi
+say "(throughput: median of $runs runs of curl -o /dev/null; latency: $nreq requests after 50 warm-up; handshakes: $nhs; memory: $nconn connections, each after one GET)"
