@@ -22,6 +22,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "init/log.h"
@@ -62,22 +63,30 @@ static void mkdir_quiet(const char *path, mode_t mode)
 		log_fatal("cannot create %s: %s", path, strerror(errno));
 }
 
-/* /run/airlock: CA files and one placeholder file per secret that has a `file`. */
-static void setup_run_dir(const struct sandbox_child_args *a)
+/* mkdir -p for the parents of `path` (inside the sandbox's fresh /run). */
+static void make_parents(const char *path)
 {
-	mkdir_quiet("/run", 0755);
-	mkdir_quiet(SANDBOX_RUN_DIR, 0755);
-	if (mount("airlock", SANDBOX_RUN_DIR, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "mode=0755,size=8m") < 0)
-		log_fatal("cannot mount a tmpfs on %s: %s", SANDBOX_RUN_DIR, strerror(errno));
-	if (a->ca_pem && write_file(SANDBOX_CA_FILE, a->ca_pem, a->ca_pem_len, 0644) < 0)
-		log_fatal("cannot write %s: %s", SANDBOX_CA_FILE, strerror(errno));
-	if (a->bundle_pem &&
-	    write_file(SANDBOX_BUNDLE_FILE, a->bundle_pem, a->bundle_pem_len, 0644) < 0)
-		log_fatal("cannot write %s: %s", SANDBOX_BUNDLE_FILE, strerror(errno));
-	mkdir_quiet(SECRETS_DIR, 0755);
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s", path);
+	for (char *q = dir + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = 0;
+		mkdir_quiet(dir, 0755);
+		*q = '/';
+	}
+}
 
-	const struct policy *p = a->policy;
+static int under_run(const char *path)
+{
+	return strncmp(path, "/run/", 5) == 0;
+}
+
+/* Each secret's `file` shows the placeholder: under /run (Docker's /run/secrets) it is
+ * written there, elsewhere a read-only bind mount covers the real file. */
+static void hide_secret_files(const struct policy *p)
+{
+	mkdir_quiet(SECRETS_DIR, 0755);
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		const struct policy_secret *s = &p->secrets[i];
 		if (!s->file)
@@ -85,19 +94,48 @@ static void setup_run_dir(const struct sandbox_child_args *a)
 		char path[512], text[256];
 		snprintf(path, sizeof path, "%s/%s", SECRETS_DIR, s->name);
 		int n = snprintf(text, sizeof text, "%s%s\n", SANDBOX_PLACEHOLDER_PREFIX, s->name);
+		if (under_run(s->file)) {
+			make_parents(s->file);
+			snprintf(path, sizeof path, "%s", s->file);
+		}
 		if (write_file(path, text, (size_t)n, 0444) < 0)
 			log_fatal("cannot write %s: %s", path, strerror(errno));
-		/* The token file now shows the placeholder; the real one is out of reach. */
-		if (mount(path, s->file, NULL, MS_BIND, NULL) < 0 ||
-		    mount(NULL, s->file, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
-		    MS_NODEV | MS_NOEXEC, NULL) < 0)
+		if (!under_run(s->file) &&
+		    (mount(path, s->file, NULL, MS_BIND, NULL) < 0 ||
+		     mount(NULL, s->file, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
+			   MS_NODEV | MS_NOEXEC, NULL) < 0))
 			log_fatal("cannot hide secret file %s of [secret %s]: %s", s->file,
 				  s->name, strerror(errno));
 		log_verbose("secret %s: %s shows its placeholder", s->name, s->file);
 	}
-	if (mount(NULL, SANDBOX_RUN_DIR, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
-		  MS_NODEV | MS_NOEXEC, NULL) < 0)
-		log_fatal("cannot make %s read-only: %s", SANDBOX_RUN_DIR, strerror(errno));
+}
+
+/* /run is a fresh, read-only tmpfs: the host's sockets there (D-Bus, systemd-resolved,
+ * nscd, container runtimes) are out of reach, since Landlock does not govern connect()
+ * to a named socket. It holds /run/airlock: the CA files and the secrets' placeholder
+ * files. */
+static void setup_run_dir(const struct sandbox_child_args *a)
+{
+	mkdir_quiet("/run", 0755);
+	if (mount("airlock", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0755,size=8m") < 0)
+		log_fatal("cannot mount a tmpfs on /run: %s", strerror(errno));
+	mkdir_quiet(SANDBOX_RUN_DIR, 0755);
+	if (a->ca_pem && write_file(SANDBOX_CA_FILE, a->ca_pem, a->ca_pem_len, 0644) < 0)
+		log_fatal("cannot write %s: %s", SANDBOX_CA_FILE, strerror(errno));
+	if (a->bundle_pem &&
+	    write_file(SANDBOX_BUNDLE_FILE, a->bundle_pem, a->bundle_pem_len, 0644) < 0)
+		log_fatal("cannot write %s: %s", SANDBOX_BUNDLE_FILE, strerror(errno));
+	hide_secret_files(a->policy);
+	if (mount(NULL, "/run", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0755,size=8m") < 0)
+		log_fatal("cannot make /run read-only: %s", strerror(errno));
+	/* An old-style /var/run that is a directory of its own gets the same treatment. */
+	struct stat st;
+	if (lstat("/var/run", &st) == 0 && S_ISDIR(st.st_mode) &&
+	    mount("airlock", "/var/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+		  "mode=0755,size=4k") < 0)
+		log_fatal("cannot mount a tmpfs on /var/run: %s", strerror(errno));
 }
 
 static void setup_mounts(const struct sandbox_child_args *a)
@@ -151,6 +189,18 @@ static void die_with_supervisor(int death_fd)
 	struct pollfd pfd = {death_fd, POLLIN, 0};
 	if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
 		_exit(EXIT_AIRLOCK);
+}
+
+/* Descriptors the caller of sandbox-exec left open (without close-on-exec) could name
+ * files or sockets outside the sandbox: CMD gets stdin, stdout and stderr only. */
+static void close_inherited_fds(void)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+		return;
+#endif
+	for (int fd = 3; fd < 65536; fd++)
+		close(fd);
 }
 
 /* CMD starts only once the supervisor says its side (trust store, proxy) is ready, so
@@ -209,6 +259,7 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	apply_layer("seccomp", p->seccomp, rc, err);
 
 	wait_for_go(a->death_fd);
+	close_inherited_fds();
 
 	/* CMD is this process's only child; as PID 1 of the namespace it also reaps
 	 * whatever CMD leaves behind. */

@@ -88,9 +88,19 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 	trust_init(&sv->trust); /* filled in supervisor_run() and by the proxy */
 
 	if (audit) {
-		sv->audit_fd = open(audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		/* Not through a symlink, and only a regular file: the audit path may lie in a
+		 * folder an earlier sandbox could write to. */
+		sv->audit_fd = open(audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+				    O_NOFOLLOW | O_NONBLOCK, 0600);
+		struct stat st;
 		if (sv->audit_fd < 0)
-			log_fatal("cannot open the audit file %s: %s", audit, strerror(errno));
+			log_fatal("cannot open the audit file %s: %s%s", audit, strerror(errno),
+				  errno == ELOOP ? " (it is a symbolic link; name the file itself)"
+						 : "");
+		if (fstat(sv->audit_fd, &st) < 0 || !S_ISREG(st.st_mode))
+			log_fatal("the audit file %s is not a regular file; name a regular file "
+				  "(it is created when missing)", audit);
+		fcntl(sv->audit_fd, F_SETFL, O_APPEND); /* writes block as usual again */
 	}
 
 	const char *roots = getenv("SSL_CERT_FILE");

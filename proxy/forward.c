@@ -79,6 +79,7 @@ long forward_rewrite_head(const struct http_request *req, struct head_secrets *s
 			continue;
 		/* The body is relayed exactly as framed, so its framing headers stay. */
 		int keep = span_is(h->name, "Transfer-Encoding") || span_is(h->name, "Trailer") ||
+			   span_is(h->name, "Content-Length") ||
 			   (req->upgrade && span_is(h->name, "Upgrade"));
 		if (!keep && http_is_hop_by_hop(req->headers, req->nheaders, h->name))
 			continue;
@@ -184,12 +185,15 @@ static int inner_request(struct conn *c, const struct http_request *req,
 		return -1;
 	}
 	const struct http_header *h = http_find_header(req->headers, req->nheaders, "Host");
-	char want[sizeof c->host + 8];
+	char want[sizeof c->host + 16];
 	int ok = 0;
 	if (h) {
-		snprintf(want, sizeof want, "%s:%u", c->host, c->port);
-		size_t hl = strlen(c->host);
-		ok = (h->value.len == hl && strncasecmp(h->value.p, c->host, hl) == 0) ||
+		int v6 = strchr(c->host, ':') != NULL;
+		char bare[sizeof c->host + 2];
+		snprintf(bare, sizeof bare, v6 ? "[%s]" : "%s", c->host);
+		snprintf(want, sizeof want, "%s:%u", bare, c->port);
+		size_t hl = strlen(bare);
+		ok = (h->value.len == hl && strncasecmp(h->value.p, bare, hl) == 0) ||
 		     (h->value.len == strlen(want) && strncasecmp(h->value.p, want, h->value.len) == 0);
 	}
 	if (!ok) {
@@ -212,11 +216,35 @@ static int inner_request(struct conn *c, const struct http_request *req,
 	return 0;
 }
 
+/* Requests whose rewriting could make the upstream read them differently from airlock:
+ * a Connection header naming a framing header (the hop-by-hop rule would drop it while
+ * airlock still frames the body by it, so the body would become requests airlock never
+ * checked), and TRACE/TRACK, which echo the request, secrets included, back to the
+ * sandbox. Returns why, or NULL. */
+static const char *framing_trick(const struct http_request *req)
+{
+	static const char *const framing[] = {"content-length", "transfer-encoding", "host",
+					       "trailer"};
+	for (size_t i = 0; i < sizeof framing / sizeof framing[0]; i++)
+		if (http_header_has_token(req->headers, req->nheaders, "Connection", framing[i]))
+			return "its Connection header names a header that frames the request";
+	if (span_is(req->method, "TRACE") || span_is(req->method, "TRACK"))
+		return "TRACE and TRACK echo the request (and any secret in it) back";
+	return NULL;
+}
+
 /* Rewrites the head (origin-form, secrets put in where the policy binds them) and
  * starts the exchange with the upstream. */
 static void send_request(struct conn *c, const struct http_request *req, size_t len)
 {
 	struct proxy *p = c->p;
+	const char *refuse = framing_trick(req);
+	if (refuse) {
+		char body[400];
+		snprintf(body, sizeof body, "airlock refused the request: %s.\n", refuse);
+		conn_fail(c, 400, "bad-request", "error", body);
+		return;
+	}
 	static const struct secret_store no_secrets;
 	struct head_secrets sx = {
 		/* Secrets go only to `allow` hosts; elsewhere any placeholder is refused. */
@@ -398,9 +426,10 @@ void forward_check_done(struct conn *c)
 	    !mitm_flushed(c, 0))
 		return;
 	const char *decision = conn_decision(c);
-	if (!c->req_done) {
-		/* Answered before the body was complete (e.g. 413): the rest of the body has
-		 * nowhere to go, so the connection ends here. */
+	if (!c->req_done || c->up.fwd > 0 || !mitm_flushed(c, 1)) {
+		/* Answered before the body was complete or sent (e.g. 413): the rest of the
+		 * body has nowhere to go, and must never be read as a next request, so the
+		 * connection ends here. */
 		conn_audit(c, "request", decision, c->status, "answered before the request body ended");
 		conn_linger_close(c);
 		return;

@@ -861,3 +861,30 @@ def test_upstream_verification_502_says_how_to_allow(box, pki):
         assert "X-Airlock-Error: upstream-tls" in r.stdout
         assert "trust = FILE" in r.stdout and "[network]" in r.stdout
         assert len(api.requests) == 0
+
+
+def test_framing_tricks_and_trace_are_refused(box, pki):
+    """A Connection header naming Content-Length would have the body forwarded without
+    its length, so the upstream would read it as requests airlock never checked (with
+    secrets injected into what follows); TRACE would echo injected secrets back. Both are
+    refused and nothing reaches the upstream."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        script = r"""
+            smuggled='GET /smuggled HTTP/1.1\r\nHost: evil.example\r\nX-K: openshell:resolve:env:TOKEN\r\n\r\n'
+            n=$(printf "$smuggled" | wc -c)
+            printf "POST /first HTTP/1.1\r\nHost: api.example.test\r\nConnection: Content-Length\r\nContent-Length: $n\r\n\r\n$smuggled" \
+                | openssl s_client -quiet -proxy 127.0.0.1:3128 -connect api.example.test:443 \
+                    -servername api.example.test -CAfile /run/airlock/ca.pem 2>/dev/null | head -c 400
+            echo; echo "--"
+            curl -sS -m 20 -i --suppress-connect-headers -X TRACE -H "Authorization: Bearer $TOKEN" https://api.example.test/echo
+            """
+        r, audit = sandbox(box, pol, script)
+        first, trace = r.stdout.split("--\n")
+        assert first.startswith("HTTP/1.1 400"), r.stdout + r.stderr
+        assert "frames the request" in first
+        assert trace.startswith("HTTP/1.1 400"), trace
+        assert "TRACE" in trace
+        assert len(api.requests) == 0
+        assert_no_real(r.stdout, r.stderr, json.dumps(audit))

@@ -428,3 +428,71 @@ def test_ctrl_c_on_a_terminal_reaches_cmd_once(box):
     assert sent, out
     assert b"count 1" in out, out
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_host_unix_sockets_under_run_are_out_of_reach(box):
+    """Landlock does not govern connect() to a named socket: /run is a fresh tmpfs inside,
+    so a host service listening there (D-Bus, resolved, a container runtime) is not."""
+    d = "/run/airlock-test-%d" % os.getpid()
+    os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o755)
+    path = os.path.join(d, "host.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    os.chmod(path, 0o777)
+    srv.listen()
+    p = write_policy(box, extra=f"")
+    try:
+        r = inside_py(p, f"""
+            import errno, os, socket
+            s = socket.socket(socket.AF_UNIX)
+            try:
+                s.connect({path!r})
+                print('connected')
+            except OSError as e:
+                print(errno.errorcode[e.errno])
+            print(os.path.exists({d!r}), os.path.exists('/run/airlock/ca.pem'))
+            """)
+    finally:
+        srv.close()
+        os.unlink(path)
+        os.rmdir(d)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:2] == ["ENOENT", "False True"], r.stdout
+
+
+def test_callers_open_descriptors_do_not_reach_cmd(box):
+    p = write_policy(box)
+    secret = os.path.join(box, "host-only")
+    with open(secret, "w") as f:
+        f.write("root-only data\n")
+    os.chmod(secret, 0o600)
+    fd = os.open(secret, os.O_RDONLY)  # inheritable, as a careless caller leaves it
+    os.set_inheritable(fd, True)
+    try:
+        code = (f"import os\n"
+                f"try:\n    print(os.read({fd}, 100))\nexcept OSError as e:\n    print(e.errno)\n"
+                f"print(sorted(os.listdir('/proc/self/fd')))\n")
+        r = run([AIRLOCK, "sandbox-exec", "--policy", p, "--", PY, "-c", code], pass_fds=(fd,))
+    finally:
+        os.close(fd)
+    assert "root-only data" not in r.stdout
+    lines = r.stdout.split("\n")
+    assert lines[0] == "9", r.stdout + r.stderr                 # EBADF
+    assert lines[1] == "['0', '1', '2', '3']", r.stdout        # 3: listdir's own
+
+
+def test_audit_file_must_be_a_regular_file_not_a_link(box):
+    p = write_policy(box)
+    target = os.path.join(box, "target")
+    open(target, "w").close()
+    link = os.path.join(box, "audit-link")
+    os.symlink(target, link)
+    r = run([AIRLOCK, "sandbox-exec", "--policy", p, "--audit", link, "--", "/bin/true"])
+    assert r.returncode == 125 and "symbolic link" in r.stderr, r.stderr
+    fifo = os.path.join(box, "audit-fifo")
+    os.mkfifo(fifo)
+    r = run([AIRLOCK, "sandbox-exec", "--policy", p, "--audit", fifo, "--", "/bin/true"],
+            timeout=10)
+    assert r.returncode == 125 and r.stderr.startswith("airlock:"), r.stderr
+    assert os.path.getsize(target) == 0
