@@ -252,7 +252,11 @@ sx_timed() {
 	local sup=$!
 	sleep 0.25
 	t0=$(cpu_ticks "$sup")
-	for i in $(seq 12000); do grep -q '^__done__' "$out" && break; sleep 0.05; done
+	for i in $(seq 12000); do
+		grep -q '^__done__' "$out" && break
+		kill -0 "$sup" 2>/dev/null || break # the sandbox did not start, or died
+		sleep 0.05
+	done
 	t1=$(cpu_ticks "$sup")
 	wait "$sup" || true
 	awk -v a="$t0" -v b="$t1" -v hz="$(getconf CLK_TCK)" 'BEGIN {print (b - a) * 1000 / hz}' >"$dir/supcpu.last"
