@@ -42,7 +42,6 @@ die() { echo "mitm: $*" >&2; exit 1; }
 
 dir=$(mktemp -d /tmp/airlock-mitm.XXXXXX)
 chmod 755 "$dir" # the sandbox user reads the client and the CA from here
-cp "$here/client.py" "$dir/client.py" # Landlock lets the sandbox read $dir, not the tree
 pids=()
 cleanup() {
 	local p
@@ -52,6 +51,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+cp "$here/client.py" "$dir/client.py" # Landlock lets the sandbox read $dir, not the tree
 
 free_port() {
 	"$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
