@@ -333,6 +333,41 @@ void forward_feed_request(struct conn *c)
 	c->req_done = 1;
 }
 
+/* A response head to a request that carried secrets may repeat them (a redirect to the
+ * same URL, an echoed header): each value goes back to the sandbox as its placeholder.
+ * *headlen is the head's length at c->down's cleared end, updated. 0, or -1 when the
+ * connection was failed. */
+static int scrub_head(struct conn *c, size_t *headlen)
+{
+	struct buf *b = &c->down;
+	char tmp[CONN_BUF];
+	size_t n;
+	long k = secrets_scrub(c->p->secrets, c->injected, b->data + b->start + b->fwd, *headlen,
+			       tmp, sizeof tmp, &n);
+	if (k == 0)
+		return 0;
+	/* Make room at the front, then put the new head where the old one was. */
+	memmove(b->data, b->data + b->start, b->end - b->start);
+	b->end -= b->start;
+	b->start = 0;
+	size_t rest = b->end - b->fwd - *headlen;
+	if (k < 0 || b->fwd + n + rest > CONN_BUF) {
+		explicit_bzero(tmp, sizeof tmp);
+		char body[600];
+		snprintf(body, sizeof body, "airlock: the response head from %s:%u does not fit "
+			 "once the secrets it repeats are replaced by their placeholders.\n",
+			 c->host, c->port);
+		conn_fail(c, 502, "bad-response", "error", body);
+		return -1;
+	}
+	memmove(b->data + b->fwd + n, b->data + b->fwd + *headlen, rest);
+	memcpy(b->data + b->fwd, tmp, n);
+	explicit_bzero(tmp, n);
+	b->end = b->fwd + n + rest;
+	*headlen = n;
+	return 0;
+}
+
 int forward_feed_response(struct conn *c)
 {
 	struct buf *b = &c->down;
@@ -369,7 +404,10 @@ int forward_feed_response(struct conn *c)
 				conn_fail(c, 502, "bad-response", "error", body);
 				return -1;
 			}
-			b->fwd += (size_t)r;
+			size_t hl = (size_t)r;
+			if (c->injected && scrub_head(c, &hl) < 0)
+				return -1;
+			b->fwd += hl;
 			c->resp_started = 1;
 			if (res.status == 101) {
 				if (!c->upgrade_req) {

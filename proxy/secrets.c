@@ -387,3 +387,76 @@ size_t secrets_injected_list(const struct secret_store *st, uint64_t mask, const
 			names[n++] = st->entries[i].secret->name;
 	return n;
 }
+
+/* The length of the percent-encoded form of value (as percent_encode() writes it, hex
+ * digits of either case) at in[0..len), or 0 when it is not there. */
+static size_t match_encoded(const char *in, size_t len, const char *value, size_t vlen)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < vlen; i++) {
+		unsigned char c = (unsigned char)value[i];
+		if (percent_unreserved(c)) {
+			if (o >= len || in[o] != (char)c)
+				return 0;
+			o++;
+			continue;
+		}
+		if (o + 3 > len || in[o] != '%' || percent_hexval((unsigned char)in[o + 1]) != c >> 4 ||
+		    percent_hexval((unsigned char)in[o + 2]) != (c & 15))
+			return 0;
+		o += 3;
+	}
+	return o;
+}
+
+/* Whether one of the masked values starts at in[i], as is or percent-encoded; sets
+ * *vlen to the matched length and *k to the secret. */
+static int scrub_match(const struct secret_store *st, uint64_t mask, const char *in,
+		       size_t len, size_t *vlen, size_t *k)
+{
+	for (size_t j = 0; j < st->count && j < SECRET_STORE_MAX; j++) {
+		const struct secret_entry *e = &st->entries[j];
+		if (!(mask >> j & 1) || !e->value || e->len < SECRETS_SCRUB_MIN)
+			continue;
+		size_t m = len >= e->len && memcmp(in, e->value, e->len) == 0
+				   ? e->len
+				   : match_encoded(in, len, e->value, e->len);
+		if (m) {
+			*vlen = m;
+			*k = j;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+long secrets_scrub(const struct secret_store *st, uint64_t mask, const char *in, size_t len,
+		   char *out, size_t cap, size_t *outlen)
+{
+	long n = 0;
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		size_t vlen, k;
+		if (scrub_match(st, mask, in + i, len - i, &vlen, &k)) {
+			const char *name = st->entries[k].secret->name;
+			size_t need = SECRETS_PREFIX_LEN + strlen(name);
+			if (o + need > cap)
+				goto full;
+			memcpy(out + o, SECRETS_PREFIX, SECRETS_PREFIX_LEN);
+			memcpy(out + o + SECRETS_PREFIX_LEN, name, need - SECRETS_PREFIX_LEN);
+			o += need;
+			i += vlen;
+			n++;
+			continue;
+		}
+		if (o == cap)
+			goto full;
+		out[o++] = in[i++];
+	}
+	*outlen = o;
+	return n;
+full:
+	explicit_bzero(out, o);
+	*outlen = 0;
+	return -1;
+}

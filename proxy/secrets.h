@@ -99,4 +99,17 @@ size_t secrets_injected_names(const struct secret_store *st, uint64_t mask, char
 size_t secrets_injected_list(const struct secret_store *st, uint64_t mask, const char **names,
 			     size_t cap);
 
+/* Secrets shorter than this are not scrubbed from responses: replacing a very short
+ * value wherever it occurs would garble unrelated text. */
+#define SECRETS_SCRUB_MIN 8
+
+/* Replaces, in a response head in[0..len), every occurrence of the value of a secret in
+ * `mask` (bits as in res->injected), as is or percent-encoded as it was put into a
+ * target, with that secret's placeholder, so that a redirect or a header that repeats
+ * the request does not hand the value to the sandbox. Writes the result to out (cap
+ * bytes) and its length to *outlen. Returns the number of replacements, or -1 when out
+ * is too small (out is then wiped). */
+long secrets_scrub(const struct secret_store *st, uint64_t mask, const char *in, size_t len,
+		   char *out, size_t cap, size_t *outlen);
+
 #endif

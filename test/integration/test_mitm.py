@@ -888,3 +888,21 @@ def test_framing_tricks_and_trace_are_refused(box, pki):
         assert "TRACE" in trace
         assert len(api.requests) == 0
         assert_no_real(r.stdout, r.stderr, json.dumps(audit))
+
+
+def test_response_head_repeating_a_secret_gets_the_placeholder_back(box, pki):
+    """A redirect that repeats the query and a header that echoes Authorization: the
+    server got the real value, the sandbox sees only the placeholder in the head."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        r, audit = sandbox(box, pol, 'curl -sS -m 20 -i --suppress-connect-headers '
+                                     '-H "Authorization: Bearer $TOKEN" '
+                                     '"https://api.example.test/redirect?t=$TOKEN"')
+        assert r.stdout.startswith("HTTP/1.1 302"), r.stdout + r.stderr
+        assert "Location: /landing?t=openshell:resolve:env:TOKEN" in r.stdout
+        assert "X-Echo-Authorization: Bearer openshell:resolve:env:TOKEN" in r.stdout
+        seen = api.requests[0]
+        assert TOKEN in seen["path"]
+        assert ("Authorization", "Bearer " + TOKEN) in seen["headers"]
+        assert_no_real(r.stdout, r.stderr, json.dumps(audit))

@@ -283,6 +283,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._git()
         if path == "/sse":
             return self._sse()
+        if path == "/redirect":
+            # Repeats the request in its head, as redirects and echo endpoints do.
+            self._record()
+            query = urllib.parse.urlsplit(self.path).query
+            return self._reply(302, "moved\n", extra=(
+                ("Location", "/landing?" + query),
+                ("X-Echo-Authorization", self.headers.get("Authorization", ""))))
         if path == "/release":
             self._record()
             self.server.release.set()

@@ -639,3 +639,31 @@ TEST(secrets_injected_list_for_audit)
 	CHECK_EQ_INT(secrets_injected_list(st(), BIT(OTHER) | BIT(WILD), names, 1), 1);
 	CHECK_EQ_INT(secrets_injected_list(st(), 0, names, 4), 0);
 }
+
+TEST(secrets_scrub_puts_placeholders_back_into_a_response_head)
+{
+	const struct secret_store *s = st();
+	char in[512], out[512];
+	size_t n;
+	/* Raw in a header, percent-encoded in a redirect (any hex case). */
+	snprintf(in, sizeof in,
+		 "HTTP/1.1 302 Found\r\nX-Echo: Bearer %s\r\nLocation: /a?t=%s\r\n\r\n", GH_VALUE,
+		 GH_PCT);
+	long k = secrets_scrub(s, BIT(GH), in, strlen(in), out, sizeof out, &n);
+	CHECK_EQ_INT(k, 2);
+	out[n] = 0;
+	CHECK_EQ_STR(out, "HTTP/1.1 302 Found\r\nX-Echo: Bearer openshell:resolve:env:GITHUB_TOKEN"
+			  "\r\nLocation: /a?t=openshell:resolve:env:GITHUB_TOKEN\r\n\r\n");
+	CHECK(!holds_a_value(out, n));
+	/* Only the secrets of the mask: another's value is left (it was not injected). */
+	snprintf(in, sizeof in, "X: %s\r\n", GH_VALUE);
+	CHECK_EQ_INT(secrets_scrub(s, BIT(OTHER), in, strlen(in), out, sizeof out, &n), 0);
+	CHECK_EQ_INT(n, strlen(in));
+	CHECK_MEM(out, in, n);
+	/* Too small: -1 and nothing left behind. */
+	snprintf(in, sizeof in, "X: %s\r\n", GH_VALUE);
+	memset(out, 'z', sizeof out);
+	CHECK_EQ_INT(secrets_scrub(s, BIT(GH), in, strlen(in), out, 10, &n), -1);
+	CHECK_EQ_INT(n, 0);
+	CHECK(!holds_a_value(out, sizeof out));
+}
