@@ -6,8 +6,7 @@
 static const char alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* The 6-bit value of `c`, or -1 outside the alphabet ('=' included). */
-static int sextet(unsigned char c)
+int base64_sextet(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -48,7 +47,7 @@ int base64_decode(const char *in, size_t len, unsigned char *out, size_t outcap,
 				v[k] = 0;
 				continue;
 			}
-			v[k] = sextet(c);
+			v[k] = base64_sextet(c);
 			if (v[k] < 0 || npad)
 				return -1;
 		}

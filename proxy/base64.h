@@ -13,6 +13,9 @@
 /* The encoded length of `n` bytes (padded, a multiple of 4). */
 size_t base64_encoded_len(size_t n);
 
+/* The 6-bit value of the base64 character c, or -1 outside the alphabet ('=' too). */
+int base64_sextet(unsigned char c);
+
 /* Strictly decodes `len` characters of `in` into out (cap `outcap`), length in *outlen.
  * Accepted: only the standard alphabet, a length that is a multiple of 4, padding only
  * as the last one or two characters of the last quantum, and unused bits of the last

@@ -1,4 +1,4 @@
-/* pem.c: PEM encode/decode helpers over BearSSL (see pem.h). */
+/* pem.c: PEM encoding (BearSSL) and decoding (our own, see below); see pem.h. */
 #include "proxy/pem.h"
 
 #include <stdint.h>
@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include <bearssl.h>
+
+#include "proxy/base64.h"
 
 size_t pem_encode(char *out, size_t cap, const char *label, const void *der, size_t len)
 {
@@ -31,21 +33,6 @@ static void trim_label(char *label)
 		label[--n] = 0;
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Decodes the base64 body [p, end) into buf, ignoring line breaks and blanks. Returns
  * the length, -1 on a bad character or padding, -2 when it does not fit in cap. */
 static long b64_body(const unsigned char *p, const unsigned char *end, unsigned char *buf,
@@ -62,7 +49,7 @@ static long b64_body(const unsigned char *p, const unsigned char *end, unsigned 
 			pad++;
 			continue;
 		}
-		int v = b64_value(c);
+		int v = base64_sextet(c);
 		if (v < 0 || pad)
 			return -1; /* a stray character, or data after padding */
 		acc = (acc << 6) | (uint32_t)v;
