@@ -32,6 +32,7 @@ struct mitm {
 	int cli_on;             /* cli runs on the current upstream socket */
 	int sni_checked;
 	char why[600];          /* why the last side failed, for the 502 or the audit */
+	unsigned char stage[16 * 1024 + 512]; /* read-ahead for the upstream: downloads */
 	unsigned char leaf[LEAF_CERT_MAX];
 	br_x509_certificate chain[2];
 };
@@ -127,6 +128,7 @@ int mitm_upstream_ready(struct conn *c)
 		snprintf(m->why, sizeof m->why, "cannot start TLS to %s (name too long)", c->host);
 		return -1;
 	}
+	tls_set_stage(&m->cli, m->stage, sizeof m->stage);
 	m->cli_on = 1;
 	return 0;
 }
@@ -262,7 +264,7 @@ int mitm_pending(struct conn *c, int upstream)
 	struct tls_end *t = side(c, upstream);
 	/* Plaintext to read, or an end (EOF, close_notify, failure) that tls_io() met
 	 * while it was writing: the next fill reports it. */
-	return tls_app_pending(t) || t->eof || tls_closed(t);
+	return tls_app_pending(t) || tls_buffered(t) || t->eof || tls_closed(t);
 }
 
 int mitm_flushed(const struct conn *c, int upstream)

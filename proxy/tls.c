@@ -34,6 +34,8 @@ void tls_server_init(struct tls_end *t, const br_x509_certificate *chain, size_t
 	t->server = 1;
 	t->eof = 0;
 	t->io_errno = 0;
+	t->stage = NULL;
+	t->stage_cap = t->stage_off = t->stage_len = 0;
 	br_ssl_server_context *sc = &t->u.sc;
 	br_ssl_server_init_full_ec(sc, chain, n, BR_KEYTYPE_EC, key);
 	t->eng = &sc->eng;
@@ -53,6 +55,8 @@ int tls_client_init(struct tls_end *t, const br_x509_trust_anchor *anchors, size
 	t->server = 0;
 	t->eof = 0;
 	t->io_errno = 0;
+	t->stage = NULL;
+	t->stage_cap = t->stage_off = t->stage_len = 0;
 	br_ssl_client_context *cc = &t->u.c.cc;
 	br_ssl_client_init_full(cc, &t->u.c.xc, anchors, n);
 	t->eng = &cc->eng;
@@ -82,7 +86,29 @@ int tls_io(struct tls_end *t, int fd)
 				return -1;
 			}
 		}
-		if ((st & BR_SSL_RECVREC) && !t->eof) {
+		if ((st & BR_SSL_RECVREC) && t->stage_off < t->stage_len) {
+			size_t len;
+			unsigned char *buf = br_ssl_engine_recvrec_buf(t->eng, &len);
+			size_t k = t->stage_len - t->stage_off;
+			if (k > len)
+				k = len;
+			memcpy(buf, t->stage + t->stage_off, k);
+			br_ssl_engine_recvrec_ack(t->eng, k);
+			t->stage_off += k;
+			moved = 1;
+		} else if ((st & BR_SSL_RECVREC) && !t->eof && t->stage) {
+			ssize_t n = recv(fd, t->stage, t->stage_cap, 0);
+			if (n > 0) {
+				t->stage_off = 0;
+				t->stage_len = (size_t)n;
+				moved = 1;
+			} else if (n == 0) {
+				t->eof = 1;
+			} else if (errno != EAGAIN && errno != EINTR) {
+				t->io_errno = errno;
+				return -1;
+			}
+		} else if ((st & BR_SSL_RECVREC) && !t->eof) {
 			size_t len;
 			unsigned char *buf = br_ssl_engine_recvrec_buf(t->eng, &len);
 			ssize_t n = recv(fd, buf, len, 0);
@@ -112,6 +138,18 @@ size_t tls_app_read(struct tls_end *t, void *out, size_t cap)
 	memcpy(out, buf, len);
 	br_ssl_engine_recvapp_ack(t->eng, len);
 	return len;
+}
+
+void tls_set_stage(struct tls_end *t, unsigned char *buf, size_t cap)
+{
+	t->stage = buf;
+	t->stage_cap = cap;
+	t->stage_off = t->stage_len = 0;
+}
+
+int tls_buffered(const struct tls_end *t)
+{
+	return t->stage_off < t->stage_len;
 }
 
 size_t tls_feed(struct tls_end *t, const void *data, size_t len)

@@ -32,6 +32,8 @@ struct tls_end {
 	int server;
 	int eof;                      /* the peer closed the socket */
 	int io_errno;                 /* errno of a failed read/write on the socket */
+	unsigned char *stage;         /* optional: socket bytes read ahead of the engine */
+	size_t stage_cap, stage_off, stage_len;
 	union {
 		br_ssl_server_context sc;
 		struct {
@@ -53,6 +55,15 @@ void tls_server_init(struct tls_end *t, const br_x509_certificate *chain, size_t
  * -1 when the engine refuses to start (a name too long). */
 int tls_client_init(struct tls_end *t, const br_x509_trust_anchor *anchors, size_t n,
 		    const char *host);
+
+/* Gives the endpoint a read-ahead buffer: the engine asks for a record's header, then
+ * its body, so reading straight into it takes several recv() calls per record; with a
+ * buffer of a record's size it takes about one. For endpoints that move bulk data. */
+void tls_set_stage(struct tls_end *t, unsigned char *buf, size_t cap);
+
+/* Whether read-ahead bytes wait to be fed to the engine (process them without waiting
+ * for the socket). */
+int tls_buffered(const struct tls_end *t);
 
 /* Moves records between the engine and the non-blocking socket fd: writes what the
  * engine has to send, reads what the socket has when the engine wants it. Returns 0
