@@ -167,3 +167,29 @@ TEST(tls_error_texts_name_the_cause)
 	CHECK(strstr(tls_error_text(BR_ERR_RECV_FATAL_ALERT + 48), "unknown CA") != NULL);
 	CHECK(strstr(tls_error_text(BR_ERR_SEND_FATAL_ALERT + 40), "airlock sent") != NULL);
 }
+
+TEST(tls_read_ahead_carries_a_large_transfer_intact)
+{
+	struct pair p;
+	CHECK(setup(&p, "api.example.test", "api.example.test", 0) == 0);
+	static unsigned char stage[16 * 1024 + 512];
+	tls_set_stage(p.cli, stage, sizeof stage);
+	CHECK(handshake(&p) == 0);
+	enum { N = 300 * 1000 };
+	static unsigned char sent[N], got[N];
+	for (size_t i = 0; i < N; i++)
+		sent[i] = (unsigned char)(i * 7 + i / 251);
+	size_t out = 0, in = 0;
+	for (int round = 0; round < 20000 && in < N; round++) {
+		if (out < N) {
+			out += tls_app_write(p.srv, sent + out, N - out);
+			tls_app_flush(p.srv);
+		}
+		tls_io(p.srv, p.fd[0]);
+		tls_io(p.cli, p.fd[1]);
+		in += tls_app_read(p.cli, got + in, N - in);
+	}
+	CHECK_EQ_INT(in, N);
+	CHECK_MEM(got, sent, N);
+	teardown(&p);
+}
