@@ -2,6 +2,7 @@
  * struct policy, or says what is wrong with the item and what would be right.
  */
 #include "policy/policy_load.h"
+#include "policy/sandbox_env.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -316,25 +317,11 @@ static void k_forward(struct loader *L, const char *key, char *value)
 	(void)key;
 }
 
-/* Whether airlock itself sets `name` inside the sandbox (spec section 3, the list of
- * sandbox_env.c): a secret of that name could not hold its placeholder there. */
-static int set_by_airlock(const char *name)
-{
-	static const char *const names[] = {
-		"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "NODE_USE_ENV_PROXY",
-		"NODE_EXTRA_CA_CERTS", "DENO_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
-		"CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "PIP_CERT", "CARGO_HTTP_CAINFO", "AWS_CA_BUNDLE",
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcasecmp(name, names[i]) == 0)
-			return 1;
-	return 0;
-}
-
 void load_secret_section(struct loader *L, const char *name)
 {
 	struct policy *p = L->p;
-	if (set_by_airlock(name)) {
+	/* A secret of a name airlock sets inside could not hold its placeholder there. */
+	if (sandbox_env_sets(name)) {
 		load_fail(L, L->line, "[secret %s] names a variable airlock sets inside the sandbox "
 			  "(pick another variable for the secret)", name);
 		L->sec = SEC_SKIP;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PROXY_URL "http://127.0.0.1:3128"
 
@@ -32,6 +33,14 @@ static const struct {
 	{"AWS_CA_BUNDLE", SANDBOX_BUNDLE_FILE},
 };
 #define NFIXED (sizeof fixed / sizeof fixed[0])
+
+int sandbox_env_sets(const char *name)
+{
+	for (size_t f = 0; f < NFIXED; f++)
+		if (strcasecmp(name, fixed[f].name) == 0)
+			return 1;
+	return 0;
+}
 
 /* Whether "NAME=..." has the name `name`. */
 static int has_name(const char *entry, const char *name)

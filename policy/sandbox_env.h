@@ -21,4 +21,7 @@ char **sandbox_env_build(char *const *in, const struct policy *p, const int *has
 
 void sandbox_env_free(char **env);
 
+/* Whether airlock itself sets the variable `name` (any case) in CMD's environment. */
+int sandbox_env_sets(const char *name);
+
 #endif
