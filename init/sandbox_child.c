@@ -180,6 +180,16 @@ static void setup_network(const struct sandbox_child_args *a)
 	close(a->fd_sock); /* end of the list for the supervisor */
 }
 
+/* This process began as a copy of the supervisor, whose own environment holds the
+ * secrets' real values (and /proc/1/environ shows that memory). CMD's environment is a
+ * separate copy (a->envp), so the original strings are wiped here. */
+static void wipe_inherited_environment(void)
+{
+	for (char **e = environ; e && *e; e++)
+		explicit_bzero(*e, strlen(*e));
+	environ = NULL;
+}
+
 /* The parent-death signal is cleared by the uid change: set it again, then make sure the
  * supervisor did not die before it was set. */
 static void die_with_supervisor(int death_fd)
@@ -242,6 +252,7 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	const struct policy *p = a->policy;
 
 	die_with_supervisor(a->death_fd);
+	wipe_inherited_environment();
 	if (sethostname("airlock", 7) < 0)
 		log_fatal("cannot set the sandbox's host name: %s", strerror(errno));
 	setup_mounts(a);

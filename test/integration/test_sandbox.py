@@ -496,3 +496,25 @@ def test_audit_file_must_be_a_regular_file_not_a_link(box):
             timeout=10)
     assert r.returncode == 125 and r.stderr.startswith("airlock:"), r.stderr
     assert os.path.getsize(target) == 0
+
+
+def test_sandbox_pid1_holds_no_copy_of_the_supervisors_environment(box):
+    """The sandbox's PID 1 starts as a copy of the supervisor, whose environment holds
+    the real token: that copy is wiped (read here from outside, as root)."""
+    p = write_policy(box)
+    env = dict(os.environ, GITHUB_TOKEN=SECRET)
+    proc = subprocess.Popen([AIRLOCK, "sandbox-exec", "--policy", p, "--", "/bin/sh", "-c",
+                             "echo ready; exec sleep 30"], env=env, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        kids = open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()
+        assert len(kids) == 1
+        reaper = kids[0]
+        cmd = open(f"/proc/{reaper}/task/{reaper}/children").read().split()[0]
+        assert SECRET.encode() in open(f"/proc/{proc.pid}/environ", "rb").read()
+        for pid in (reaper, cmd):
+            assert SECRET.encode() not in open(f"/proc/{pid}/environ", "rb").read(), pid
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
