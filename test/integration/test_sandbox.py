@@ -518,3 +518,23 @@ def test_sandbox_pid1_holds_no_copy_of_the_supervisors_environment(box):
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def test_landlock_required_fails_closed_best_effort_runs_and_says_so(box, tools):
+    """On a kernel without Landlock (simulated: the calls fail with ENOSYS), `required`
+    stops airlock with 125 before CMD runs; `best_effort` runs CMD and says so."""
+    marker = os.path.join(box, "ran")
+    p = write_policy(box)
+    r = run([str(tools / "no_landlock"), AIRLOCK, "sandbox-exec", "--policy", p, "--",
+             "/bin/sh", "-c", f"touch {marker}"])
+    assert r.returncode == 125, r.stderr
+    assert r.stderr.startswith("airlock: landlock is required") and "best_effort" in r.stderr
+    assert not os.path.exists(marker)
+    text = open(p).read().replace("landlock = required", "landlock = best_effort")
+    p2 = os.path.join(box, "best.ini")
+    open(p2, "w").write(text)
+    os.chmod(box, 0o777)  # without Landlock the plain permissions decide
+    r = run([str(tools / "no_landlock"), AIRLOCK, "sandbox-exec", "--policy", p2, "--",
+             "/bin/sh", "-c", f"touch {marker} && echo ran"])
+    assert r.returncode == 0 and r.stdout.strip() == "ran", r.stderr
+    assert "warning: landlock is not available" in r.stderr
