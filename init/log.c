@@ -41,6 +41,16 @@ void log_verbose(const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_format(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
 void log_fatal(const char *fmt, ...)
 {
 	va_list ap;

@@ -7,6 +7,7 @@
  * getpwnam does, rather than failing the whole lookup.
  */
 #include "policy/identity.h"
+#include "init/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,19 +30,6 @@ struct fields {
 	size_t len[MAX_FIELDS];
 	size_t n;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Parses a decimal id of 1..10 digits. (uid_t)-1 is refused: setresuid() reads it as
  * "leave unchanged", which would silently keep root. */
@@ -211,13 +199,13 @@ int identity_lookup_mem(const char *spec, const char *passwd, size_t passwd_len,
 {
 	memset(id, 0, sizeof *id);
 	if (!spec) {
-		seterr(err, errlen, "no user given (expected USER[:GROUP])");
+		log_format(err, errlen, "no user given (expected USER[:GROUP])");
 		return -1;
 	}
 	const char *colon = strchr(spec, ':');
 	size_t ulen = colon ? (size_t)(colon - spec) : strlen(spec);
 	if (ulen == 0) {
-		seterr(err, errlen, "empty user in '%s' (expected USER[:GROUP], a name or a number)",
+		log_format(err, errlen, "empty user in '%s' (expected USER[:GROUP], a name or a number)",
 		       spec);
 		return -1;
 	}
@@ -228,7 +216,7 @@ int identity_lookup_mem(const char *spec, const char *passwd, size_t passwd_len,
 	if (!pq.found) {
 		unsigned long uid;
 		if (parse_id(spec, ulen, &uid)) {
-			seterr(err, errlen,
+			log_format(err, errlen,
 			       "no user '%.*s' in the passwd file (give a user listed there, or a "
 			       "numeric uid below 4294967295)",
 			       (int)ulen, spec);
@@ -247,14 +235,14 @@ int identity_lookup_mem(const char *spec, const char *passwd, size_t passwd_len,
 		const char *g = colon + 1;
 		size_t glen = strlen(g);
 		if (glen == 0) {
-			seterr(err, errlen, "empty group in '%s' (expected USER:GROUP, or just USER)",
+			log_format(err, errlen, "empty group in '%s' (expected USER:GROUP, or just USER)",
 			       spec);
 			return -1;
 		}
 		struct gr_query gq = {.name = g, .namelen = glen};
 		each_line(group, group_len, gr_match, &gq);
 		if (!gq.found && parse_id(g, glen, &gq.gid)) {
-			seterr(err, errlen,
+			log_format(err, errlen,
 			       "no group '%s' in the group file (give a group listed there, or a "
 			       "numeric gid below 4294967295)",
 			       g);
@@ -271,7 +259,7 @@ int identity_lookup_mem(const char *spec, const char *passwd, size_t passwd_len,
 		struct member_query mq = {.user = id->name, .userlen = strlen(id->name), .id = id};
 		each_line(group, group_len, member_match, &mq);
 		if (mq.overflow) {
-			seterr(err, errlen,
+			log_format(err, errlen,
 			       "user '%s' is in more than %d groups; airlock supports at most %d "
 			       "(remove some, or give a numeric uid:gid)",
 			       id->name, IDENTITY_MAX_GROUPS, IDENTITY_MAX_GROUPS);
@@ -290,21 +278,21 @@ static int read_all(const char *path, char **buf, size_t *len, char *err, size_t
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		seterr(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		log_format(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
 	size_t cap = 0;
 	for (;;) {
 		if (*len == cap) {
 			if (cap >= IDENTITY_MAX_FILE) {
-				seterr(err, errlen, "%s is larger than %u MiB; refusing to read it",
+				log_format(err, errlen, "%s is larger than %u MiB; refusing to read it",
 				       path, IDENTITY_MAX_FILE >> 20);
 				goto fail;
 			}
 			cap = cap ? cap * 2 : 16384;
 			char *nb = realloc(*buf, cap);
 			if (!nb) {
-				seterr(err, errlen, "out of memory reading %s", path);
+				log_format(err, errlen, "out of memory reading %s", path);
 				goto fail;
 			}
 			*buf = nb;
@@ -313,7 +301,7 @@ static int read_all(const char *path, char **buf, size_t *len, char *err, size_t
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			seterr(err, errlen, "cannot read %s: %s", path, strerror(errno));
+			log_format(err, errlen, "cannot read %s: %s", path, strerror(errno));
 			goto fail;
 		}
 		if (r == 0)
@@ -356,19 +344,19 @@ int identity_switch(const struct identity *id, int clear_groups, char *err, size
 	/* Order matters: groups and gid can only be changed while still privileged. */
 	size_t n = clear_groups ? 0 : id->ngroups;
 	if (setgroups(n, n ? id->groups : NULL) < 0) {
-		seterr(err, errlen,
+		log_format(err, errlen,
 		       "cannot set the supplementary groups for uid %u: %s (switching user needs "
 		       "root or CAP_SETGID)",
 		       (unsigned)id->uid, strerror(errno));
 		return -1;
 	}
 	if (setresgid(id->gid, id->gid, id->gid) < 0) {
-		seterr(err, errlen, "cannot switch to gid %u: %s (needs root or CAP_SETGID)",
+		log_format(err, errlen, "cannot switch to gid %u: %s (needs root or CAP_SETGID)",
 		       (unsigned)id->gid, strerror(errno));
 		return -1;
 	}
 	if (setresuid(id->uid, id->uid, id->uid) < 0) {
-		seterr(err, errlen, "cannot switch to uid %u: %s (needs root or CAP_SETUID)",
+		log_format(err, errlen, "cannot switch to uid %u: %s (needs root or CAP_SETUID)",
 		       (unsigned)id->uid, strerror(errno));
 		return -1;
 	}

@@ -136,18 +136,6 @@ uint64_t landlock_rule_access(enum landlock_class cls, int is_dir, uint64_t hand
 	return want & handled;
 }
 
-/* Formats the caller's error sentence into err (truncated to errlen). */
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
-							  const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* The raw ABI query: the version, or -1 with errno. */
 static long abi_query(void)
 {
@@ -198,7 +186,7 @@ static int add_path(int ruleset, const char *path, enum landlock_class cls, uint
 				    path, strerror(e));
 			return 0;
 		}
-		set_err(err, errlen,
+		log_format(err, errlen,
 			"landlock: cannot open %s to add its %s rule: %s; remove it from the "
 			"policy's [filesystem] lists or fix the path",
 			path, class_name(cls), strerror(e));
@@ -208,7 +196,7 @@ static int add_path(int ruleset, const char *path, enum landlock_class cls, uint
 	if (fstat(fd, &st) != 0) {
 		int e = errno;
 		close(fd);
-		set_err(err, errlen, "landlock: cannot stat %s (%s rule): %s", path,
+		log_format(err, errlen, "landlock: cannot stat %s (%s rule): %s", path,
 			class_name(cls), strerror(e));
 		return -1;
 	}
@@ -220,7 +208,7 @@ static int add_path(int ruleset, const char *path, enum landlock_class cls, uint
 	if (pb.allowed_access &&
 	    syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0) {
 		int e = errno;
-		set_err(err, errlen,
+		log_format(err, errlen,
 			"landlock: the kernel refused the %s rule for %s: %s; remove the path "
 			"from the policy or set landlock = best_effort",
 			class_name(cls), path, strerror(e));
@@ -271,14 +259,14 @@ int landlock_apply(const struct policy *p, char *err, size_t errlen)
 	if (v < 0) {
 		int e = errno;
 		if (e == ENOSYS || e == EOPNOTSUPP) {
-			set_err(err, errlen,
+			log_format(err, errlen,
 				"landlock: this kernel has no Landlock (%s); boot a kernel with "
 				"Landlock enabled (CONFIG_SECURITY_LANDLOCK, \"landlock\" in lsm=) "
 				"or set landlock = best_effort in the policy",
 				strerror(e));
 			return 1;
 		}
-		set_err(err, errlen, "landlock: cannot query the Landlock ABI: %s", strerror(e));
+		log_format(err, errlen, "landlock: cannot query the Landlock ABI: %s", strerror(e));
 		return -1;
 	}
 	int abi = (int)v;
@@ -291,7 +279,7 @@ int landlock_apply(const struct policy *p, char *err, size_t errlen)
 			      (size_t)landlock_ruleset_attr_size(abi), 0);
 	if (rs < 0) {
 		int e = errno;
-		set_err(err, errlen,
+		log_format(err, errlen,
 			"landlock: cannot create a ruleset: %s; set landlock = best_effort to "
 			"run without it",
 			strerror(e));
@@ -306,13 +294,13 @@ int landlock_apply(const struct policy *p, char *err, size_t errlen)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
 		int e = errno;
 		close(rs);
-		set_err(err, errlen, "landlock: cannot set no_new_privs: %s", strerror(e));
+		log_format(err, errlen, "landlock: cannot set no_new_privs: %s", strerror(e));
 		return -1;
 	}
 	if (syscall(SYS_landlock_restrict_self, rs, 0) != 0) {
 		int e = errno;
 		close(rs);
-		set_err(err, errlen,
+		log_format(err, errlen,
 			"landlock: the kernel refused to enforce the ruleset: %s; set "
 			"landlock = best_effort to run without it",
 			strerror(e));

@@ -15,6 +15,7 @@
  * past a rule with garbage in the upper half, which the kernel then ignores.
  */
 #include "policy/seccomp_filter.h"
+#include "init/log.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -99,25 +100,13 @@ static const uint64_t clone_ns_flags[] = {
 	CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
 };
 
-/* Formats the caller's error sentence into err (truncated to errlen). */
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
-							  const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Adds one rule: `name` fails with `errnum` when every comparison holds. */
 static int rule(scmp_filter_ctx ctx, const char *name, int errnum, unsigned n,
 		const struct scmp_arg_cmp *cmp, char *err, size_t errlen)
 {
 	int nr = seccomp_syscall_resolve_name(name);
 	if (nr == __NR_SCMP_ERROR) {
-		set_err(err, errlen,
+		log_format(err, errlen,
 			"seccomp: libseccomp does not know the system call %s; build airlock "
 			"with a newer libseccomp or set seccomp = best_effort",
 			name);
@@ -125,7 +114,7 @@ static int rule(scmp_filter_ctx ctx, const char *name, int errnum, unsigned n,
 	}
 	int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO((uint32_t)errnum), nr, n, cmp);
 	if (rc < 0) {
-		set_err(err, errlen,
+		log_format(err, errlen,
 			"seccomp: cannot add the rule denying %s: %s; set seccomp = best_effort "
 			"to run without the filter",
 			name, strerror(-rc));
@@ -220,7 +209,7 @@ static int add_arches(scmp_filter_ctx ctx, char *err, size_t errlen)
 			continue;
 		int rc = seccomp_arch_add(ctx, extra[i]);
 		if (rc < 0 && rc != -EEXIST) {
-			set_err(err, errlen, "seccomp: cannot add a compat architecture: %s",
+			log_format(err, errlen, "seccomp: cannot add a compat architecture: %s",
 				strerror(-rc));
 			return -1;
 		}
@@ -232,14 +221,14 @@ int seccomp_apply(char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx) {
-		set_err(err, errlen, "seccomp: cannot create a filter (out of memory?)");
+		log_format(err, errlen, "seccomp: cannot create a filter (out of memory?)");
 		return -1;
 	}
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (rc == 0)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
 	if (rc < 0) {
-		set_err(err, errlen, "seccomp: cannot set the filter's attributes: %s",
+		log_format(err, errlen, "seccomp: cannot set the filter's attributes: %s",
 			strerror(-rc));
 		seccomp_release(ctx);
 		return -1;
@@ -254,7 +243,7 @@ int seccomp_apply(char *err, size_t errlen)
 	rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (rc < 0) {
-		set_err(err, errlen,
+		log_format(err, errlen,
 			"seccomp: the kernel refused the filter: %s; run on a kernel with "
 			"CONFIG_SECCOMP_FILTER or set seccomp = best_effort",
 			strerror(-rc));

@@ -87,15 +87,9 @@ int tls_io(struct tls_end *t, int fd)
 			}
 		}
 		if ((st & BR_SSL_RECVREC) && t->stage_off < t->stage_len) {
-			size_t len;
-			unsigned char *buf = br_ssl_engine_recvrec_buf(t->eng, &len);
-			size_t k = t->stage_len - t->stage_off;
-			if (k > len)
-				k = len;
-			memcpy(buf, t->stage + t->stage_off, k);
-			br_ssl_engine_recvrec_ack(t->eng, k);
+			size_t k = tls_feed(t, t->stage + t->stage_off, t->stage_len - t->stage_off);
 			t->stage_off += k;
-			moved = 1;
+			moved = k > 0;
 		} else if ((st & BR_SSL_RECVREC) && !t->eof && t->stage) {
 			ssize_t n = recv(fd, t->stage, t->stage_cap, 0);
 			if (n > 0) {
