@@ -131,8 +131,6 @@ int sandbox_main(int argc, char **argv)
 	a.ca_pem_len = sv.ca_pem_len;
 	a.bundle_pem = sv.bundle_pem;
 	a.bundle_pem_len = sv.bundle_pem_len;
-	a.filter = sv.filter;
-	a.filter_err = sv.filter_ok ? NULL : sv.filter_err;
 
 	int sp[2], death[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0 ||

@@ -13,7 +13,6 @@
 
 #include "policy/identity.h"
 #include "policy/policy.h"
-#include "policy/seccomp_filter.h"
 
 /* Tags of the fds the child sends to the supervisor (fdpass). */
 #define SANDBOX_FD_PROXY 0x10000u     /* a proxy listener */
@@ -32,8 +31,6 @@ struct sandbox_child_args {
 	int death_fd;              /* read end of a pipe whose write end only the supervisor
 	                              holds: one byte means "go", EOF that the supervisor
 	                              failed or is gone */
-	const struct seccomp_prog *filter; /* the seccomp filter, compiled */
-	const char *filter_err;    /* NULL, or why it could not be compiled */
 	int verbose;
 };
 

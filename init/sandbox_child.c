@@ -266,9 +266,7 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 
 	int rc = landlock_apply(p, err, sizeof err);
 	apply_layer("landlock", p->landlock, rc, err);
-	if (a->filter_err)
-		snprintf(err, sizeof err, "%s", a->filter_err);
-	rc = a->filter_err ? -1 : seccomp_load_prog(a->filter, err, sizeof err);
+	rc = seccomp_apply(err, sizeof err);
 	apply_layer("seccomp", p->seccomp, rc, err);
 
 	wait_for_go(a->death_fd);

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,13 +51,6 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-static void *build_filter(void *arg)
-{
-	struct supervisor *sv = arg;
-	sv->filter_ok = seccomp_build(sv->filter, sv->filter_err, sizeof sv->filter_err) == 0;
-	return NULL;
-}
-
 int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit)
 {
 	memset(sv, 0, sizeof *sv);
@@ -77,13 +69,6 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 		log_fatal("out of memory");
 	for (size_t i = 0; i < sv->secrets.count && i < p->nsecrets; i++)
 		sv->secret_has_value[i] = sv->secrets.entries[i].value != NULL;
-
-	/* The seccomp filter is compiled on a second thread meanwhile: both take a few
-	 * milliseconds, and they add up to most of a sandbox's start-up. */
-	pthread_t filter_thread;
-	sv->filter = malloc(sizeof *sv->filter);
-	if (!sv->filter || pthread_create(&filter_thread, NULL, build_filter, sv) != 0)
-		log_fatal("cannot start compiling the seccomp filter: %s", strerror(errno));
 
 	/* A fresh CA for this sandbox, limited to the policy's allow hosts. */
 	/* ca_new(): locked pages, left out of core dumps, zeroed in forked children, so
@@ -143,7 +128,6 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 	}
 	sv->bundle_pem_len = n;
 	free(system);
-	pthread_join(filter_thread, NULL);
 	return 0;
 }
 

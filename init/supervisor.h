@@ -8,7 +8,6 @@
 #include <sys/types.h>
 
 #include "policy/policy.h"
-#include "policy/seccomp_filter.h"
 #include "proxy/cert.h"
 #include "proxy/secret_store.h"
 #include "proxy/trust.h"
@@ -25,9 +24,6 @@ struct supervisor {
 	size_t bundle_pem_len;
 	int audit_fd;            /* -1: denials on stderr */
 	int verbose;
-	struct seccomp_prog *filter; /* compiled in supervisor_prepare(), loaded in the child */
-	int filter_ok;
-	char filter_err[256];
 	sigset_t blocked, orig;
 };
 

@@ -18,20 +18,14 @@
 #include "init/log.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -223,89 +217,37 @@ static int add_arches(scmp_filter_ctx ctx, char *err, size_t errlen)
 	return 0;
 }
 
-/* Builds the libseccomp filter (not loaded). NULL with a sentence in err. */
-static scmp_filter_ctx build_ctx(char *err, size_t errlen)
+int seccomp_apply(char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx) {
 		log_format(err, errlen, "seccomp: cannot create a filter (out of memory?)");
-		return NULL;
+		return -1;
 	}
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (rc == 0)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
 	if (rc < 0) {
 		log_format(err, errlen, "seccomp: cannot set the filter's attributes: %s",
-			   strerror(-rc));
+			strerror(-rc));
 		seccomp_release(ctx);
-		return NULL;
+		return -1;
 	}
 	/* A binary tree of system-call numbers instead of a list: every allowed call runs
 	 * the filter, so keep its path short. Only an optimisation: ignore a refusal. */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (add_arches(ctx, err, errlen) != 0 || add_rules(ctx, err, errlen) != 0) {
 		seccomp_release(ctx);
-		return NULL;
-	}
-	return ctx;
-}
-
-int seccomp_build(struct seccomp_prog *prog, char *err, size_t errlen)
-{
-	prog->len = 0;
-	scmp_filter_ctx ctx = build_ctx(err, errlen);
-	if (!ctx)
-		return -1;
-	/* libseccomp 2.5 exports only to an fd; the program (a few KiB) fits in a pipe. */
-	int fd[2];
-	int rc = -1;
-	if (pipe2(fd, O_CLOEXEC | O_NONBLOCK) < 0) {
-		log_format(err, errlen, "seccomp: cannot export the filter: %s", strerror(errno));
-		seccomp_release(ctx);
 		return -1;
 	}
-	int e = seccomp_export_bpf(ctx, fd[1]);
-	ssize_t n = e == 0 ? read(fd[0], prog->insns, sizeof prog->insns) : -1;
-	char extra;
-	if (e < 0)
-		log_format(err, errlen, "seccomp: cannot export the filter: %s", strerror(-e));
-	else if (n <= 0 || n % sizeof prog->insns[0] || read(fd[0], &extra, 1) > 0)
-		log_format(err, errlen, "seccomp: the filter does not fit in %zu instructions",
-			   sizeof prog->insns / sizeof prog->insns[0]);
-	else {
-		prog->len = (unsigned short)(n / sizeof prog->insns[0]);
-		rc = 0;
-	}
-	close(fd[0]);
-	close(fd[1]);
+	rc = seccomp_load(ctx);
 	seccomp_release(ctx);
-	return rc;
-}
-
-int seccomp_load_prog(const struct seccomp_prog *prog, char *err, size_t errlen)
-{
-	struct sock_fprog fp = {prog->len, (struct sock_filter *)prog->insns};
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0) {
+	if (rc < 0) {
 		log_format(err, errlen,
-			   "seccomp: the kernel refused the filter: %s; run on a kernel with "
-			   "CONFIG_SECCOMP_FILTER or set seccomp = best_effort",
-			   strerror(errno));
+			"seccomp: the kernel refused the filter: %s; run on a kernel with "
+			"CONFIG_SECCOMP_FILTER or set seccomp = best_effort",
+			strerror(-rc));
 		return -1;
 	}
 	return 0;
-}
-
-int seccomp_apply(char *err, size_t errlen)
-{
-	struct seccomp_prog *prog = malloc(sizeof *prog);
-	if (!prog) {
-		log_format(err, errlen, "seccomp: out of memory");
-		return -1;
-	}
-	int rc = seccomp_build(prog, err, errlen);
-	if (rc == 0)
-		rc = seccomp_load_prog(prog, err, errlen);
-	free(prog);
-	return rc;
 }
