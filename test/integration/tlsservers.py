@@ -274,6 +274,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def handle_expect_100(self):
         self.server.continues.append(self.path)
+        if urllib.parse.urlsplit(self.path).path == "/reject":
+            # Refused in place of "100 Continue", so the client never sends the body:
+            # closing with an unread body would reset the connection and could destroy
+            # the answer in flight (a race that made this test flaky).
+            self._record()
+            self.close_connection = True
+            self._reply(401, "no\n", extra=[("Connection", "close")])
+            return False
         return super().handle_expect_100()
 
     # -- dispatch --
