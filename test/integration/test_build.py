@@ -69,3 +69,20 @@ def test_tarball_with_wrong_checksum_is_refused(root, tree):
     assert "does not match its pinned SHA-256" in r.stderr
     assert "no pinned candidate of libinih" in r.stderr
     assert not os.path.exists(os.path.join(tree, "out", "airlock"))
+
+
+def test_fetch_fills_a_folder_with_the_verified_tarballs_only(root, tree):
+    """`./build.sh fetch DIR` downloads the pinned sources (through deb-src lines derived
+    from this machine's apt sources) and keeps just the verified orig tarballs."""
+    dest = os.path.join(tree, "fetched")
+    r = run(["./build.sh", "fetch", dest], cwd=tree, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert sorted(os.listdir(dest)) == sorted(PINNED)
+    pins = {}
+    for line in open(os.path.join(tree, "deps.lock")):
+        parts = line.split()
+        if len(parts) == 5 and not line.startswith("#"):
+            pins[parts[3]] = parts[4]
+    for name in PINNED:
+        digest = run(["sha256sum", os.path.join(dest, name)]).stdout.split()[0]
+        assert digest == pins[name], name
