@@ -146,7 +146,7 @@ void supervisor_block_signals(struct supervisor *sv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	forwarded_set(&sv->blocked);
-	sigprocmask(SIG_BLOCK, &sv->blocked, &sv->orig);
+	sigprocmask(SIG_BLOCK, &sv->blocked, NULL);
 }
 
 

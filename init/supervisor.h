@@ -24,7 +24,7 @@ struct supervisor {
 	size_t bundle_pem_len;
 	int audit_fd;            /* -1: denials on stderr */
 	int verbose;
-	sigset_t blocked, orig;
+	sigset_t blocked;        /* the signals read from the signalfd and forwarded */
 };
 
 /* Before the sandbox exists: protects this process (not dumpable), loads the secrets'
