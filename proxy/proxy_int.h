@@ -185,8 +185,8 @@ void conn_upstream_ready(struct conn *c);
 /* --- tunnel.c -------------------------------------------------------------------- */
 /* After connect for CONNECT: 200 to the client, then the ACTION's path. */
 void tunnel_established(struct conn *c);
-/* ACTION_ALLOW on CONNECT. Branch point for TLS termination (later: BearSSL server with
- * a minted leaf, request parsing, secret rewriting). Today: the passthrough path. */
+/* ACTION_ALLOW on CONNECT: TLS termination (mitm.c), then the requests inside go
+ * through forward.c; without a CA (test harnesses) the passthrough path. */
 void conn_start_allowed_tunnel(struct conn *c);
 /* ACTION_PASSTHROUGH: SNI check, then relay untouched. */
 void conn_start_passthrough(struct conn *c);

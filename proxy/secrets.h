@@ -81,8 +81,10 @@ int secrets_rewrite(const struct secret_store *st, const char *host, int tls,
 /* Whether in[0..len) holds anything secrets_rewrite() would act on in a target or a
  * header: the prefix `openshell:resolve:env:`, raw or with %XX escapes. It does not
  * look inside base64 (a Basic credential's placeholder goes through rewriting, not
- * this check). For refusing cheaply on paths that never inject (passthrough, hosts
- * no secret is bound to). */
+ * this check). A detector independent of the rewriter: the fuzzer checks against it
+ * that a field without a placeholder is never changed or refused. The proxy itself
+ * needs no separate scan: it passes every field of every request it can read through
+ * secrets_rewrite(), with an empty store where nothing may be injected. */
 int secrets_scan(const char *in, size_t len);
 
 /* Whether name[0..len) is a valid placeholder NAME: [A-Za-z_][A-Za-z0-9_]*. */
