@@ -26,6 +26,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -75,6 +78,9 @@ static const struct {
 	{"unshare", EPERM},
 	{"clone3", ENOSYS},
 	{"open_by_handle_at", EPERM}, /* opens files by handle, around path checks */
+	/* fanotify reports names and handles of files in folders the sandbox may not list
+	 * (FAN_REPORT_DFID_NAME needs no privilege since Linux 5.13) */
+	{"fanotify_init", EPERM},
 	/* the machine itself */
 	{"kexec_load", EPERM},
 	{"kexec_file_load", EPERM},
@@ -100,10 +106,21 @@ static const uint64_t clone_ns_flags[] = {
 	CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
 };
 
+/* The filter being built, and the one rule (by position) to leave out of it: only the
+ * tests leave one out, to show that each rule is seen by some test. */
+struct builder {
+	scmp_filter_ctx ctx;
+	int next; /* position of the next rule */
+	int skip; /* position to leave out, or -1 */
+};
+
 /* Adds one rule: `name` fails with `errnum` when every comparison holds. */
-static int rule(scmp_filter_ctx ctx, const char *name, int errnum, unsigned n,
+static int rule(struct builder *b, const char *name, int errnum, unsigned n,
 		const struct scmp_arg_cmp *cmp, char *err, size_t errlen)
 {
+	if (b->next++ == b->skip)
+		return 0;
+	scmp_filter_ctx ctx = b->ctx;
 	int nr = seccomp_syscall_resolve_name(name);
 	if (nr == __NR_SCMP_ERROR) {
 		log_format(err, errlen,
@@ -127,12 +144,12 @@ static int rule(scmp_filter_ctx ctx, const char *name, int errnum, unsigned n,
  * `nok` values in `ok` (all below 16). Expressed as rules of one masked comparison
  * each, as libseccomp takes one comparison per argument and rule: any of bits 4..31
  * set, or bits 0..31 equal to a small value that is not allowed. */
-static int deny_int_outside(scmp_filter_ctx ctx, const char *name, unsigned arg,
+static int deny_int_outside(struct builder *b, const char *name, unsigned arg,
 			    const uint32_t *ok, size_t nok, char *err, size_t errlen)
 {
 	for (unsigned bit = 4; bit < 32; bit++) {
 		struct scmp_arg_cmp c = {arg, SCMP_CMP_MASKED_EQ, 1ULL << bit, 1ULL << bit};
-		if (rule(ctx, name, EPERM, 1, &c, err, errlen) != 0)
+		if (rule(b, name, EPERM, 1, &c, err, errlen) != 0)
 			return -1;
 	}
 	for (uint32_t v = 0; v < 16; v++) {
@@ -142,7 +159,7 @@ static int deny_int_outside(scmp_filter_ctx ctx, const char *name, unsigned arg,
 		if (allowed)
 			continue;
 		struct scmp_arg_cmp c = {arg, SCMP_CMP_MASKED_EQ, LOW32, v};
-		if (rule(ctx, name, EPERM, 1, &c, err, errlen) != 0)
+		if (rule(b, name, EPERM, 1, &c, err, errlen) != 0)
 			return -1;
 	}
 	return 0;
@@ -151,47 +168,47 @@ static int deny_int_outside(scmp_filter_ctx ctx, const char *name, unsigned arg,
 /* personality(): only PER_LINUX (0) and the query 0xffffffff pass. Every other value of
  * the low 32 bits has bit 31 clear and some other bit set, or bit 31 set and some other
  * bit clear: one masked comparison per bit covers both. */
-static int deny_personality(scmp_filter_ctx ctx, char *err, size_t errlen)
+static int deny_personality(struct builder *b, char *err, size_t errlen)
 {
 	const uint64_t top = 1ULL << 31;
 	for (unsigned bit = 0; bit < 31; bit++) {
-		uint64_t b = 1ULL << bit;
-		struct scmp_arg_cmp set = {0, SCMP_CMP_MASKED_EQ, top | b, b};
-		struct scmp_arg_cmp clear = {0, SCMP_CMP_MASKED_EQ, top | b, top};
-		if (rule(ctx, "personality", EPERM, 1, &set, err, errlen) != 0 ||
-		    rule(ctx, "personality", EPERM, 1, &clear, err, errlen) != 0)
+		uint64_t m = 1ULL << bit;
+		struct scmp_arg_cmp set = {0, SCMP_CMP_MASKED_EQ, top | m, m};
+		struct scmp_arg_cmp clear = {0, SCMP_CMP_MASKED_EQ, top | m, top};
+		if (rule(b, "personality", EPERM, 1, &set, err, errlen) != 0 ||
+		    rule(b, "personality", EPERM, 1, &clear, err, errlen) != 0)
 			return -1;
 	}
 	return 0;
 }
 
 /* Every rule of the filter. */
-static int add_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
+static int add_rules(struct builder *b, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++)
-		if (rule(ctx, denied[i].name, denied[i].err, 0, NULL, err, errlen) != 0)
+		if (rule(b, denied[i].name, denied[i].err, 0, NULL, err, errlen) != 0)
 			return -1;
 	for (size_t i = 0; i < sizeof clone_ns_flags / sizeof clone_ns_flags[0]; i++) {
 		struct scmp_arg_cmp c = {0, SCMP_CMP_MASKED_EQ, clone_ns_flags[i],
 					 clone_ns_flags[i]};
-		if (rule(ctx, "clone", EPERM, 1, &c, err, errlen) != 0)
+		if (rule(b, "clone", EPERM, 1, &c, err, errlen) != 0)
 			return -1;
 	}
 	/* Terminal injection: pushing input into the terminal of the runner. */
 	static const uint64_t tty_inject[] = {TIOCSTI, TIOCLINUX};
 	for (size_t i = 0; i < 2; i++) {
 		struct scmp_arg_cmp c = {1, SCMP_CMP_MASKED_EQ, LOW32, tty_inject[i]};
-		if (rule(ctx, "ioctl", EPERM, 1, &c, err, errlen) != 0)
+		if (rule(b, "ioctl", EPERM, 1, &c, err, errlen) != 0)
 			return -1;
 	}
 	/* Socket families: only UNIX, IPv4 and IPv6 (no netlink, packet, vsock, ...). On
 	 * i386, libseccomp turns these rules into a denial of socketcall(SYS_SOCKET) and
 	 * socketcall(SYS_SOCKETPAIR) as a whole: their family sits in memory. */
 	static const uint32_t families[] = {AF_UNIX, AF_INET, AF_INET6};
-	if (deny_int_outside(ctx, "socket", 0, families, 3, err, errlen) != 0 ||
-	    deny_int_outside(ctx, "socketpair", 0, families, 3, err, errlen) != 0)
+	if (deny_int_outside(b, "socket", 0, families, 3, err, errlen) != 0 ||
+	    deny_int_outside(b, "socketpair", 0, families, 3, err, errlen) != 0)
 		return -1;
-	return deny_personality(ctx, err, errlen);
+	return deny_personality(b, err, errlen);
 }
 
 /* Adds the compat ABIs of the native architecture, so that they get the same rules. */
@@ -217,12 +234,14 @@ static int add_arches(scmp_filter_ctx ctx, char *err, size_t errlen)
 	return 0;
 }
 
-int seccomp_apply(char *err, size_t errlen)
+/* Makes the whole filter in a libseccomp context, leaving out rule `skip` (-1: none).
+ * Returns the context, or NULL with a sentence in `err`. */
+static scmp_filter_ctx build(int skip, int *nrules, char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx) {
 		log_format(err, errlen, "seccomp: cannot create a filter (out of memory?)");
-		return -1;
+		return NULL;
 	}
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (rc == 0)
@@ -231,16 +250,27 @@ int seccomp_apply(char *err, size_t errlen)
 		log_format(err, errlen, "seccomp: cannot set the filter's attributes: %s",
 			strerror(-rc));
 		seccomp_release(ctx);
-		return -1;
+		return NULL;
 	}
 	/* A binary tree of system-call numbers instead of a list: every allowed call runs
 	 * the filter, so keep its path short. Only an optimisation: ignore a refusal. */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	if (add_arches(ctx, err, errlen) != 0 || add_rules(ctx, err, errlen) != 0) {
+	struct builder b = {ctx, 0, skip};
+	if (add_arches(ctx, err, errlen) != 0 || add_rules(&b, err, errlen) != 0) {
 		seccomp_release(ctx);
-		return -1;
+		return NULL;
 	}
-	rc = seccomp_load(ctx);
+	if (nrules)
+		*nrules = b.next;
+	return ctx;
+}
+
+int seccomp_apply(char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx = build(-1, NULL, err, errlen);
+	if (!ctx)
+		return -1;
+	int rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (rc < 0) {
 		log_format(err, errlen,
@@ -250,4 +280,31 @@ int seccomp_apply(char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+int seccomp_export(int skip, struct seccomp_program *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	scmp_filter_ctx ctx = build(skip, &out->rules, err, errlen);
+	if (!ctx)
+		return -1;
+	/* libseccomp 2.5 exports only to a file descriptor: an anonymous file. */
+	int fd = memfd_create("airlock-seccomp", MFD_CLOEXEC);
+	int rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	off_t size = rc == 0 ? lseek(fd, 0, SEEK_END) : -1;
+	if (size > 0 && size % (off_t)sizeof(struct sock_filter) == 0 &&
+	    (out->insns = malloc((size_t)size)) != NULL &&
+	    pread(fd, out->insns, (size_t)size, 0) == size) {
+		out->len = (size_t)size / sizeof(struct sock_filter);
+		close(fd);
+		return 0;
+	}
+	free(out->insns);
+	out->insns = NULL;
+	if (fd >= 0)
+		close(fd);
+	log_format(err, errlen, "seccomp: cannot export the filter as BPF: %s",
+		strerror(rc < 0 ? -rc : EIO));
+	return -1;
 }
