@@ -87,7 +87,7 @@ TEST(cbpf_jset_jgt_jge_ja)
 {
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NR_OFF),
-		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x40000000, 4, 0),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x40000000, 5, 0),
 		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 100, 2, 0),
 		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 100, 2, 0),
 		BPF_STMT(BPF_JMP | BPF_JA, 2),
