@@ -23,13 +23,13 @@ DEFS    := -DAIRLOCK_VERSION='"$(VERSION)"' $(INIDEF)
 
 MUSLCC  := musl-gcc
 MUSLFL  := $(WARN) $(DEFS) -O2 -ffunction-sections -fdata-sections -fno-plt \
-           -I$(TOP) -isystem $(DEPS)/include -isystem $(DEPS)/kheaders
+           -I$(TOP) -I$(OUT)/gen/musl -isystem $(DEPS)/include -isystem $(DEPS)/kheaders
 ASANCC  := gcc
 ASANFL  := $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-           -fno-sanitize-recover=undefined -I$(TOP) -isystem $(DEPS)/src/inih
+           -fno-sanitize-recover=undefined -I$(TOP) -I$(OUT)/gen/host -isystem $(DEPS)/src/inih
 FUZZCC  := clang
 FUZZFL  := $(WARN) $(DEFS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
-           -I$(TOP) -isystem $(DEPS)/src/inih
+           -I$(TOP) -I$(OUT)/gen/host -isystem $(DEPS)/src/inih
 
 obj = $(patsubst $(TOP)/%.c,$(OUT)/obj/$(1)/%.o,$(2))
 
@@ -57,6 +57,21 @@ $(OUT)/test/tools/%: $(OUT)/obj/asan/test/tools/%.o $(ASANOBJ)
 $(OUT)/test/fuzz/%: $(OUT)/obj/fuzz/test/fuzz/%.o $(FUZZOBJ)
 	@mkdir -p $(dir $@)
 	$(FUZZCC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lbearssl -lseccomp -lpthread
+
+# The seccomp filter is compiled by libseccomp at build time into a constant program
+# (policy/gen/seccomp_gen.c): with the pinned libseccomp for the static binary, with the
+# host's for the test builds, whose unit tests compare it with a run-time compilation.
+GENOBJ   = $(call obj,$(1),$(TOP)/policy/gen/seccomp_gen.c $(TOP)/policy/seccomp_rules.c $(TOP)/init/log.c)
+$(OUT)/gen/musl/seccomp_gen: $(call GENOBJ,musl)
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -static -o $@ $^ $(DEPS)/lib/libseccomp.a
+$(OUT)/gen/host/seccomp_gen: $(call GENOBJ,asan)
+	@mkdir -p $(dir $@)
+	$(ASANCC) -fsanitize=address,undefined -o $@ $^ -lseccomp
+$(OUT)/gen/%/seccomp_program.h: $(OUT)/gen/%/seccomp_gen
+	$< > $@.tmp && mv $@.tmp $@
+$(OUT)/obj/musl/policy/seccomp_filter.o: $(OUT)/gen/musl/seccomp_program.h
+$(OUT)/obj/asan/policy/seccomp_filter.o $(OUT)/obj/fuzz/policy/seccomp_filter.o: $(OUT)/gen/host/seccomp_program.h
 
 $(OUT)/obj/musl/%.o: $(TOP)/%.c
 	@mkdir -p $(dir $@)

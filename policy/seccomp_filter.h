@@ -1,4 +1,4 @@
-/* seccomp_filter.h: the system-call layer of the sandbox (libseccomp). */
+/* seccomp_filter.h: the system-call layer of the sandbox. */
 #ifndef AIRLOCK_SECCOMP_FILTER_H
 #define AIRLOCK_SECCOMP_FILTER_H
 
@@ -10,19 +10,8 @@
  * x32 and i386 ABIs. Sets no_new_privs. Returns 0, or -1 with a sentence in `err`. */
 int seccomp_apply(char *err, size_t errlen);
 
-/* A compiled filter: `len` classic-BPF instructions (malloc'd), as the kernel gets them
- * from seccomp_apply(), and the number of rules the filter was made from. */
-struct seccomp_program {
-	struct sock_filter *insns;
-	size_t len;
-	int rules;
-};
-
-/* Compiles the same filter that seccomp_apply() loads into `out`, without loading it,
- * leaving out the rule at position `skip` (-1 for none; positions run from 0 to
- * out->rules - 1), so a test can run the program over synthetic system calls and show
- * that every rule matters. The caller frees out->insns. Returns 0, or -1 with a
- * sentence in `err`. */
-int seccomp_export(int skip, struct seccomp_program *out, char *err, size_t errlen);
+/* The program seccomp_apply() loads: compiled from seccomp_rules.c at build time.
+ * Stores its length in `*len`. */
+const struct sock_filter *seccomp_builtin(size_t *len);
 
 #endif
