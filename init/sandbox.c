@@ -102,6 +102,36 @@ static void check_privilege(void)
 			  "namespaces; run it as root");
 }
 
+/* CMD's arguments with every secret's real value replaced by its placeholder. */
+static char **mask_arguments(const struct supervisor *sv, char **argv)
+{
+	struct sandbox_value v[SECRET_STORE_MAX];
+	size_t n = 0, masked = 0;
+	for (size_t i = 0; i < sv->secrets.count; i++) {
+		const struct secret_entry *e = &sv->secrets.entries[i];
+		if (e->value)
+			v[n++] = (struct sandbox_value){e->secret->name, e->value, e->len};
+	}
+	char **out = sandbox_args_mask(argv, v, n, &masked);
+	explicit_bzero(v, sizeof v);
+	if (!out)
+		log_fatal("out of memory masking the command's arguments");
+	if (masked)
+		log_verbose("sandbox-exec: %zu secret value(s) in the command's arguments "
+			    "replaced by placeholders", masked);
+	return out;
+}
+
+/* -v: the variables left out of CMD's environment as credentials (names only). */
+static void report_removed(char **removed)
+{
+	for (size_t i = 0; removed && removed[i]; i++)
+		log_verbose("sandbox-exec: %s left out of the environment: it is named like a "
+			    "credential ([environment] credentials); declare it as a [secret] or "
+			    "add it to pass", removed[i]);
+	sandbox_env_free(removed);
+}
+
 int sandbox_main(int argc, char **argv)
 {
 	struct options o;
@@ -119,14 +149,17 @@ int sandbox_main(int argc, char **argv)
 	struct sandbox_child_args a;
 	memset(&a, 0, sizeof a);
 	a.policy = &policy;
-	a.argv = o.argv;
+	a.argv = mask_arguments(&sv, o.argv);
+	a.caller_argv = argv;
 	a.verbose = o.verbose;
 	char err[512];
 	if (identity_lookup(policy.user, &a.id, err, sizeof err) < 0)
 		log_fatal("[sandbox] user: %s", err);
-	a.envp = sandbox_env_build(environ, &policy, sv.secret_has_value);
+	char **removed = NULL;
+	a.envp = sandbox_env_build(environ, &policy, sv.secret_has_value, &removed);
 	if (!a.envp)
 		log_fatal("out of memory building the sandbox's environment");
+	report_removed(removed);
 	a.ca_pem = sv.ca_pem;
 	a.ca_pem_len = sv.ca_pem_len;
 	a.bundle_pem = sv.bundle_pem;

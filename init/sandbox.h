@@ -21,7 +21,9 @@
 struct sandbox_child_args {
 	const struct policy *policy;
 	struct identity id;        /* who CMD runs as */
-	char **argv;               /* CMD and its arguments */
+	char **argv;               /* CMD and its arguments, secret values masked */
+	char **caller_argv;        /* sandbox-exec's own arguments: wiped in the child,
+	                              whose /proc/1/cmdline would show them */
 	char **envp;               /* CMD's environment (sandbox_env_build) */
 	const char *ca_pem;        /* the CA certificate, PEM (NULL: none yet) */
 	size_t ca_pem_len;

@@ -190,6 +190,15 @@ static void wipe_inherited_environment(void)
 	environ = NULL;
 }
 
+/* The same for the arguments: sandbox-exec's command line may hold real values (an MCP
+ * configuration with expanded tokens), and /proc/1/cmdline, which every process in the
+ * sandbox may read, shows this process's copy of it. CMD gets the masked copy. */
+static void wipe_inherited_arguments(char **argv)
+{
+	for (char **s = argv; s && *s; s++)
+		explicit_bzero(*s, strlen(*s));
+}
+
 /* The parent-death signal is cleared by the uid change: set it again, then make sure the
  * supervisor did not die before it was set. */
 static void die_with_supervisor(int death_fd)
@@ -253,6 +262,7 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 
 	die_with_supervisor(a->death_fd);
 	wipe_inherited_environment();
+	wipe_inherited_arguments(a->caller_argv);
 	if (sethostname("airlock", 7) < 0)
 		log_fatal("cannot set the sandbox's host name: %s", strerror(errno));
 	setup_mounts(a);

@@ -119,6 +119,12 @@ void policy_free(struct policy *p)
 	free(p->trust);
 	free(p->upstream_proxy);
 	free(p->forwards);
+	for (size_t i = 0; i < p->nenv_credentials; i++)
+		free(p->env_credentials[i]);
+	free(p->env_credentials);
+	for (size_t i = 0; i < p->nenv_pass; i++)
+		free(p->env_pass[i]);
+	free(p->env_pass);
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		struct policy_secret *s = &p->secrets[i];
 		free(s->name);

@@ -86,6 +86,14 @@ struct policy {
 	uint16_t *forwards;               /* loopback ports relayed to the host */
 	size_t nforwards;
 
+	/* [environment]: which of the caller's variables look like credentials (name
+	 * patterns, `*` matching any run of characters, case-insensitive), removed from
+	 * CMD's environment unless declared as a secret or passed by `pass` */
+	char **env_credentials;           /* the default list when not given */
+	size_t nenv_credentials;
+	char **env_pass;                  /* names or patterns passed as they are */
+	size_t nenv_pass;
+
 	/* [secret NAME] sections */
 	struct policy_secret *secrets;
 	size_t nsecrets;

@@ -317,6 +317,65 @@ static void k_forward(struct loader *L, const char *key, char *value)
 	(void)key;
 }
 
+/* An [environment] item: a variable name, or a pattern with `*`. */
+static int env_pattern_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '*'))
+			return 0;
+	return 1;
+}
+
+void policy_add_default_credentials(struct policy *p)
+{
+	for (size_t i = 0; sandbox_env_default_credentials[i]; i++)
+		ADD(p->env_credentials, p->nenv_credentials) =
+			policy_xstrdup(sandbox_env_default_credentials[i]);
+}
+
+/* credentials = PATTERN... | default | none: the names that count as credentials.
+ * Given at all, it replaces the default list; the item `default` stands for that list,
+ * `none` alone for an empty one. pass = PATTERN...: names passed as they are. */
+static void k_env_list(struct loader *L, const char *key, char *value)
+{
+	int creds = strcmp(key, "credentials") == 0;
+	char **list = creds ? L->p->env_credentials : L->p->env_pass;
+	size_t n = creds ? L->p->nenv_credentials : L->p->nenv_pass;
+	char q[128];
+	if (creds && !L->credentials_line)
+		L->credentials_line = L->line;
+	char *cur = value, *item;
+	while ((item = next_item(&cur))) {
+		if (creds && strcmp(item, "default") == 0) {
+			for (size_t i = 0; sandbox_env_default_credentials[i]; i++)
+				ADD(list, n) = policy_xstrdup(sandbox_env_default_credentials[i]);
+			continue;
+		}
+		if (creds && strcmp(item, "none") == 0) {
+			if (next_item(&cur) || n)
+				load_fail(L, L->line, "credentials = none stands alone (it means: "
+					  "remove no variable by its name)");
+			break;
+		}
+		if (!env_pattern_ok(item)) {
+			load_fail(L, L->line, "%s: '%s' is not a variable name or pattern (letters, "
+				  "digits, _ and * only, as in *_TOKEN)", key,
+				  policy_quote(item, q, sizeof q));
+			continue;
+		}
+		ADD(list, n) = policy_xstrdup(item);
+	}
+	if (creds) {
+		L->p->env_credentials = list;
+		L->p->nenv_credentials = n;
+	} else {
+		L->p->env_pass = list;
+		L->p->nenv_pass = n;
+	}
+}
+
 void load_secret_section(struct loader *L, const char *name)
 {
 	struct policy *p = L->p;
@@ -401,6 +460,8 @@ static const struct {
 	{SEC_NETWORK, "trust", k_trust},
 	{SEC_NETWORK, "upstream_proxy", k_upstream},
 	{SEC_NETWORK, "forward", k_forward},
+	{SEC_ENVIRONMENT, "credentials", k_env_list},
+	{SEC_ENVIRONMENT, "pass", k_env_list},
 	{SEC_SECRET, "hosts", k_hosts},
 	{SEC_SECRET, "file", k_file},
 	{SEC_SECRET, "plaintext", k_plaintext},

@@ -9,6 +9,7 @@
  * loading goes on so that the user sees them all at once, in file order.
  */
 #include "policy/policy_load.h"
+#include "policy/sandbox_env.h"
 
 #include <ctype.h>
 #include <ini.h>
@@ -67,6 +68,8 @@ const char *load_section_name(const struct loader *L, char *buf, size_t len)
 		return "[filesystem]";
 	case SEC_NETWORK:
 		return "[network]";
+	case SEC_ENVIRONMENT:
+		return "[environment]";
 	case SEC_SECRET:
 		snprintf(buf, len, "[secret %s]", L->p->secrets[L->secret].name);
 		return buf;
@@ -128,6 +131,8 @@ static void section_line(struct loader *L, const char *s)
 		L->sec = SEC_FILESYSTEM;
 	else if (strcmp(sec, "network") == 0)
 		L->sec = SEC_NETWORK;
+	else if (strcmp(sec, "environment") == 0)
+		L->sec = SEC_ENVIRONMENT;
 	else if (strncmp(sec, "secret", 6) == 0 && (sec[6] == '\0' || isspace((unsigned char)sec[6]))) {
 		const char *na = sec + 6, *nb = sec + n;
 		trim(&na, &nb);
@@ -143,7 +148,7 @@ static void section_line(struct loader *L, const char *s)
 		}
 	} else {
 		load_fail(L, L->line, "unknown section [%s] (known: [sandbox], [filesystem], "
-			  "[network], [secret NAME]; names are lower-case)", q);
+			  "[network], [environment], [secret NAME]; names are lower-case)", q);
 	}
 	free(sec);
 }
@@ -238,6 +243,8 @@ static void finish(struct loader *L, int ini_ret)
 	else if (ini_ret < 0)
 		load_fail(L, 0, "could not be parsed (out of memory)");
 
+	if (!L->credentials_line)
+		policy_add_default_credentials(p);
 	if (!p->user) {
 		/* The default: nobody:nogroup by number, which needs no passwd entry. */
 		p->user = policy_xstrdup("65534:65534");

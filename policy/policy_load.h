@@ -6,7 +6,9 @@
 
 #include "policy/policy_internal.h"
 
-enum load_section { SEC_NONE, SEC_SANDBOX, SEC_FILESYSTEM, SEC_NETWORK, SEC_SECRET, SEC_SKIP };
+enum load_section {
+	SEC_NONE, SEC_SANDBOX, SEC_FILESYSTEM, SEC_NETWORK, SEC_ENVIRONMENT, SEC_SECRET, SEC_SKIP
+};
 
 /* Lines where a one-value key of a secret was first given (0: not yet). */
 struct secret_lines {
@@ -38,6 +40,7 @@ struct loader {
 	struct secret_lines *slines; /* parallel to p->secrets */
 
 	int user_line, workdir_line, landlock_line, seccomp_line, upstream_line;
+	int credentials_line;      /* the first credentials line (0: the default list) */
 
 	struct var_use *vars;
 	size_t nvars;
@@ -54,6 +57,9 @@ const char *load_section_name(const struct loader *L, char *buf, size_t len);
 
 /* Starts a [secret NAME] section (refusing a second one of the same name). */
 void load_secret_section(struct loader *L, const char *name);
+
+/* Fills the [environment] credentials list with the default patterns. */
+void policy_add_default_credentials(struct policy *p);
 
 /* Handles KEY = VALUE of the current section; `value` may be changed in place. */
 void load_key(struct loader *L, const char *key, char *value);

@@ -74,6 +74,18 @@ static void write_policy(FILE *f, const struct policy *p)
 	for (size_t i = 0; i < p->nforwards; i++)
 		fprintf(f, "forward = %u\n", p->forwards[i]);
 
+	fprintf(f, "\n[environment]\n; the caller's variables named like this are removed, "
+		   "unless a [secret] or pass\ncredentials =");
+	for (size_t i = 0; i < p->nenv_credentials; i++)
+		fprintf(f, " %s", p->env_credentials[i]);
+	fprintf(f, "%s\n", p->nenv_credentials ? "" : " none");
+	if (p->nenv_pass) {
+		fprintf(f, "pass =");
+		for (size_t i = 0; i < p->nenv_pass; i++)
+			fprintf(f, " %s", p->env_pass[i]);
+		fprintf(f, "\n");
+	}
+
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		const struct policy_secret *s = &p->secrets[i];
 		fprintf(f, "\n[secret %s]\n", s->name);

@@ -1,6 +1,7 @@
 /* sandbox_env.c: see sandbox_env.h. */
 #include "policy/sandbox_env.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,51 @@ int sandbox_env_sets(const char *name)
 	return 0;
 }
 
+const char *const sandbox_env_default_credentials[] = {
+	"*TOKEN*", "*SECRET*", "*PASSWORD*", "*PASSWD*", "*PASSPHRASE*", "*_PASS",
+	"*_KEY", "*_KEYS", "*APIKEY*", "*API_KEY*", "*PRIVATE_KEY*", "*_AUTH*",
+	"*CREDENTIAL*", "*COOKIE*", "*_PAT", "*_DSN", NULL,
+};
+
+int sandbox_env_match(const char *pattern, const char *name, size_t len)
+{
+	/* Iterative glob with one back-track point: linear enough for short names. */
+	const char *star = NULL;
+	size_t i = 0, mark = 0;
+	while (i < len) {
+		if (*pattern == '*') {
+			star = pattern++;
+			mark = i;
+		} else if (*pattern && tolower((unsigned char)*pattern) ==
+					   tolower((unsigned char)name[i])) {
+			pattern++;
+			i++;
+		} else if (star) {
+			pattern = star + 1;
+			i = ++mark;
+		} else {
+			return 0;
+		}
+	}
+	while (*pattern == '*')
+		pattern++;
+	return *pattern == '\0';
+}
+
+/* Whether the variable of "NAME=value" is one the policy counts as a credential that is
+ * neither a secret (those get placeholders) nor passed. */
+static int is_stray_credential(const char *entry, const struct policy *p)
+{
+	const char *eq = strchr(entry, '=');
+	size_t len = eq ? (size_t)(eq - entry) : strlen(entry);
+	int cred = 0;
+	for (size_t i = 0; i < p->nenv_credentials && !cred; i++)
+		cred = sandbox_env_match(p->env_credentials[i], entry, len);
+	for (size_t i = 0; i < p->nenv_pass && cred; i++)
+		cred = !sandbox_env_match(p->env_pass[i], entry, len);
+	return cred;
+}
+
 /* Whether "NAME=..." has the name `name`. */
 static int has_name(const char *entry, const char *name)
 {
@@ -58,17 +104,17 @@ static char *join(const char *name, const char *prefix, const char *value)
 	return s;
 }
 
-char **sandbox_env_build(char *const *in, const struct policy *p, const int *has_value)
+char **sandbox_env_build(char *const *in, const struct policy *p, const int *has_value,
+			 char ***removed)
 {
-	size_t nin = 0;
+	size_t nin = 0, nremoved = 0;
 	while (in && in[nin])
 		nin++;
 	char **out = calloc(nin + NFIXED + p->nsecrets + 1, sizeof *out);
-	if (!out)
-		return NULL;
-	size_t n = 0;
+	char **gone = calloc(nin + 1, sizeof *gone);
 	int *placed = calloc(p->nsecrets + 1, sizeof *placed);
-	if (!placed)
+	size_t n = 0;
+	if (!out || !gone || !placed)
 		goto oom;
 
 	for (size_t i = 0; i < nin; i++) {
@@ -86,6 +132,11 @@ char **sandbox_env_build(char *const *in, const struct policy *p, const int *has
 				continue;
 			placed[s] = 1;
 			out[n] = join(p->secrets[s].name, SANDBOX_PLACEHOLDER_PREFIX, p->secrets[s].name);
+		} else if (is_stray_credential(in[i], p)) {
+			const char *eq = strchr(in[i], '=');
+			if (!(gone[nremoved++] = strndup(in[i], eq ? (size_t)(eq - in[i]) : strlen(in[i]))))
+				goto oom;
+			continue;
 		} else {
 			out[n] = strdup(in[i]);
 		}
@@ -105,9 +156,14 @@ char **sandbox_env_build(char *const *in, const struct policy *p, const int *has
 			goto oom;
 	}
 	free(placed);
+	if (removed)
+		*removed = gone;
+	else
+		sandbox_env_free(gone);
 	return out;
 oom:
 	free(placed);
+	sandbox_env_free(gone);
 	sandbox_env_free(out);
 	return NULL;
 }
@@ -119,4 +175,120 @@ void sandbox_env_free(char **env)
 	for (size_t i = 0; env[i]; i++)
 		free(env[i]);
 	free(env);
+}
+
+/* --- CMD's arguments ---------------------------------------------------------------- */
+
+/* `v` as it appears inside a JSON string: escaped the usual way, or (slash_too) with
+ * `/` also written `\/`, as some encoders do. Returns a malloc'd string, or NULL. */
+static char *json_escaped(const char *v, size_t len, int slash_too, size_t *outlen)
+{
+	char *o = malloc(len * 6 + 1), *w = o;
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c == '"' || c == '\\' || (c == '/' && slash_too)) {
+			*w++ = '\\';
+			*w++ = (char)c;
+		} else if (c == '\t') {
+			*w++ = '\\';
+			*w++ = 't';
+		} else if (c < 0x20) {
+			w += sprintf(w, "\\u%04x", c);
+		} else {
+			*w++ = (char)c;
+		}
+	}
+	*w = '\0';
+	*outlen = (size_t)(w - o);
+	return o;
+}
+
+/* Replaces every occurrence of `pat` in *s by `rep`, reallocating *s. Returns the count,
+ * or -1 when out of memory. */
+static long replace_all(char **s, const char *pat, size_t plen, const char *rep)
+{
+	long count = 0;
+	size_t rlen = strlen(rep);
+	for (char *at = *s; plen && (at = memmem(at, strlen(at), pat, plen)); count++) {
+		size_t off = (size_t)(at - *s), tail = strlen(at + plen);
+		char *t = malloc(off + rlen + tail + 1);
+		if (!t)
+			return -1;
+		memcpy(t, *s, off);
+		memcpy(t + off, rep, rlen);
+		memcpy(t + off + rlen, at + plen, tail + 1);
+		explicit_bzero(*s, off + plen + tail); /* it held a real value */
+		free(*s);
+		*s = t;
+		at = t + off + rlen;
+	}
+	return count;
+}
+
+static int by_length_desc(const void *a, const void *b)
+{
+	size_t la = ((const struct sandbox_value *)a)->len;
+	size_t lb = ((const struct sandbox_value *)b)->len;
+	return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
+char **sandbox_args_mask(char *const *argv, const struct sandbox_value *v, size_t n,
+			 size_t *masked)
+{
+	size_t argc = 0;
+	*masked = 0;
+	while (argv[argc])
+		argc++;
+	char **out = calloc(argc + 1, sizeof *out);
+	struct sandbox_value *order = calloc(n + 1, sizeof *order);
+	if (!out || !order)
+		goto oom;
+	memcpy(order, v, n * sizeof *v);
+	qsort(order, n, sizeof *order, by_length_desc);
+	for (size_t i = 0; i < argc; i++)
+		if (!(out[i] = strdup(argv[i])))
+			goto oom;
+	for (size_t k = 0; k < n; k++) {
+		if (!order[k].len)
+			continue;
+		size_t phlen = strlen(SANDBOX_PLACEHOLDER_PREFIX) + strlen(order[k].name) + 1;
+		char *ph = malloc(phlen);
+		if (!ph)
+			goto oom;
+		snprintf(ph, phlen, "%s%s", SANDBOX_PLACEHOLDER_PREFIX, order[k].name);
+		for (int form = 0; form < 3; form++) {
+			size_t flen = order[k].len;
+			char *f = form == 0 ? (char *)order[k].value
+					    : json_escaped(order[k].value, order[k].len, form == 2, &flen);
+			if (!f) {
+				free(ph);
+				goto oom;
+			}
+			/* an escaped form equal to the raw one has been replaced already */
+			int same = form > 0 && flen == order[k].len && !memcmp(f, order[k].value, flen);
+			for (size_t i = 0; i < argc && !same; i++) {
+				long c = replace_all(&out[i], f, flen, ph);
+				if (c < 0) {
+					if (form)
+						free(f);
+					free(ph);
+					goto oom;
+				}
+				*masked += (size_t)c;
+			}
+			if (form) {
+				explicit_bzero(f, flen);
+				free(f);
+			}
+		}
+		free(ph);
+	}
+	free(order);
+	return out;
+oom:
+	free(order);
+	sandbox_env_free(out);
+	return NULL;
 }

@@ -508,3 +508,32 @@ TEST(policy_errors_are_listed_in_file_order)
 	}
 	policy_errors_free(&e);
 }
+
+TEST(policy_environment_section)
+{
+	struct policy p;
+	/* without the section: the default credential patterns */
+	CHECK(pt_loads("", &p));
+	CHECK(p.nenv_credentials > 10);
+	CHECK_EQ_STR(p.env_credentials[0], "*TOKEN*");
+	CHECK_EQ_INT(p.nenv_pass, 0);
+	policy_free(&p);
+	/* given: replaces the list; `default` brings it back; pass items kept in order */
+	CHECK(pt_loads("[environment]\ncredentials = MY_*\npass = GIT_* HOME\npass = X\n", &p));
+	CHECK_EQ_INT(p.nenv_credentials, 1);
+	CHECK_EQ_STR(p.env_credentials[0], "MY_*");
+	CHECK_EQ_INT(p.nenv_pass, 3);
+	CHECK_EQ_STR(p.env_pass[2], "X");
+	policy_free(&p);
+	CHECK(pt_loads("[environment]\ncredentials = default *_PAT2\n", &p));
+	CHECK_EQ_STR(p.env_credentials[0], "*TOKEN*");
+	CHECK_EQ_STR(p.env_credentials[p.nenv_credentials - 1], "*_PAT2");
+	policy_free(&p);
+	CHECK(pt_loads("[environment]\ncredentials = none\n", &p));
+	CHECK_EQ_INT(p.nenv_credentials, 0);
+	policy_free(&p);
+	CHECK(pt_fails_with("[environment]\ncredentials = A-B\n",
+			    "t.ini:2: credentials: 'A-B' is not a variable name or pattern"));
+	CHECK(pt_fails_with("[environment]\ncredentials = none X\n", "t.ini:2: credentials = none"));
+	CHECK(pt_fails_with("[environment]\nremove = X\n", "unknown key 'remove' in [environment]"));
+}

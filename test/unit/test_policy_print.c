@@ -142,3 +142,17 @@ TEST(policy_default_loads_and_round_trips)
 		setenv("HOME", home, 1);
 	free(home);
 }
+
+TEST(policy_print_environment_round_trips)
+{
+	char *out = round_trip("[environment]\ncredentials = A_* *_B\npass = A_OK\n");
+	CHECK(out && strstr(out, "\n[environment]\n"));
+	CHECK(out && strstr(out, "\ncredentials = A_* *_B\npass = A_OK\n"));
+	free(out);
+	out = round_trip("[environment]\ncredentials = none\n");
+	CHECK(out && strstr(out, "\ncredentials = none\n"));
+	free(out);
+	out = round_trip("");
+	CHECK(out && strstr(out, "\ncredentials = *TOKEN* *SECRET*"));
+	free(out);
+}
