@@ -156,7 +156,8 @@ static int guard_step(struct walker *k, int nfd, const char *comp, int last)
 	if (fstat(k->fd, &dir) < 0 || fstat(nfd, &child) < 0)
 		return fail(k, errno);
 	joined(k, comp, name, sizeof name);
-	if (last && writable_by(&child, g, why, sizeof why)) {
+	/* Only a regular file holds a value; the caller refuses anything else by name. */
+	if (last && S_ISREG(child.st_mode) && writable_by(&child, g, why, sizeof why)) {
 		log_format(k->err, k->errlen,
 			   "%s %s, so the sandbox could change what airlock reads from it; %s",
 			   name, why, guard_hint);
@@ -307,8 +308,11 @@ int safe_open(const char *path, int flags, mode_t mode, enum safe_links links, c
 		errno = ENOENT;
 		return -1;
 	}
+	/* openat2 refuses flags that mean nothing for O_PATH (O_NOCTTY), where openat
+	 * ignores them. */
+	int add = (flags & O_PATH) ? O_CLOEXEC : O_CLOEXEC | O_NOCTTY;
 	struct safe_open_how how = {
-		.flags = (uint64_t)(unsigned)(flags | O_CLOEXEC | O_NOCTTY),
+		.flags = (uint64_t)(unsigned)(flags | add),
 		.mode = (flags & O_CREAT) ? mode : 0,
 		.resolve = SAFE_RESOLVE_NO_SYMLINKS,
 	};
