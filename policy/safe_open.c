@@ -166,8 +166,17 @@ static int guard_step(struct walker *k, int nfd, const char *comp, int last)
 	}
 	if (!writable_by(&dir, g, why, sizeof why))
 		return 0;
-	if ((dir.st_mode & S_ISVTX) && dir.st_uid != g->uid && child.st_uid != g->uid)
-		return 0;
+	if ((dir.st_mode & S_ISVTX) && dir.st_uid != g->uid) {
+		if (child.st_uid != g->uid)
+			return 0;
+		log_format(k->err, k->errlen,
+			   "%s is owned by the sandbox's uid %u, so the sandbox could rename it "
+			   "or put a link in its place (the sticky folder %s lets it rename what "
+			   "it owns); %s",
+			   name, (unsigned)g->uid, k->done, guard_hint);
+		errno = EPERM;
+		return -1;
+	}
 	log_format(k->err, k->errlen,
 		   "the folder %s %s, so the sandbox could rename %s or put a link in its "
 		   "place; %s",
