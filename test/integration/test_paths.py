@@ -105,7 +105,7 @@ def test_secret_folder_swapped_for_a_link_by_a_sandbox_is_refused(box):
     os.mkdir(f"{work}/sec", 0o755)
     with open(f"{work}/sec/token", "w") as f:
         f.write("ghp_REAL_TOKEN_0123456789\n")
-    os.chmod(f"{work}/sec/token", 0o600)
+    os.chmod(f"{work}/sec/token", 0o644)  # shown masked in place; readable once moved
     os.mkdir(f"{protected}/folder", 0o700)
     with open(f"{protected}/folder/token", "w") as f:
         f.write("ROOT_ONLY_CONTENT_42\n")
