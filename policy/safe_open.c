@@ -341,6 +341,8 @@ int safe_open(const char *path, int flags, mode_t mode, enum safe_links links, c
 int safe_open_guarded(const char *path, int flags, const struct safe_guard *g, char *err,
 		      size_t errlen)
 {
+	/* Always the walk: the rule needs each folder on the way, which it holds open, so
+	 * what is checked is what is opened. */
 	struct safe_walk w = {SAFE_NO_LINKS, g};
 	char abs[PATH_MAX];
 	if (path && path[0] && path[0] != '/') {
