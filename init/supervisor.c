@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,19 +20,24 @@
 #include "init/sandbox.h"
 #include "net/fdpass.h"
 #include "net/loop.h"
+#include "policy/safe_open.h"
 #include "proxy/proxy.h"
 
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
-/* Reads a whole (small) file; NULL when it cannot. */
-static char *read_all(const char *path, size_t *len)
+/* Reads a whole (small) system file, following links only where root placed them (its
+ * content is shown to the sandbox in bundle.pem); NULL when it cannot, with the reason
+ * in `why`. */
+static char *read_all(const char *path, size_t *len, char *why, size_t whylen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = safe_open(path, O_RDONLY, 0, SAFE_ROOT_LINKS, why, whylen);
 	if (fd < 0)
 		return NULL;
+	log_format(why, whylen, "not a regular file of at most 64 MiB");
 	struct stat st;
 	if (fstat(fd, &st) < 0 || st.st_size > (64 << 20)) {
 		close(fd);
+		errno = EFBIG;
 		return NULL;
 	}
 	char *buf = malloc((size_t)st.st_size + 1);
@@ -49,6 +55,30 @@ static char *read_all(const char *path, size_t *len)
 		buf[got] = 0;
 	*len = got;
 	return buf;
+}
+
+/* The audit file: not through a link in any component, and only a regular file with no
+ * other name: the audit path may lie in a folder an earlier sandbox could write to, and
+ * root must not be led to create or append to a file elsewhere. */
+static int open_audit(const char *audit)
+{
+	char why[PATH_MAX + 200];
+	int fd = safe_open(audit, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK, 0600,
+			   SAFE_NO_LINKS, why, sizeof why);
+	if (fd < 0 && errno == ELOOP)
+		log_fatal("--audit %s: %s", audit, why);
+	if (fd < 0)
+		log_fatal("cannot open the audit file %s: %s", audit, why);
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		log_fatal("the audit file %s is not a regular file; name a regular file "
+			  "(it is created when missing)", audit);
+	if (st.st_nlink > 1)
+		log_fatal("--audit %s: the file has %lu names (hard links), so appending to it "
+			  "would write into another file too; name a file with one name, or a new "
+			  "one", audit, (unsigned long)st.st_nlink);
+	fcntl(fd, F_SETFL, O_APPEND); /* writes block as usual again */
+	return fd;
 }
 
 int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit)
@@ -87,30 +117,20 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 
 	trust_init(&sv->trust); /* filled in supervisor_run() and by the proxy */
 
-	if (audit) {
-		/* Not through a symlink, and only a regular file: the audit path may lie in a
-		 * folder an earlier sandbox could write to. */
-		sv->audit_fd = open(audit, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-				    O_NOFOLLOW | O_NONBLOCK, 0600);
-		struct stat st;
-		if (sv->audit_fd < 0)
-			log_fatal("cannot open the audit file %s: %s%s", audit, strerror(errno),
-				  errno == ELOOP ? " (it is a symbolic link; name the file itself)"
-						 : "");
-		if (fstat(sv->audit_fd, &st) < 0 || !S_ISREG(st.st_mode))
-			log_fatal("the audit file %s is not a regular file; name a regular file "
-				  "(it is created when missing)", audit);
-		fcntl(sv->audit_fd, F_SETFL, O_APPEND); /* writes block as usual again */
-	}
+	if (audit)
+		sv->audit_fd = open_audit(audit);
 
 	const char *roots = getenv("SSL_CERT_FILE");
 	if (!roots || !*roots)
 		roots = SYSTEM_BUNDLE;
 	size_t rlen = 0;
-	char *system = read_all(roots, &rlen);
-	if (!system)
-		log_verbose("no system trust store at %s; bundle.pem holds the sandbox CA only",
-			    roots);
+	char why[PATH_MAX + 200];
+	char *system = read_all(roots, &rlen, why, sizeof why);
+	if (!system && errno == ELOOP)
+		log_msg("%s: %s; bundle.pem holds the sandbox CA only", roots, why);
+	else if (!system)
+		log_verbose("no system trust store at %s (%s); bundle.pem holds the sandbox CA "
+			    "only", roots, why);
 	size_t total = rlen + sv->ca_pem_len + 2;
 	sv->bundle_pem = malloc(total);
 	if (!sv->bundle_pem)

@@ -8,10 +8,12 @@
  */
 #include "policy/identity.h"
 #include "init/log.h"
+#include "policy/safe_open.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,11 +276,16 @@ static int read_all(const char *path, char **buf, size_t *len, char *err, size_t
 {
 	*buf = NULL;
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char why[PATH_MAX + 200];
+	/* A system file: a link is followed only where nobody but root could have made it. */
+	int fd = safe_open(path, O_RDONLY, 0, SAFE_ROOT_LINKS, why, sizeof why);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		log_format(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		if (errno == ELOOP)
+			log_format(err, errlen, "%s", why);
+		else
+			log_format(err, errlen, "cannot read %s: %s", path, why);
 		return -1;
 	}
 	size_t cap = 0;

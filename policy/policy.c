@@ -2,10 +2,12 @@
  * default, freeing, the error list and the small helpers the loader's files share.
  */
 #include "policy/policy_internal.h"
+#include "policy/safe_open.h"
 #include "init/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,10 +148,15 @@ int policy_load_default(struct policy *p, struct policy_errors *errs)
 /* Reads the whole file (at most POLICY_FILE_MAX bytes) into a malloc'd buffer. */
 static char *read_all(const char *path, size_t *len, struct policy_errors *errs)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char why[PATH_MAX + 200];
+	/* Not through a link: the policy may lie in a tree an earlier sandbox could write. */
+	int fd = safe_open(path, O_RDONLY, 0, SAFE_NO_LINKS, why, sizeof why);
 	if (fd < 0) {
-		policy_errors_add(errs, "%s: cannot open the policy: %s (give the path of a readable "
-				  "policy file)", path, strerror(errno));
+		if (errno == ELOOP)
+			policy_errors_add(errs, "%s: %s", path, why);
+		else
+			policy_errors_add(errs, "%s: cannot open the policy: %s (give the path of a "
+					  "readable policy file)", path, why);
 		return NULL;
 	}
 	struct stat st;

@@ -2,11 +2,13 @@
  * struct policy, or says what is wrong with the item and what would be right.
  */
 #include "policy/policy_load.h"
+#include "policy/safe_open.h"
 #include "policy/sandbox_env.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,8 +83,9 @@ static char *file_item(struct loader *L, const char *key, const char *item, cons
 	if (!path)
 		return NULL;
 	const char *why = NULL;
-	if (stat(path, &st) < 0)
-		why = strerror(errno);
+	char reason[PATH_MAX + 200]; /* no link is followed: see safe_open.h */
+	if (safe_stat(path, &st, reason, sizeof reason) < 0)
+		why = reason;
 	else if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
 	if (why) {

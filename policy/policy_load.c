@@ -9,9 +9,11 @@
  * loading goes on so that the user sees them all at once, in file order.
  */
 #include "policy/policy_load.h"
+#include "policy/safe_open.h"
 #include "policy/sandbox_env.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 void load_fail(struct loader *L, int line, const char *fmt, ...)
 {
@@ -233,6 +236,28 @@ static int on_pair(void *user, const char *section, const char *name, const char
 	return 1;
 }
 
+/* A token file the sandbox's identity could change, or rename (with a folder above it),
+ * would let the sandbox pick what root reads as the secret, or see the real file in the
+ * next run: refused here, so that `policy check` says so; the supervisor applies the
+ * same rule again when it reads the file (safe_open_guarded). */
+static void check_secret_files(struct loader *L)
+{
+	const struct policy *p = L->p;
+	const struct safe_guard g = {p->uid, p->gid};
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		const struct policy_secret *s = &p->secrets[i];
+		char why[PATH_MAX + 300];
+		if (!s->file)
+			continue;
+		int fd = safe_open_guarded(s->file, O_PATH, &g, why, sizeof why);
+		if (fd >= 0)
+			close(fd);
+		else
+			load_fail(L, L->slines[i].file, "[secret %s] file %s: %s", s->name, s->file,
+				  why);
+	}
+}
+
 static void finish(struct loader *L, int ini_ret)
 {
 	struct policy *p = L->p;
@@ -245,12 +270,16 @@ static void finish(struct loader *L, int ini_ret)
 
 	if (!L->credentials_line)
 		policy_add_default_credentials(p);
+	/* A user line that was refused leaves no identity to check the token files for. */
+	int user_known = p->user || !L->user_line;
 	if (!p->user) {
 		/* The default: nobody:nogroup by number, which needs no passwd entry. */
 		p->user = policy_xstrdup("65534:65534");
 		p->uid = 65534;
 		p->gid = 65534;
 	}
+	if (user_known)
+		check_secret_files(L);
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		const struct policy_secret *s = &p->secrets[i];
 		/* A hosts line whose items were all refused has its own errors already. */

@@ -1,8 +1,10 @@
 /* secret_store.c: see secret_store.h. */
 #include "proxy/secret_store.h"
+#include "policy/safe_open.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +18,24 @@
 
 /* Reads the regular file `path` into buf (cap FILE_SLOT). Returns 0 with the length
  * after trailing line ends in *len (0 when empty), or -1 with a sentence in `err`.
- * On -1 the bytes read are wiped. */
-static int read_value_file(const char *name, const char *path, char *buf, size_t *len,
-			   char *err, size_t errlen)
+ * On -1 the bytes read are wiped. The file is reached without links, and refused when
+ * the sandbox's identity `g` could change it or rename it or a folder above it: it
+ * would pick what root reads as the secret, or unmask the file in the next run. */
+static int read_value_file(const char *name, const char *path, const struct safe_guard *g,
+			   char *buf, size_t *len, char *err, size_t errlen)
 {
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	char why[PATH_MAX + 300];
+	int fd = safe_open_guarded(path, O_RDONLY | O_NONBLOCK, g, why, sizeof why);
+	if (fd < 0 && (errno == ELOOP || errno == EPERM)) {
+		snprintf(err, errlen, "secret %s: its file %s: %s", name, path, why);
+		return -1;
+	}
 	if (fd < 0) {
 		snprintf(err, errlen,
 			 "secret %s: cannot open its file %s: %s (fix `file` in [secret %s] "
 			 "or set the environment variable %s)",
-			 name, path, strerror(errno), name, name);
+			 name, path, why, name, name);
 		return -1;
 	}
 	struct stat sb;
@@ -146,7 +155,8 @@ int secret_store_load(const struct policy *p, struct secret_store *st, char *err
 			e->len = n;
 			e->source = SECRET_SOURCE_ENV;
 		} else if (s->file) {
-			if (read_value_file(s->name, s->file, slot, &e->len, err, errlen) < 0)
+			const struct safe_guard g = {p->uid, p->gid};
+			if (read_value_file(s->name, s->file, &g, slot, &e->len, err, errlen) < 0)
 				goto fail;
 			if (e->len == 0)
 				continue;

@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "policy/safe_open.h"
 #include "proxy/pem.h"
 
 #define CERT_DER_MAX 65536 /* one certificate; real ones are 0.5 to 2 KB */
@@ -225,12 +227,21 @@ out:
 	return ret;
 }
 
-long trust_add_file(struct trust_store *ts, const char *path, char *err, size_t errlen)
+/* Opens a trust file as root: `links` says whether a link root placed may be followed
+ * (the system store) or none (the policy's files, which may lie where a sandbox wrote). */
+static long add_file(struct trust_store *ts, const char *path, enum safe_links links,
+		     char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char why[PATH_MAX + 200];
+	int fd = safe_open(path, O_RDONLY, 0, links, why, sizeof why);
 	struct stat st;
+	if (fd < 0 && errno == ELOOP) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -1;
+	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s: cannot read the trust file: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: cannot read the trust file: %s", path,
+			 fd < 0 ? why : strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -270,13 +281,18 @@ long trust_add_file(struct trust_store *ts, const char *path, char *err, size_t 
 	return r;
 }
 
+long trust_add_file(struct trust_store *ts, const char *path, char *err, size_t errlen)
+{
+	return add_file(ts, path, SAFE_NO_LINKS, err, errlen);
+}
+
 int trust_load(struct trust_store *ts, const char *ssl_cert_file, const char *const *extra,
 	       size_t nextra, char *err, size_t errlen)
 {
 	char e[512];
 	ts->note[0] = 0;
 	if (ssl_cert_file && *ssl_cert_file) {
-		if (trust_add_file(ts, ssl_cert_file, e, sizeof e) < 0) {
+		if (add_file(ts, ssl_cert_file, SAFE_ROOT_LINKS, e, sizeof e) < 0) {
 			snprintf(err, errlen, "%s (named by SSL_CERT_FILE; fix it or unset it)", e);
 			return -1;
 		}
@@ -286,7 +302,7 @@ int trust_load(struct trust_store *ts, const char *ssl_cert_file, const char *co
 			 "the policy's trust files only; install ca-certificates or set "
 			 "SSL_CERT_FILE",
 			 TRUST_SYSTEM_BUNDLE);
-	} else if (trust_add_file(ts, TRUST_SYSTEM_BUNDLE, e, sizeof e) < 0) {
+	} else if (add_file(ts, TRUST_SYSTEM_BUNDLE, SAFE_ROOT_LINKS, e, sizeof e) < 0) {
 		snprintf(err, errlen, "%s (the system trust store; set SSL_CERT_FILE to another)", e);
 		return -1;
 	}

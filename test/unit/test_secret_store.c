@@ -24,6 +24,8 @@ static void one_secret(struct policy *p, struct policy_secret *s, const char *na
 	s->nhosts = 1;
 	s->file = (char *)file;
 	p->source = "test.ini";
+	p->uid = 65534; /* as the loader fills in: the sandbox is never root */
+	p->gid = 65534;
 	p->secrets = s;
 	p->nsecrets = 1;
 }
