@@ -114,6 +114,7 @@ void forward_request(struct conn *c, const struct http_request *req, size_t len)
 	c->audited = 0;
 	c->resp_started = 0;
 	c->injected = 0;
+	c->basic_sent_len = 0;
 	snprintf(c->method, sizeof c->method, "%.*s", (int)req->method.len, req->method.p);
 	size_t pl = req->path.len < sizeof c->path - 1 ? req->path.len : sizeof c->path - 1;
 	memcpy(c->path, req->path.p, pl);
@@ -265,6 +266,8 @@ static void send_request(struct conn *c, const struct http_request *req, size_t 
 		return;
 	}
 	c->injected = sx.res.injected;
+	memcpy(c->basic_sent, sx.res.basic, sx.res.basic_len);
+	c->basic_sent_len = sx.res.basic_len;
 	size_t rest = c->up.end - c->up.start - len;
 	if (n < 0 || (size_t)n + rest > CONN_BUF) {
 		explicit_bzero(tmp, sizeof tmp);
@@ -342,8 +345,8 @@ static int scrub_head(struct conn *c, size_t *headlen)
 	struct buf *b = &c->down;
 	char tmp[CONN_BUF];
 	size_t n;
-	long k = secrets_scrub(c->p->secrets, c->injected, b->data + b->start + b->fwd, *headlen,
-			       tmp, sizeof tmp, &n);
+	long k = secrets_scrub(c->p->secrets, c->injected, c->basic_sent, c->basic_sent_len,
+			       b->data + b->start + b->fwd, *headlen, tmp, sizeof tmp, &n);
 	if (k == 0)
 		return 0;
 	/* Make room at the front, then put the new head where the old one was. */

@@ -85,6 +85,8 @@ struct conn {
 	struct proxy *p;
 	struct mitm *mitm;      /* TLS termination state (allow hosts only), else NULL */
 	uint64_t injected;      /* secrets injected into the current request (store bits) */
+	size_t basic_sent_len;  /* its Basic credentials with secrets, as the sandbox sent */
+	char basic_sent[SECRETS_BASIC_SENT_MAX]; /* them (secrets_result.basic): for scrubbing */
 	struct conn *prev, *next;
 	int cfd, ufd;
 	uint32_t cev, uev;      /* events watched on the loop (0: not in epoll at all) */
