@@ -906,3 +906,27 @@ def test_response_head_repeating_a_secret_gets_the_placeholder_back(box, pki):
         assert TOKEN in seen["path"]
         assert ("Authorization", "Bearer " + TOKEN) in seen["headers"]
         assert_no_real(r.stdout, r.stderr, json.dumps(audit))
+
+
+def test_response_head_echoing_basic_credentials_gives_back_what_the_sandbox_sent(box, pki):
+    """curl -u "x:$TOKEN": the origin gets Basic base64("x:" + real value) and repeats it
+    in its head whole, as the bare credentials under a lower-case name and
+    percent-encoded in a cookie, cut across two TLS records. Each comes back to the
+    sandbox as base64("x:" + placeholder), what curl sent; the upstream form, which
+    decodes to the real value, never does."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        r, audit = sandbox(box, pol, 'curl -sS -m 20 -i --suppress-connect-headers '
+                                     '-u "x:$TOKEN" https://api.example.test/echo-auth')
+        sandbox_sent = base64.b64encode(f"x:{PH}TOKEN".encode()).decode()
+        upstream = base64.b64encode(f"x:{TOKEN}".encode()).decode()
+        assert ("Authorization", "Basic " + upstream) in api.requests[0]["headers"]
+        assert r.stdout.startswith("HTTP/1.1 200"), r.stdout + r.stderr
+        assert f"X-Echo-Auth: Basic {sandbox_sent}\n" in r.stdout, r.stdout
+        assert f"x-echo-credentials: {sandbox_sent}\n" in r.stdout, r.stdout
+        assert f"Set-Cookie: echo=Basic%20{sandbox_sent}\n" in r.stdout, r.stdout
+        for form in (upstream, urllib.parse.quote(upstream, safe="")):
+            assert form not in r.stdout
+        assert_no_real(r.stdout, r.stderr, json.dumps(audit))
+        assert [a["secrets"] for a in audit if a["event"] == "request"] == [["TOKEN"]]
