@@ -222,10 +222,16 @@ void forward_check_done(struct conn *c);
  * Proxy-Connection, Proxy-Authorization, Keep-Alive, TE) removed; Transfer-Encoding and
  * Trailer kept (the body is relayed as framed); Upgrade kept with "Connection: upgrade"
  * when the client asked to upgrade. With sx, placeholders in the target and header
- * values become secrets (or refuse the request). Returns the length, -1 when it does
+ * values become secrets (or refuse the request); in a dropped header, one the host may
+ * not receive refuses the request too. Returns the length, -1 when it does
  * not fit, -2 when a placeholder was refused (sx->res.reason says why). */
 long forward_rewrite_head(const struct http_request *req, struct head_secrets *sx, char *out,
 			  size_t cap);
+/* For a head none of whose headers is forwarded (CONNECT): whether every placeholder in
+ * them is one sx->host may receive (0), else -2 with sx->res saying why. Headers that
+ * forward_rewrite_head() drops are held to the same rule; what they carry is dropped,
+ * never injected. */
+int forward_check_dropped_head(const struct http_request *req, struct head_secrets *sx);
 
 /* --- deny.c ---------------------------------------------------------------------- */
 /* The reason phrase of an HTTP status ("Forbidden"). */

@@ -930,3 +930,45 @@ def test_response_head_echoing_basic_credentials_gives_back_what_the_sandbox_sen
             assert form not in r.stdout
         assert_no_real(r.stdout, r.stderr, json.dumps(audit))
         assert [a["secrets"] for a in audit if a["event"] == "request"] == [["TOKEN"]]
+
+
+def test_placeholder_in_proxy_authorization_is_held_to_its_binding(box, pki):
+    """Proxy-Authorization is addressed to airlock and never forwarded, but a
+    placeholder in it is held to the secret's binding like anywhere else in a request
+    head: to a host the secret is not bound to it is a 403 naming the secret, the host
+    and the line that would allow it, on a CONNECT (curl --proxy-user) as on a plain
+    http:// request (curl --proxy-header). To the bound host it is dropped: the request
+    goes through, nothing is injected, the origin sees no Proxy-Authorization."""
+    use_pki(box, pki)
+    crt, key = pki.leaf("other.example.test")
+    with api_server(pki) as api, TLSServer(crt, key, secrets=MASKS) as other, \
+            TLSServer(None, None, secrets=MASKS, tls=False) as plain:
+        pol = write_policy(box, {"api.example.test": api.port,
+                                 "other.example.test": other.port,
+                                 "plain.example.test:80": plain.port}, TOKEN_SECTION)
+        script = """
+            curl -sS -m 20 --proxy-user "x:$TOKEN" https://other.example.test/echo
+            echo "rc=$?"
+            echo "--"
+            curl -sS -m 20 -i --proxy-header "Proxy-Authorization: Bearer $TOKEN" http://plain.example.test/echo
+            echo "--"
+            curl -sS -m 20 --proxy-user "x:$TOKEN" https://api.example.test/echo
+            """
+        r, audit = sandbox(box, pol, script)
+        connect, http, bound = r.stdout.split("--\n")
+        assert "rc=56" in connect, r.stdout + r.stderr  # curl: CONNECT answered 403
+        assert "CONNECT tunnel failed, response 403" in r.stderr
+        assert http.startswith("HTTP/1.1 403"), r.stdout
+        assert "secret TOKEN is bound to api.example.test, not plain.example.test" in http
+        assert "[secret TOKEN]" in http
+        got = answers(bound)
+        assert len(got) == 1 and header(got[0], "Proxy-Authorization") == [], r.stdout
+        assert other.requests == [] and plain.requests == []
+        assert [q["path"] for q in api.requests] == ["/echo"]
+        assert_no_real(r.stdout, r.stderr, json.dumps(audit))
+        denies = [a for a in audit if a["decision"] == "deny"]
+        assert sorted((a["host"], a["method"]) for a in denies) == [
+            ("other.example.test", "CONNECT"), ("plain.example.test", "GET")], audit
+        assert all(a["status"] == 403 and "secret TOKEN is bound to api.example.test" in
+                   a["reason"] for a in denies)
+        assert [a["secrets"] for a in audit if a["event"] == "request"] == [[]]
