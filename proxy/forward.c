@@ -165,6 +165,7 @@ void forward_request(struct conn *c, const struct http_request *req, size_t len)
 	c->path[pl] = 0;
 	if (c->mitm) {
 		/* Inside TLS terminated for an `allow` host: decided at CONNECT. */
+		c->tun_requests++;
 		struct http_request inner;
 		if (inner_request(c, req, &inner) == 0)
 			send_request(c, &inner, len);
@@ -220,6 +221,7 @@ void forward_request(struct conn *c, const struct http_request *req, size_t len)
 			refuse_secret(c, &sx.res);
 			return;
 		}
+		conn_tunnel_open(c);
 		c->up.start += len;
 		if (c->up.start == c->up.end)
 			c->up.start = c->up.end = 0;

@@ -135,6 +135,16 @@ struct conn {
 	int client_keep, resp_keep, upgrade_req;
 	int close_after;        /* close once the current answer is flushed */
 
+	/* The tunnel's decision (CONNECT allowed or passthrough, or a `forward` relay) has
+	 * one audit line: the first line written about the tunnel itself (a failure to
+	 * reach the upstream, an SNI refusal, an idle timeout), else the one conn_close()
+	 * writes when the tunnel ends, however it ends. Requests inside a terminated
+	 * tunnel have their own lines and leave it pending. */
+	int tunnel_open;        /* decided, its line not written yet */
+	int tunnel_200;         /* the CONNECT was answered 200 */
+	unsigned tun_requests;  /* requests read inside the terminated tunnel */
+	uint64_t tun_start, tun_up, tun_down;
+
 	/* End-of-stream bookkeeping. */
 	int c_eof, u_eof, c_shut, u_shut, draining;
 	uint64_t bytes_up, bytes_down;
@@ -167,6 +177,8 @@ void conn_fail(struct conn *c, int status, const char *token, const char *event,
 	       const char *body);
 /* The audit "decision" of the connection: "allow", "passthrough", "forward", "deny". */
 const char *conn_decision(const struct conn *c);
+/* Starts the tunnel's pending decision line (see struct conn). */
+void conn_tunnel_open(struct conn *c);
 /* Writes an audit line for the current request or tunnel. */
 void conn_audit(struct conn *c, const char *event, const char *decision, int status,
 		const char *reason);

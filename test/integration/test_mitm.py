@@ -22,7 +22,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import AIRLOCK, TOP
+from conftest import AIRLOCK, TOP, free_port as socket_free_port
 from tlsservers import PKI, TLSServer, big_sha, servers, write_big
 
 PY = "/usr/bin/python3"
@@ -972,3 +972,79 @@ def test_placeholder_in_proxy_authorization_is_held_to_its_binding(box, pki):
         assert all(a["status"] == 403 and "secret TOKEN is bound to api.example.test" in
                    a["reason"] for a in denies)
         assert [a["secrets"] for a in audit if a["event"] == "request"] == [[]]
+
+
+TUNNEL_ENDS = textwrap.dedent("""\
+    import socket, ssl, sys
+    def connect(host):
+        s = socket.create_connection(("127.0.0.1", 3128), timeout=20)
+        s.sendall(b"CONNECT %s:443 HTTP/1.1\\r\\nHost: %s:443\\r\\n\\r\\n" % (host.encode(), host.encode()))
+        head = b""
+        while b"\\r\\n\\r\\n" not in head:
+            piece = s.recv(1)
+            if not piece:
+                break
+            head += piece
+        print(host, head.split(b"\\r\\n")[0].decode(), flush=True)
+        return s
+    connect("close.example.test").close()
+    s = connect("tls.example.test")
+    t = ssl.create_default_context().wrap_socket(s, server_hostname="tls.example.test")
+    print("handshake", t.version(), flush=True)
+    t.close()
+    s = connect("half.example.test")
+    s.sendall(b"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03")  # a ClientHello cut short
+    s.close()
+    connect("pass.example.test").close()
+    connect("down.example.test").close()
+    """)
+
+
+def test_every_tunnel_decision_has_one_audit_line_however_it_ends(box, pki):
+    """An allowed CONNECT closed at once, after the TLS handshake with no request, and
+    in the middle of the handshake; a passthrough CONNECT closed before its
+    ClientHello; an allowed host whose upstream refuses the connection; and one used
+    by curl: each CONNECT has exactly one audit line (its decision), and the request
+    inside the used one has its own."""
+    use_pki(box, pki)
+    down = socket_free_port()
+    names = ("api.example.test", "close.example.test", "tls.example.test",
+             "half.example.test")
+    crt, key = pki.leaf("tunnels.example.test", san=",DNS:".join(names))
+    with TLSServer(crt, key, secrets=MASKS) as api:
+        hosts = {h: api.port for h in names}
+        hosts["down.example.test"] = down
+        pol = write_policy(box, hosts, f"passthrough = pass.example.test\n"
+                                       f"map = pass.example.test 127.0.0.1:{api.port}\n")
+        r, audit = sandbox(box, pol, f'{PY} -c "$PYCODE"; curl -sS -m 20 '
+                                     'https://api.example.test/echo >/dev/null; echo "rc=$?"',
+                           env=clean_env(PYCODE=TUNNEL_ENDS))
+        assert "rc=0" in r.stdout, r.stdout + r.stderr
+        out = r.stdout.splitlines()
+        assert "close.example.test HTTP/1.1 200 Connection established" in out
+        assert "handshake TLSv1.2" in out
+        assert "down.example.test HTTP/1.1 502 Bad Gateway" in out, out
+        connects = {}
+        for a in audit:
+            if a["method"] == "CONNECT":
+                connects.setdefault(a["host"], []).append(a)
+        assert sorted(connects) == sorted(list(hosts) + ["pass.example.test"]), audit
+        assert all(len(v) == 1 for v in connects.values()), connects
+        line = {h: v[0] for h, v in connects.items()}
+        for h in ("close.example.test", "tls.example.test", "half.example.test",
+                  "api.example.test"):
+            assert line[h]["decision"] == "allow" and line[h]["status"] == 200, line[h]
+            assert line[h]["rule"] == h
+        assert line["close.example.test"]["event"] == "connect"
+        assert "before the TLS handshake completed" in line["close.example.test"]["reason"]
+        assert line["tls.example.test"]["event"] == "connect"
+        assert "no request after the TLS handshake" in line["tls.example.test"]["reason"]
+        assert line["pass.example.test"]["decision"] == "passthrough"
+        assert "before a TLS ClientHello" in line["pass.example.test"]["reason"]
+        assert line["down.example.test"]["status"] == 502
+        assert line["api.example.test"]["event"] == "connect"
+        assert line["api.example.test"]["bytes_up"] > 0 and line["api.example.test"]["bytes_down"] > 0
+        reqs = [a for a in audit if a["event"] == "request"]
+        assert [(a["host"], a["method"], a["status"]) for a in reqs] == [
+            ("api.example.test", "GET", 200)]
+        assert api.requests and all(q["path"] == "/echo" for q in api.requests)
