@@ -401,8 +401,8 @@ void forward_feed_request(struct conn *c)
 }
 
 /* A response head to a request that carried secrets may repeat them (a redirect to the
- * same URL, an echoed header): each value goes back to the sandbox as its placeholder.
- * *headlen is the head's length at c->down's cleared end, updated. 0, or -1 when the
+ * same URL, an echoed header): each value goes back to the sandbox as its placeholder,
+ * each Basic credential string as the sandbox sent it (secrets_scrub()). *headlen is the head's length at c->down's cleared end, updated. 0, or -1 when the
  * connection was failed. */
 static int scrub_head(struct conn *c, size_t *headlen)
 {
