@@ -24,6 +24,7 @@
 static void on_client(struct loop *l, int fd, uint32_t ev, void *arg);
 static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg);
 static void on_timer(struct loop *l, struct loop_timer *t, void *arg);
+static void audit_tunnel_end(struct conn *c, int reset);
 
 void conn_hold(struct conn *c) { c->busy++; }
 
@@ -47,6 +48,8 @@ struct conn *conn_new(struct proxy *p, int cfd, uint16_t forward_port)
 	c->ufd = -1;
 	c->forward_port = forward_port;
 	c->last_active = c->txn_start = loop_now(p->loop);
+	if (forward_port)
+		conn_tunnel_open(c);
 	loop_timer_init(&c->timer, on_timer, c);
 	if (loop_add(p->loop, cfd, EPOLLIN, on_client, c) < 0) {
 		free(c);
@@ -109,14 +112,13 @@ void conn_close(struct conn *c, int reset)
 	if (c->dead)
 		return;
 	struct proxy *p = c->p;
-	/* Every tunnel and every request gets its audit line, however it ends. */
-	if (!c->audited && c->phase == PH_RELAY)
-		conn_audit(c, "connect", conn_decision(c),
-			   c->status ? c->status : (c->forward_port ? 0 : 200),
-			   reset ? "connection reset" : "");
-	else if (!c->audited && c->method[0] &&
-		 (c->phase == PH_HTTP || c->phase == PH_CONNECTING || c->phase == PH_SNI))
+	/* Every decision and every request gets its audit line, however it ends: a
+	 * request in flight inside a tunnel first, then the tunnel's decision. */
+	if (!c->audited && c->method[0] && !c->is_connect &&
+	    (c->phase == PH_HTTP || c->phase == PH_CONNECTING))
 		conn_audit(c, "error", conn_decision(c), c->status, "connection closed before the exchange completed");
+	if (c->tunnel_open)
+		audit_tunnel_end(c, reset);
 	if (c->rq)
 		resolver_cancel(p->resolver, c->rq);
 	c->rq = NULL;
@@ -155,39 +157,91 @@ const char *conn_decision(const struct conn *c)
 
 void conn_arm_timer(struct conn *c, uint64_t ms) { loop_timer_set(c->p->loop, &c->timer, ms); }
 
-void conn_audit(struct conn *c, const char *event, const char *decision, int status,
-		const char *reason)
+/* Writes one audit line (and with -v, its log line) for c's target. */
+static void audit_line(struct conn *c, struct audit_event *ev, uint64_t start, uint64_t injected)
 {
 	struct proxy *p = c->p;
-	uint64_t now = loop_now(p->loop);
-	c->audited = 1;
+	const char *reason = ev->reason;
 	if (p->verbose)
-		log_msg("%s %s %s:%u -> %d%s%s", event, c->method[0] ? c->method : "-", c->host,
-			c->port, status, reason && *reason ? ": " : "", reason ? reason : "");
+		log_msg("%s %s %s:%u -> %d%s%s", ev->event, ev->method[0] ? ev->method : "-",
+			c->host, c->port, ev->status, reason && *reason ? ": " : "",
+			reason ? reason : "");
 	if (p->audit_fd < 0)
 		return;
 	const char *names[SECRET_STORE_MAX];
-	size_t nnames = c->injected && p->secrets
-				? secrets_injected_list(p->secrets, c->injected, names, SECRET_STORE_MAX)
-				: 0;
+	ev->secrets = names;
+	ev->nsecrets = injected && p->secrets
+			       ? secrets_injected_list(p->secrets, injected, names, SECRET_STORE_MAX)
+			       : 0;
+	ev->host = c->host;
+	ev->port = c->port;
+	ev->rule = c->rule;
+	ev->duration_ms = loop_now(p->loop) - start;
+	if (audit_write(p->audit_fd, ev) < 0 && p->verbose)
+		log_msg("cannot write the audit line: %s", strerror(errno));
+}
+
+void conn_tunnel_open(struct conn *c)
+{
+	c->tunnel_open = 1;
+	c->tunnel_200 = 0;
+	c->tun_requests = 0;
+	c->tun_start = c->txn_start;
+	c->tun_up = c->bytes_up;
+	c->tun_down = 0;
+}
+
+/* The tunnel's decision line when nothing about the tunnel itself was audited before
+ * it ended: totals of the whole tunnel, and why it ended where that says more than
+ * "connect" (no ClientHello, no TLS handshake, no request, a TLS failure). */
+static void audit_tunnel_end(struct conn *c, int reset)
+{
+	const char *why = mitm_why(c), *reason = "", *event = "connect";
+	if (c->mitm && c->tun_requests == 0 && why) {
+		event = "error";
+		reason = why;
+	} else if (!c->forward_port && !c->tunnel_200) {
+		reason = "the connection closed before the tunnel was established";
+	} else if (c->phase == PH_SNI) {
+		reason = "the connection closed before a TLS ClientHello";
+	} else if (c->mitm && c->tun_requests == 0) {
+		reason = mitm_client_ready(c) ? "the client sent no request after the TLS handshake"
+					      : "the connection closed before the TLS handshake completed";
+	} else if (reset) {
+		reason = "connection reset";
+	}
+	c->tunnel_open = 0;
 	struct audit_event ev = {
-		.secrets = names,
-		.nsecrets = nnames,
 		.event = event,
-		.host = c->host,
-		.port = c->port,
+		.method = c->forward_port ? "" : "CONNECT",
+		.path = "",
+		.decision = conn_decision(c),
+		.status = c->tunnel_200 ? 200 : 0,
+		.bytes_up = c->tun_up,
+		.bytes_down = c->tun_down,
+		.reason = reason,
+	};
+	audit_line(c, &ev, c->tun_start, 0);
+}
+
+void conn_audit(struct conn *c, const char *event, const char *decision, int status,
+		const char *reason)
+{
+	c->audited = 1;
+	/* A line about the CONNECT (or forward) itself is its decision line. */
+	if (c->is_connect || c->forward_port)
+		c->tunnel_open = 0;
+	struct audit_event ev = {
+		.event = event,
 		.method = c->method,
 		.path = c->path,
 		.decision = decision,
-		.rule = c->rule,
 		.status = status,
 		.bytes_up = c->bytes_up,
 		.bytes_down = c->bytes_down,
-		.duration_ms = now - c->txn_start,
 		.reason = reason,
 	};
-	if (audit_write(p->audit_fd, &ev) < 0 && p->verbose)
-		log_msg("cannot write the audit line: %s", strerror(errno));
+	audit_line(c, &ev, c->txn_start, c->injected);
 }
 
 void conn_fail(struct conn *c, int status, const char *token, const char *event,
@@ -526,7 +580,8 @@ static void upstream_eof(struct conn *c)
 static void client_failed(struct conn *c)
 {
 	const char *why = mitm_on(c, 0) ? mitm_why(c) : NULL;
-	if (why && !c->audited)
+	/* A request in flight gets the reason; else the tunnel's line carries it. */
+	if (why && c->method[0] && !c->audited)
 		conn_audit(c, "error", conn_decision(c), 0, why);
 	conn_close(c, 1);
 }
@@ -540,6 +595,7 @@ static int client_writable(struct conn *c)
 	}
 	if (w > 0) {
 		c->bytes_down += (uint64_t)w;
+		c->tun_down += (uint64_t)w;
 		c->last_active = loop_now(c->p->loop);
 	}
 	if (c->phase == PH_FINISH && c->down.fwd == 0 && !c->draining && mitm_flushed(c, 0)) {
@@ -600,6 +656,7 @@ static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
 		ssize_t n = fill_side(c, 0, &c->up);
 		if (n > 0) {
 			c->bytes_up += (uint64_t)n;
+			c->tun_up += (uint64_t)n;
 			c->last_active = loop_now(l);
 			conn_progress(c);
 			/* Forward at once rather than after another epoll round. */

@@ -14,6 +14,8 @@
 static int inner_request(struct conn *c, const struct http_request *req,
 			 struct http_request *out);
 static void send_request(struct conn *c, const struct http_request *req, size_t len);
+static void refuse_secret(struct conn *c, const struct secrets_result *res);
+static const struct secret_store no_secrets;
 
 static int span_is(struct http_span s, const char *lit)
 {
@@ -52,6 +54,45 @@ static int put_field(char *out, size_t cap, size_t *pos, struct head_secrets *sx
 	return 0;
 }
 
+/* A header airlock drops (hop-by-hop, or any header of a CONNECT) is never sent, yet a
+ * placeholder in it must be one the host may receive, as anywhere else in the head:
+ * otherwise Proxy-Authorization would be the one place where a placeholder bound
+ * elsewhere passes without a 403. A placeholder the host may receive goes nowhere:
+ * the header is dropped, nothing is injected (so the plain-http:// rule, which is about
+ * the wire, does not apply). 0, or -2 with sx->res holding the refusal. */
+static int check_dropped(struct head_secrets *sx, const struct http_span *name, const char *s,
+			 size_t n)
+{
+	if (!sx)
+		return 0;
+	char hname[128];
+	snprintf(hname, sizeof hname, "%.*s", (int)name->len, name->p);
+	struct secrets_result res;
+	secrets_result_init(&res);
+	char junk[256];
+	size_t w;
+	int r = secrets_rewrite(sx->store, sx->host, 1, SECRETS_HEADER, hname, s, n, junk,
+				sizeof junk, &w, &res);
+	explicit_bzero(junk, sizeof junk);
+	if (r != 1)
+		return 0;
+	if (!sx->res.refused) {
+		sx->res.refused = 1;
+		memcpy(sx->res.reason, res.reason, sizeof res.reason);
+	}
+	return -2;
+}
+
+int forward_check_dropped_head(const struct http_request *req, struct head_secrets *sx)
+{
+	for (size_t i = 0; i < req->nheaders; i++) {
+		const struct http_header *h = &req->headers[i];
+		if (check_dropped(sx, &h->name, h->value.p, h->value.len))
+			return -2;
+	}
+	return 0;
+}
+
 long forward_rewrite_head(const struct http_request *req, struct head_secrets *sx, char *out,
 			  size_t cap)
 {
@@ -81,8 +122,11 @@ long forward_rewrite_head(const struct http_request *req, struct head_secrets *s
 		int keep = span_is(h->name, "Transfer-Encoding") || span_is(h->name, "Trailer") ||
 			   span_is(h->name, "Content-Length") ||
 			   (req->upgrade && span_is(h->name, "Upgrade"));
-		if (!keep && http_is_hop_by_hop(req->headers, req->nheaders, h->name))
+		if (!keep && http_is_hop_by_hop(req->headers, req->nheaders, h->name)) {
+			if (check_dropped(sx, &h->name, h->value.p, h->value.len))
+				return -2;
 			continue;
+		}
 		if (put(out, cap, &pos, h->name.p, h->name.len) || put(out, cap, &pos, ": ", 2))
 			return -1;
 		if ((r = put_field(out, cap, &pos, sx, SECRETS_HEADER, &h->name, h->value.p,
@@ -114,12 +158,14 @@ void forward_request(struct conn *c, const struct http_request *req, size_t len)
 	c->audited = 0;
 	c->resp_started = 0;
 	c->injected = 0;
+	c->basic_sent_len = 0;
 	snprintf(c->method, sizeof c->method, "%.*s", (int)req->method.len, req->method.p);
 	size_t pl = req->path.len < sizeof c->path - 1 ? req->path.len : sizeof c->path - 1;
 	memcpy(c->path, req->path.p, pl);
 	c->path[pl] = 0;
 	if (c->mitm) {
 		/* Inside TLS terminated for an `allow` host: decided at CONNECT. */
+		c->tun_requests++;
 		struct http_request inner;
 		if (inner_request(c, req, &inner) == 0)
 			send_request(c, &inner, len);
@@ -162,6 +208,20 @@ void forward_request(struct conn *c, const struct http_request *req, size_t len)
 	c->rule = rule ? rule->text : NULL;
 
 	if (req->is_connect) {
+		/* Its headers go nowhere (the upstream gets no CONNECT from the sandbox), but
+		 * a placeholder in them is held to the same binding as in any request. Nothing
+		 * is injected, so the whole store serves, passthrough too: its refusals then
+		 * name the secret's real binding. */
+		struct head_secrets sx = {
+			.store = p->secrets ? p->secrets : &no_secrets,
+			.host = c->host,
+		};
+		secrets_result_init(&sx.res);
+		if (forward_check_dropped_head(req, &sx) < 0) {
+			refuse_secret(c, &sx.res);
+			return;
+		}
+		conn_tunnel_open(c);
 		c->up.start += len;
 		if (c->up.start == c->up.end)
 			c->up.start = c->up.end = 0;
@@ -233,6 +293,16 @@ static const char *framing_trick(const struct http_request *req)
 	return NULL;
 }
 
+/* The 403 for a placeholder the request's host may not receive. */
+static void refuse_secret(struct conn *c, const struct secrets_result *res)
+{
+	char body[600];
+	snprintf(body, sizeof body, "airlock refused the request to %s: %s.\n", c->host,
+		 res->reason);
+	proxy_notice_denial(c->p, c->method, c->host, c->port, res->reason);
+	conn_fail(c, 403, "secret-not-bound", "deny", body);
+}
+
 /* Rewrites the head (origin-form, secrets put in where the policy binds them) and
  * starts the exchange with the upstream. */
 static void send_request(struct conn *c, const struct http_request *req, size_t len)
@@ -245,7 +315,6 @@ static void send_request(struct conn *c, const struct http_request *req, size_t 
 		conn_fail(c, 400, "bad-request", "error", body);
 		return;
 	}
-	static const struct secret_store no_secrets;
 	struct head_secrets sx = {
 		/* Secrets go only to `allow` hosts; elsewhere any placeholder is refused. */
 		.store = c->action == ACTION_ALLOW && p->secrets ? p->secrets : &no_secrets,
@@ -257,14 +326,12 @@ static void send_request(struct conn *c, const struct http_request *req, size_t 
 	long n = forward_rewrite_head(req, &sx, tmp, sizeof tmp);
 	if (n == -2) {
 		explicit_bzero(tmp, sizeof tmp); /* fields before the refused one */
-		char body[600];
-		snprintf(body, sizeof body, "airlock refused the request to %s: %s.\n", c->host,
-			 sx.res.reason);
-		proxy_notice_denial(p, c->method, c->host, c->port, sx.res.reason);
-		conn_fail(c, 403, "secret-not-bound", "deny", body);
+		refuse_secret(c, &sx.res);
 		return;
 	}
 	c->injected = sx.res.injected;
+	memcpy(c->basic_sent, sx.res.basic, sx.res.basic_len);
+	c->basic_sent_len = sx.res.basic_len;
 	size_t rest = c->up.end - c->up.start - len;
 	if (n < 0 || (size_t)n + rest > CONN_BUF) {
 		explicit_bzero(tmp, sizeof tmp);
@@ -334,16 +401,16 @@ void forward_feed_request(struct conn *c)
 }
 
 /* A response head to a request that carried secrets may repeat them (a redirect to the
- * same URL, an echoed header): each value goes back to the sandbox as its placeholder.
- * *headlen is the head's length at c->down's cleared end, updated. 0, or -1 when the
+ * same URL, an echoed header): each value goes back to the sandbox as its placeholder,
+ * each Basic credential string as the sandbox sent it (secrets_scrub()). *headlen is the head's length at c->down's cleared end, updated. 0, or -1 when the
  * connection was failed. */
 static int scrub_head(struct conn *c, size_t *headlen)
 {
 	struct buf *b = &c->down;
 	char tmp[CONN_BUF];
 	size_t n;
-	long k = secrets_scrub(c->p->secrets, c->injected, b->data + b->start + b->fwd, *headlen,
-			       tmp, sizeof tmp, &n);
+	long k = secrets_scrub(c->p->secrets, c->injected, c->basic_sent, c->basic_sent_len,
+			       b->data + b->start + b->fwd, *headlen, tmp, sizeof tmp, &n);
 	if (k == 0)
 		return 0;
 	/* Make room at the front, then put the new head where the old one was. */

@@ -139,6 +139,11 @@ int mitm_upstream_alive(const struct conn *c)
 	return !t->eof && !tls_closed(t);
 }
 
+int mitm_client_ready(const struct conn *c)
+{
+	return c->mitm && tls_ready(&c->mitm->srv);
+}
+
 void mitm_upstream_closed(struct conn *c)
 {
 	if (c->mitm)

@@ -23,6 +23,8 @@ int mitm_on(const struct conn *c, int upstream);
 int mitm_upstream_ready(struct conn *c);
 /* Whether the upstream's TLS is still usable (not closed, no EOF seen). */
 int mitm_upstream_alive(const struct conn *c);
+/* Whether the sandbox's TLS handshake has completed (for the audit). */
+int mitm_client_ready(const struct conn *c);
 /* The upstream socket was closed. */
 void mitm_upstream_closed(struct conn *c);
 

@@ -85,6 +85,8 @@ struct conn {
 	struct proxy *p;
 	struct mitm *mitm;      /* TLS termination state (allow hosts only), else NULL */
 	uint64_t injected;      /* secrets injected into the current request (store bits) */
+	size_t basic_sent_len;  /* its Basic credentials with secrets, as the sandbox sent */
+	char basic_sent[SECRETS_BASIC_SENT_MAX]; /* them (secrets_result.basic): for scrubbing */
 	struct conn *prev, *next;
 	int cfd, ufd;
 	uint32_t cev, uev;      /* events watched on the loop (0: not in epoll at all) */
@@ -133,6 +135,16 @@ struct conn {
 	int client_keep, resp_keep, upgrade_req;
 	int close_after;        /* close once the current answer is flushed */
 
+	/* The tunnel's decision (CONNECT allowed or passthrough, or a `forward` relay) has
+	 * one audit line: the first line written about the tunnel itself (a failure to
+	 * reach the upstream, an SNI refusal, an idle timeout), else the one conn_close()
+	 * writes when the tunnel ends, however it ends. Requests inside a terminated
+	 * tunnel have their own lines and leave it pending. */
+	int tunnel_open;        /* decided, its line not written yet */
+	int tunnel_200;         /* the CONNECT was answered 200 */
+	unsigned tun_requests;  /* requests read inside the terminated tunnel */
+	uint64_t tun_start, tun_up, tun_down;
+
 	/* End-of-stream bookkeeping. */
 	int c_eof, u_eof, c_shut, u_shut, draining;
 	uint64_t bytes_up, bytes_down;
@@ -165,6 +177,8 @@ void conn_fail(struct conn *c, int status, const char *token, const char *event,
 	       const char *body);
 /* The audit "decision" of the connection: "allow", "passthrough", "forward", "deny". */
 const char *conn_decision(const struct conn *c);
+/* Starts the tunnel's pending decision line (see struct conn). */
+void conn_tunnel_open(struct conn *c);
 /* Writes an audit line for the current request or tunnel. */
 void conn_audit(struct conn *c, const char *event, const char *decision, int status,
 		const char *reason);
@@ -220,10 +234,16 @@ void forward_check_done(struct conn *c);
  * Proxy-Connection, Proxy-Authorization, Keep-Alive, TE) removed; Transfer-Encoding and
  * Trailer kept (the body is relayed as framed); Upgrade kept with "Connection: upgrade"
  * when the client asked to upgrade. With sx, placeholders in the target and header
- * values become secrets (or refuse the request). Returns the length, -1 when it does
+ * values become secrets (or refuse the request); in a dropped header, one the host may
+ * not receive refuses the request too. Returns the length, -1 when it does
  * not fit, -2 when a placeholder was refused (sx->res.reason says why). */
 long forward_rewrite_head(const struct http_request *req, struct head_secrets *sx, char *out,
 			  size_t cap);
+/* For a head none of whose headers is forwarded (CONNECT): whether every placeholder in
+ * them is one sx->host may receive (0), else -2 with sx->res saying why. Headers that
+ * forward_rewrite_head() drops are held to the same rule; what they carry is dropped,
+ * never injected. */
+int forward_check_dropped_head(const struct http_request *req, struct head_secrets *sx);
 
 /* --- deny.c ---------------------------------------------------------------------- */
 /* The reason phrase of an HTTP status ("Forbidden"). */

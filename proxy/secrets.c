@@ -290,6 +290,36 @@ static int is_auth_header(const char *name)
 			strcasecmp(name, "proxy-authorization") == 0);
 }
 
+/* Records Basic credentials (as the sandbox sent them) that secrets went into, for
+ * secrets_scrub(); refuses the request when they do not fit: an echo of credentials
+ * that cannot be recognised could not be kept from the sandbox. */
+static void remember_basic(struct rewrite *r, const char *tok, size_t len)
+{
+	struct secrets_result *res = r->res;
+	size_t sep = res->basic_len ? 1 : 0, count = sep;
+	for (size_t i = 0; i < res->basic_len; i++)
+		count += res->basic[i] == ' ';
+	if (count >= SECRETS_BASIC_SENT_COUNT) {
+		refuse(r,
+		       "more than %d Basic credentials with a secret in them %s to %s; send "
+		       "one Authorization header",
+		       SECRETS_BASIC_SENT_COUNT, r->where, r->host);
+		return;
+	}
+	if (len > sizeof res->basic - res->basic_len - sep) {
+		refuse(r,
+		       "the Basic credentials %s to %s are %zu bytes of base64; with a secret "
+		       "in them at most %zu (all Basic credentials of one request together) "
+		       "can be sent, so that an echo of them can be recognised",
+		       r->where, r->host, len, sizeof res->basic - 1);
+		return;
+	}
+	if (sep)
+		res->basic[res->basic_len++] = ' ';
+	memcpy(res->basic + res->basic_len, tok, len);
+	res->basic_len += len;
+}
+
 /* Basic credentials: decodes, rewrites and re-encodes. Returns 0 when the value is not
  * strict Basic credentials (nothing written), 1 when handled. */
 static int rewrite_basic(struct rewrite *r, struct sink *k, const char *in, size_t len)
@@ -307,7 +337,10 @@ static int rewrite_basic(struct rewrite *r, struct sink *k, const char *in, size
 	sink_bytes(k, in, off);
 	k->b64 = 1;
 	memset(&k->bs, 0, sizeof k->bs);
+	uint64_t before = r->injected;
 	rewrite_span(r, k, (const char *)creds, n, 0);
+	if (!r->refused && r->injected != before)
+		remember_basic(r, in + off, toklen);
 	if (base64_stream_end(&k->bs, k->out, k->cap, &k->pos) < 0)
 		k->overflow = 1;
 	k->b64 = 0;
@@ -330,6 +363,7 @@ int secrets_rewrite(const struct secret_store *st, const char *host, int tls,
 	/* No host binds no secret: every placeholder is refused. */
 	struct rewrite r = {.st = st, .host = host ? host : "", .tls = tls, .res = res};
 	struct sink k = {.out = out, .cap = outcap};
+	size_t basic_mark = res->basic_len; /* a failed field records nothing */
 	if (kind == SECRETS_TARGET) {
 		snprintf(r.where, sizeof r.where, "in the request target");
 		rewrite_span(&r, &k, in, inlen, 1);
@@ -342,6 +376,7 @@ int secrets_rewrite(const struct secret_store *st, const char *host, int tls,
 	if (r.refused || k.overflow) {
 		/* Earlier placeholders of the field may already hold values. */
 		explicit_bzero(out, k.pos < outcap ? k.pos : outcap);
+		res->basic_len = basic_mark;
 		*outlen = r.refused ? 0 : k.pos;
 		return r.refused ? 1 : -1;
 	}
@@ -388,16 +423,15 @@ size_t secrets_injected_list(const struct secret_store *st, uint64_t mask, const
 	return n;
 }
 
-/* The length of the percent-encoded form of value (as percent_encode() writes it, hex
- * digits of either case) at in[0..len), or 0 when it is not there. */
-static size_t match_encoded(const char *in, size_t len, const char *value, size_t vlen)
+/* The length of value[0..vlen) at in[0..len), each of its bytes either as it is or
+ * written %XX (hex digits of either case: as percent_encode() puts a value into a
+ * target, or as a server may quote it), or 0 when it is not there. */
+static size_t match_loose(const char *in, size_t len, const char *value, size_t vlen)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < vlen; i++) {
 		unsigned char c = (unsigned char)value[i];
-		if (percent_unreserved(c)) {
-			if (o >= len || in[o] != (char)c)
-				return 0;
+		if (o < len && in[o] == (char)c) {
 			o++;
 			continue;
 		}
@@ -409,43 +443,152 @@ static size_t match_encoded(const char *in, size_t len, const char *value, size_
 	return o;
 }
 
-/* Whether one of the masked values starts at in[i], as is or percent-encoded; sets
- * *vlen to the matched length and *k to the secret. */
-static int scrub_match(const struct secret_store *st, uint64_t mask, const char *in,
-		       size_t len, size_t *vlen, size_t *k)
+/* Rebuilds how Basic credentials went upstream from how the sandbox sent them
+ * (orig[0..olen), base64): decoded, each placeholder of a secret in `mask` replaced by
+ * its value, encoded again; the rewriter did exactly this, and only masked secrets
+ * were accepted in it. 0, 1 when orig is not credentials the rewriter decoded (nothing
+ * to look for), -1 when the result does not fit out (cap). */
+static int rebuild_basic(const struct secret_store *st, uint64_t mask, const char *orig,
+			 size_t olen, char *out, size_t cap, size_t *outlen)
 {
+	unsigned char creds[SECRETS_BASIC_MAX];
+	size_t n;
+	if (olen > base64_encoded_len(SECRETS_BASIC_MAX) ||
+	    base64_decode(orig, olen, creds, sizeof creds, &n) < 0) {
+		explicit_bzero(creds, sizeof creds);
+		return 1;
+	}
+	struct sink k = {.out = out, .cap = cap, .b64 = 1};
+	const char *c = (const char *)creds;
+	size_t i = 0, lit = 0;
+	while (i < n) {
+		size_t m = c[i] == 'o' ? match_prefix(c + i, n - i, 0) : 0;
+		char name[NAME_BUF];
+		size_t namelen;
+		if (m)
+			m += read_name(c + i + m, n - i - m, 0, name, &namelen);
+		int idx = m && namelen < NAME_BUF ? secret_store_find(st, name, namelen) : -1;
+		if (idx < 0 || !(mask >> idx & 1) || !st->entries[idx].value) {
+			i += m ? m : 1;
+			continue;
+		}
+		sink_bytes(&k, c + lit, i - lit);
+		sink_bytes(&k, st->entries[idx].value, st->entries[idx].len);
+		i += m;
+		lit = i;
+	}
+	sink_bytes(&k, c + lit, n - lit);
+	if (base64_stream_end(&k.bs, out, cap, &k.pos) < 0)
+		k.overflow = 1;
+	explicit_bzero(&k.bs, sizeof k.bs);
+	explicit_bzero(creds, sizeof creds);
+	if (k.overflow) {
+		explicit_bzero(out, cap);
+		return -1;
+	}
+	*outlen = k.pos;
+	return 0;
+}
+
+/* The Basic credentials of one request, each as sent by the sandbox and as it went
+ * upstream. Upstream forms live in `buf` (they hold values: wiped after use). */
+#define SCRUB_BASIC_MAX SECRETS_BASIC_SENT_COUNT
+struct scrub_basic {
+	size_t n;
+	struct {
+		const char *orig;
+		size_t olen;
+		const char *sent;
+		size_t slen;
+	} e[SCRUB_BASIC_MAX];
+	char buf[16384];
+	size_t used;
+};
+
+/* Fills sb from the space-separated list; -1 when a form cannot be rebuilt. */
+static int scrub_basic_init(struct scrub_basic *sb, const struct secret_store *st,
+			    uint64_t mask, const char *list, size_t len)
+{
+	sb->n = sb->used = 0;
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+		while (j < len && list[j] != ' ')
+			j++;
+		if (j > i) {
+			size_t w;
+			int rc = rebuild_basic(st, mask, list + i, j - i, sb->buf + sb->used,
+					       sizeof sb->buf - sb->used, &w);
+			if (rc < 0 || (rc == 0 && sb->n == SCRUB_BASIC_MAX))
+				return -1;
+			if (rc == 0 && w >= SECRETS_SCRUB_MIN) {
+				sb->e[sb->n].orig = list + i;
+				sb->e[sb->n].olen = j - i;
+				sb->e[sb->n].sent = sb->buf + sb->used;
+				sb->e[sb->n].slen = w;
+				sb->n++;
+				sb->used += w;
+			}
+		}
+		i = j + 1;
+	}
+	return 0;
+}
+
+/* Whether something to scrub starts at in[0..len): a Basic credential string as it
+ * went upstream, or a masked value. Sets *mlen to the matched length and *rep, *rlen
+ * to what replaces it (the string the sandbox sent, or the placeholder's NAME after
+ * SECRETS_PREFIX: *prefixed). */
+static int scrub_match(const struct secret_store *st, uint64_t mask, const struct scrub_basic *sb,
+		       const char *in, size_t len, size_t *mlen, const char **rep, size_t *rlen,
+		       int *prefixed)
+{
+	for (size_t j = 0; j < sb->n; j++) {
+		size_t m = match_loose(in, len, sb->e[j].sent, sb->e[j].slen);
+		if (m) {
+			*mlen = m;
+			*rep = sb->e[j].orig;
+			*rlen = sb->e[j].olen;
+			*prefixed = 0;
+			return 1;
+		}
+	}
 	for (size_t j = 0; j < st->count && j < SECRET_STORE_MAX; j++) {
 		const struct secret_entry *e = &st->entries[j];
 		if (!(mask >> j & 1) || !e->value || e->len < SECRETS_SCRUB_MIN)
 			continue;
-		size_t m = len >= e->len && memcmp(in, e->value, e->len) == 0
-				   ? e->len
-				   : match_encoded(in, len, e->value, e->len);
+		size_t m = match_loose(in, len, e->value, e->len);
 		if (m) {
-			*vlen = m;
-			*k = j;
+			*mlen = m;
+			*rep = e->secret->name;
+			*rlen = strlen(e->secret->name);
+			*prefixed = 1;
 			return 1;
 		}
 	}
 	return 0;
 }
 
-long secrets_scrub(const struct secret_store *st, uint64_t mask, const char *in, size_t len,
-		   char *out, size_t cap, size_t *outlen)
+long secrets_scrub(const struct secret_store *st, uint64_t mask, const char *basic,
+		   size_t basic_len, const char *in, size_t len, char *out, size_t cap,
+		   size_t *outlen)
 {
+	struct scrub_basic sb;
 	long n = 0;
 	size_t o = 0;
+	if (scrub_basic_init(&sb, st, mask, basic, basic_len) < 0)
+		goto full;
 	for (size_t i = 0; i < len;) {
-		size_t vlen, k;
-		if (scrub_match(st, mask, in + i, len - i, &vlen, &k)) {
-			const char *name = st->entries[k].secret->name;
-			size_t need = SECRETS_PREFIX_LEN + strlen(name);
-			if (o + need > cap)
+		size_t mlen, rlen;
+		const char *rep;
+		int prefixed;
+		if (scrub_match(st, mask, &sb, in + i, len - i, &mlen, &rep, &rlen, &prefixed)) {
+			size_t pre = prefixed ? SECRETS_PREFIX_LEN : 0;
+			if (pre + rlen > cap - o)
 				goto full;
-			memcpy(out + o, SECRETS_PREFIX, SECRETS_PREFIX_LEN);
-			memcpy(out + o + SECRETS_PREFIX_LEN, name, need - SECRETS_PREFIX_LEN);
-			o += need;
-			i += vlen;
+			memcpy(out + o, SECRETS_PREFIX, pre);
+			memcpy(out + o + pre, rep, rlen);
+			o += pre + rlen;
+			i += mlen;
 			n++;
 			continue;
 		}
@@ -453,9 +596,11 @@ long secrets_scrub(const struct secret_store *st, uint64_t mask, const char *in,
 			goto full;
 		out[o++] = in[i++];
 	}
+	explicit_bzero(sb.buf, sb.used);
 	*outlen = o;
 	return n;
 full:
+	explicit_bzero(sb.buf, sizeof sb.buf);
 	explicit_bzero(out, o);
 	*outlen = 0;
 	return -1;

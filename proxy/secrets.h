@@ -20,7 +20,8 @@
  *     placeholders in `user:password` are replaced, and the result is re-encoded (git
  *     sends a token from a credential helper this way). Credentials that are not
  *     strict base64, or decode to more than SECRETS_BASIC_MAX bytes, are treated as
- *     any other header value.
+ *     any other header value. The credential string is recorded (res->basic) for
+ *     scrubbing its echo from the response.
  * The prefix `openshell:resolve:env:` followed by anything that is not a valid NAME
  * is refused too: a mangled placeholder is more likely a bug or a probe than data,
  * and failing closed costs nothing. A NAME runs as far as name characters go, so
@@ -44,6 +45,11 @@
 #define SECRETS_PREFIX_LEN (sizeof SECRETS_PREFIX - 1)
 /* The longest decoded Basic credentials the rewriter looks into. */
 #define SECRETS_BASIC_MAX 6144
+/* Room for the Basic credentials (base64, as the sandbox sent them, so with
+ * placeholders, not values) that one request put secrets into: secrets_scrub() needs
+ * them to recognise their echo. Credentials that do not fit refuse the request. */
+#define SECRETS_BASIC_SENT_MAX 1024
+#define SECRETS_BASIC_SENT_COUNT 8
 
 enum secrets_field {
 	SECRETS_TARGET, /* the request target: path and query */
@@ -56,6 +62,10 @@ struct secrets_result {
 	char reason[256];  /* the first refusal: names the secret and host, never a value;
 			      printable ASCII only, fit for an X-Airlock-Deny header */
 	uint64_t injected; /* bit i: the store's entry i was injected */
+	/* Each Basic credential string (token68) of the request that a secret went into,
+	 * as the sandbox sent it, separated by single spaces: for secrets_scrub(). */
+	char basic[SECRETS_BASIC_SENT_MAX];
+	size_t basic_len;
 };
 
 /* Clears `res` before the first field of a request. */
@@ -105,13 +115,21 @@ size_t secrets_injected_list(const struct secret_store *st, uint64_t mask, const
  * value wherever it occurs would garble unrelated text. */
 #define SECRETS_SCRUB_MIN 8
 
-/* Replaces, in a response head in[0..len), every occurrence of the value of a secret in
- * `mask` (bits as in res->injected), as is or percent-encoded as it was put into a
- * target, with that secret's placeholder, so that a redirect or a header that repeats
- * the request does not hand the value to the sandbox. Writes the result to out (cap
- * bytes) and its length to *outlen. Returns the number of replacements, or -1 when out
- * is too small (out is then wiped). */
-long secrets_scrub(const struct secret_store *st, uint64_t mask, const char *in, size_t len,
-		   char *out, size_t cap, size_t *outlen);
+/* Replaces, in a response head in[0..len), every form in which this request's secrets
+ * went upstream, so that a redirect or a header that repeats the request does not hand
+ * a value to the sandbox:
+ *   - the value of each secret in `mask` (bits as in res->injected), as is or with any
+ *     of its bytes written %XX (as it was put into a target), becomes the placeholder;
+ *   - each Basic credential string the request carried with secrets in it
+ *     (`basic`[0..basic_len), the list res->basic holds), as it went upstream, i.e.
+ *     base64 of the credentials with the values, as is or %XX-encoded, becomes the
+ *     string the sandbox sent, so the sandbox gets back what it sent.
+ * Values shorter than SECRETS_SCRUB_MIN are left alone. Writes the result to out (cap
+ * bytes) and its length to *outlen. Returns the number of replacements, or -1 when
+ * out is too small or a credential string cannot be rebuilt (out is then wiped and
+ * the caller must not pass the head on). I/O-free; allocates nothing. */
+long secrets_scrub(const struct secret_store *st, uint64_t mask, const char *basic,
+		   size_t basic_len, const char *in, size_t len, char *out, size_t cap,
+		   size_t *outlen);
 
 #endif

@@ -29,6 +29,7 @@ void tunnel_established(struct conn *c)
 	d->fwd = L;
 	c->resp_started = 1;
 	c->status = 200;
+	c->tunnel_200 = 1;
 	if (c->action == ACTION_ALLOW)
 		conn_start_allowed_tunnel(c);
 	else

@@ -22,7 +22,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import AIRLOCK, TOP
+from conftest import AIRLOCK, TOP, free_port as socket_free_port
 from tlsservers import PKI, TLSServer, big_sha, servers, write_big
 
 PY = "/usr/bin/python3"
@@ -906,3 +906,145 @@ def test_response_head_repeating_a_secret_gets_the_placeholder_back(box, pki):
         assert TOKEN in seen["path"]
         assert ("Authorization", "Bearer " + TOKEN) in seen["headers"]
         assert_no_real(r.stdout, r.stderr, json.dumps(audit))
+
+
+def test_response_head_echoing_basic_credentials_gives_back_what_the_sandbox_sent(box, pki):
+    """curl -u "x:$TOKEN": the origin gets Basic base64("x:" + real value) and repeats it
+    in its head whole, as the bare credentials under a lower-case name and
+    percent-encoded in a cookie, cut across two TLS records. Each comes back to the
+    sandbox as base64("x:" + placeholder), what curl sent; the upstream form, which
+    decodes to the real value, never does."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        r, audit = sandbox(box, pol, 'curl -sS -m 20 -i --suppress-connect-headers '
+                                     '-u "x:$TOKEN" https://api.example.test/echo-auth')
+        sandbox_sent = base64.b64encode(f"x:{PH}TOKEN".encode()).decode()
+        upstream = base64.b64encode(f"x:{TOKEN}".encode()).decode()
+        assert ("Authorization", "Basic " + upstream) in api.requests[0]["headers"]
+        assert r.stdout.startswith("HTTP/1.1 200"), r.stdout + r.stderr
+        assert f"X-Echo-Auth: Basic {sandbox_sent}\n" in r.stdout, r.stdout
+        assert f"x-echo-credentials: {sandbox_sent}\n" in r.stdout, r.stdout
+        assert f"Set-Cookie: echo=Basic%20{sandbox_sent}\n" in r.stdout, r.stdout
+        for form in (upstream, urllib.parse.quote(upstream, safe="")):
+            assert form not in r.stdout
+        assert_no_real(r.stdout, r.stderr, json.dumps(audit))
+        assert [a["secrets"] for a in audit if a["event"] == "request"] == [["TOKEN"]]
+
+
+def test_placeholder_in_proxy_authorization_is_held_to_its_binding(box, pki):
+    """Proxy-Authorization is addressed to airlock and never forwarded, but a
+    placeholder in it is held to the secret's binding like anywhere else in a request
+    head: to a host the secret is not bound to it is a 403 naming the secret, the host
+    and the line that would allow it, on a CONNECT (curl --proxy-user) as on a plain
+    http:// request (curl --proxy-header). To the bound host it is dropped: the request
+    goes through, nothing is injected, the origin sees no Proxy-Authorization."""
+    use_pki(box, pki)
+    crt, key = pki.leaf("other.example.test")
+    with api_server(pki) as api, TLSServer(crt, key, secrets=MASKS) as other, \
+            TLSServer(None, None, secrets=MASKS, tls=False) as plain:
+        pol = write_policy(box, {"api.example.test": api.port,
+                                 "other.example.test": other.port,
+                                 "plain.example.test:80": plain.port}, TOKEN_SECTION)
+        script = """
+            curl -sS -m 20 --proxy-user "x:$TOKEN" https://other.example.test/echo
+            echo "rc=$?"
+            echo "--"
+            curl -sS -m 20 -i --proxy-header "Proxy-Authorization: Bearer $TOKEN" http://plain.example.test/echo
+            echo "--"
+            curl -sS -m 20 --proxy-user "x:$TOKEN" https://api.example.test/echo
+            """
+        r, audit = sandbox(box, pol, script)
+        connect, http, bound = r.stdout.split("--\n")
+        assert "rc=56" in connect, r.stdout + r.stderr  # curl: CONNECT answered 403
+        assert "CONNECT tunnel failed, response 403" in r.stderr
+        assert http.startswith("HTTP/1.1 403"), r.stdout
+        assert "secret TOKEN is bound to api.example.test, not plain.example.test" in http
+        assert "[secret TOKEN]" in http
+        got = answers(bound)
+        assert len(got) == 1 and header(got[0], "Proxy-Authorization") == [], r.stdout
+        assert other.requests == [] and plain.requests == []
+        assert [q["path"] for q in api.requests] == ["/echo"]
+        assert_no_real(r.stdout, r.stderr, json.dumps(audit))
+        denies = [a for a in audit if a["decision"] == "deny"]
+        assert sorted((a["host"], a["method"]) for a in denies) == [
+            ("other.example.test", "CONNECT"), ("plain.example.test", "GET")], audit
+        assert all(a["status"] == 403 and "secret TOKEN is bound to api.example.test" in
+                   a["reason"] for a in denies)
+        assert [a["secrets"] for a in audit if a["event"] == "request"] == [[]]
+
+
+TUNNEL_ENDS = textwrap.dedent("""\
+    import socket, ssl, sys
+    def connect(host):
+        s = socket.create_connection(("127.0.0.1", 3128), timeout=20)
+        s.sendall(b"CONNECT %s:443 HTTP/1.1\\r\\nHost: %s:443\\r\\n\\r\\n" % (host.encode(), host.encode()))
+        head = b""
+        while b"\\r\\n\\r\\n" not in head:
+            piece = s.recv(1)
+            if not piece:
+                break
+            head += piece
+        print(host, head.split(b"\\r\\n")[0].decode(), flush=True)
+        return s
+    connect("close.example.test").close()
+    s = connect("tls.example.test")
+    t = ssl.create_default_context().wrap_socket(s, server_hostname="tls.example.test")
+    print("handshake", t.version(), flush=True)
+    t.close()
+    s = connect("half.example.test")
+    s.sendall(b"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03")  # a ClientHello cut short
+    s.close()
+    connect("pass.example.test").close()
+    connect("down.example.test").close()
+    """)
+
+
+def test_every_tunnel_decision_has_one_audit_line_however_it_ends(box, pki):
+    """An allowed CONNECT closed at once, after the TLS handshake with no request, and
+    in the middle of the handshake; a passthrough CONNECT closed before its
+    ClientHello; an allowed host whose upstream refuses the connection; and one used
+    by curl: each CONNECT has exactly one audit line (its decision), and the request
+    inside the used one has its own."""
+    use_pki(box, pki)
+    down = socket_free_port()
+    names = ("api.example.test", "close.example.test", "tls.example.test",
+             "half.example.test")
+    crt, key = pki.leaf("tunnels.example.test", san=",DNS:".join(names))
+    with TLSServer(crt, key, secrets=MASKS) as api:
+        hosts = {h: api.port for h in names}
+        hosts["down.example.test"] = down
+        pol = write_policy(box, hosts, f"passthrough = pass.example.test\n"
+                                       f"map = pass.example.test 127.0.0.1:{api.port}\n")
+        r, audit = sandbox(box, pol, f'{PY} -c "$PYCODE"; curl -sS -m 20 '
+                                     'https://api.example.test/echo >/dev/null; echo "rc=$?"',
+                           env=clean_env(PYCODE=TUNNEL_ENDS))
+        assert "rc=0" in r.stdout, r.stdout + r.stderr
+        out = r.stdout.splitlines()
+        assert "close.example.test HTTP/1.1 200 Connection established" in out
+        assert "handshake TLSv1.2" in out
+        assert "down.example.test HTTP/1.1 502 Bad Gateway" in out, out
+        connects = {}
+        for a in audit:
+            if a["method"] == "CONNECT":
+                connects.setdefault(a["host"], []).append(a)
+        assert sorted(connects) == sorted(list(hosts) + ["pass.example.test"]), audit
+        assert all(len(v) == 1 for v in connects.values()), connects
+        line = {h: v[0] for h, v in connects.items()}
+        for h in ("close.example.test", "tls.example.test", "half.example.test",
+                  "api.example.test"):
+            assert line[h]["decision"] == "allow" and line[h]["status"] == 200, line[h]
+            assert line[h]["rule"] == h
+        assert line["close.example.test"]["event"] == "connect"
+        assert "before the TLS handshake completed" in line["close.example.test"]["reason"]
+        assert line["tls.example.test"]["event"] == "connect"
+        assert "no request after the TLS handshake" in line["tls.example.test"]["reason"]
+        assert line["pass.example.test"]["decision"] == "passthrough"
+        assert "before a TLS ClientHello" in line["pass.example.test"]["reason"]
+        assert line["down.example.test"]["status"] == 502
+        assert line["api.example.test"]["event"] == "connect"
+        assert line["api.example.test"]["bytes_up"] > 0 and line["api.example.test"]["bytes_down"] > 0
+        reqs = [a for a in audit if a["event"] == "request"]
+        assert [(a["host"], a["method"], a["status"]) for a in reqs] == [
+            ("api.example.test", "GET", 200)]
+        assert api.requests and all(q["path"] == "/echo" for q in api.requests)

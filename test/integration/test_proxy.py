@@ -423,7 +423,7 @@ class Harness:
     /etc/resolv.conf and /etc/hosts are replaced (for DNS tests)."""
 
     def __init__(self, tmp, policy, env=None, audit=True, forward=False, resolv=None,
-                 hosts=None, verbose=False, timeouts=None):
+                 hosts=None, verbose=False, timeouts=None, ca=False):
         self.tmp = tmp
         self.policy_path = os.path.join(tmp, "policy.ini")
         with open(self.policy_path, "w") as f:
@@ -436,6 +436,10 @@ class Harness:
             args += ["--forward-listen", "0"]
         if verbose:
             args.append("-v")
+        # ca: TLS to allow hosts is terminated; clients trust the CA in self.ca_path.
+        self.ca_path = os.path.join(tmp, "sandbox-ca.pem") if ca else None
+        if ca:
+            args += ["--ca", self.ca_path]
         for k, v in (timeouts or {}).items():  # e.g. {"idle": 1000}: --idle-ms 1000
             args += [f"--{k}-ms", str(v)]
         if resolv or hosts:
@@ -1362,3 +1366,50 @@ map = web.test 127.0.0.1:{o.server_address[1]}
         while h.fds() != start and time.time() < deadline:
             time.sleep(0.1)
         assert h.fds() == start
+
+
+def test_terminated_tunnel_has_one_audit_line_when_it_times_out(tmp):
+    """With TLS terminated (the harness's --ca): a client that completes its TLS
+    handshake through an allowed CONNECT and sends no request is closed after the head
+    timeout (1 s), and the CONNECT has exactly one audit line saying so; a client that
+    sends one request and then idles past the idle timeout (1 s): one CONNECT line and
+    one request line."""
+    from tlsservers import PKI, TLSServer
+    pki = PKI(os.path.join(tmp, "pki"))
+    crt, key = pki.leaf("tls.test")
+    with TLSServer(crt, key) as origin, harness(tmp, f"""
+[network]
+allow = tls.test
+map = tls.test 127.0.0.1:{origin.port}
+trust = {pki.root["crt"]}
+""", timeouts={"head": 1000, "idle": 1000}, ca=True) as h:
+        ctx = ssl.create_default_context(cafile=h.ca_path)
+        for request in (False, True):
+            s, head = connect_tunnel(h.port, "tls.test:443")
+            assert head.startswith(b"HTTP/1.1 200"), head
+            t = ctx.wrap_socket(s, server_hostname="tls.test")
+            if request:
+                t.sendall(b"GET /echo HTTP/1.1\r\nHost: tls.test\r\n\r\n")
+                got = b""
+                while b"\r\n\r\n" not in got:
+                    got += t.recv(65536)
+                assert got.startswith(b"HTTP/1.1 200"), got
+            t0 = time.time()
+            t.settimeout(10)
+            with contextlib.suppress(ConnectionResetError, ssl.SSLError):
+                while t.recv(65536):
+                    pass
+            assert 0.8 < time.time() - t0 < 5
+            t.close()
+        time.sleep(0.2)
+        lines = h.audit()
+        connects = [a for a in lines if a["method"] == "CONNECT"]
+        assert len(connects) == 2, lines
+        assert all(a["event"] == "connect" and a["decision"] == "allow" and
+                   a["status"] == 200 and a["host"] == "tls.test" for a in connects)
+        assert connects[0]["reason"] == "the client sent no request after the TLS handshake"
+        assert connects[1]["reason"] == ""
+        reqs = [a for a in lines if a["method"] != "CONNECT"]
+        assert [(a["event"], a["method"], a["path"], a["status"]) for a in reqs] == [
+            ("request", "GET", "/echo", 200)], lines
+        assert [q["path"] for q in origin.requests] == ["/echo"]

@@ -9,6 +9,7 @@ same file also runs INSIDE the sandbox as a client (`python3 tlsservers.py ws ..
 - TLSServer: a threaded HTTPS origin on 127.0.0.1 that records every request it
   receives (method, target, headers, body length and SHA-256) and serves
     /echo...          any method: the request as JSON, real secret values masked
+    /echo-auth        Authorization repeated in the answer's head, several ways
     /sse              an event stream that holds its second event until /release
     /release          lets the held event go
     /big?n=N          N deterministic bytes (big_sha(N) is their SHA-256)
@@ -298,6 +299,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._reply(302, "moved\n", extra=(
                 ("Location", "/landing?" + query),
                 ("X-Echo-Authorization", self.headers.get("Authorization", ""))))
+        if path == "/echo-auth":
+            return self._echo_auth()
         if path == "/release":
             self._record()
             self.server.release.set()
@@ -351,6 +354,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
                "headers": headers, "len": n,
                "body": mask(body.decode("utf-8", "replace"), secrets)}
         self._reply(200, json.dumps(out) + "\n", "application/json")
+
+    def _echo_auth(self):
+        """Repeats the request's Authorization in the answer's head the ways servers
+        do: whole (X-Echo-Auth), the credentials alone under a lower-case name, and
+        percent-encoded into a cookie; the head goes out in two writes (two TLS
+        records) cut inside the credentials."""
+        self._record()
+        auth = self.headers.get("Authorization", "")
+        cred = auth.partition(" ")[2].strip()
+        head = ("HTTP/1.1 200 OK\r\nX-Echo-Auth: %s\r\nx-echo-credentials: %s\r\n"
+                "Set-Cookie: echo=%s\r\nContent-Type: text/plain\r\n"
+                "Content-Length: 3\r\n\r\nok\n"
+                % (auth, cred, urllib.parse.quote(auth, safe=""))).encode()
+        cut = head.find(cred.encode()) + len(cred) // 2 if cred else len(head) // 2
+        self.wfile.write(head[:cut])
+        self.wfile.flush()
+        time.sleep(0.05)
+        self.wfile.write(head[cut:])
+        self.wfile.flush()
 
     def _sse(self):
         """Event one at once; event two only after /release (or after server.hold

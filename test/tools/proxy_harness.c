@@ -1,13 +1,16 @@
 /* proxy_harness: runs the proxy outside any sandbox, for integration tests.
  *
  *   proxy_harness --policy FILE [--audit FILE] [--port N] [--forward-listen N] [-v]
- *                 [--idle-ms N] [--head-ms N] [--connect-ms N]
+ *                 [--idle-ms N] [--head-ms N] [--connect-ms N] [--ca FILE]
  *
  * Loads the policy with policy_load_file, listens on 127.0.0.1:N (0 or absent: any free
  * port) and, with --forward-listen, relays 127.0.0.1:N to the policy's first `forward`
  * port (in the real sandbox both are the same port in different namespaces; here they
- * must differ). Prints "port N" (and "forward N") on stdout once ready, then serves until
- * SIGTERM or SIGINT, then frees everything and exits 0.
+ * must differ). With --ca, TLS to `allow` hosts is terminated as in the sandbox: a CA
+ * is made for the policy and its certificate written to FILE (for the client), and
+ * upstream servers are verified against the policy's `trust` files and the system's.
+ * Prints "port N" (and "forward N") on stdout once ready, then serves until SIGTERM
+ * or SIGINT, then frees everything and exits 0.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -19,12 +22,15 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "init/log.h"
 #include "net/loop.h"
 #include "policy/policy.h"
+#include "proxy/cert.h"
 #include "proxy/proxy.h"
+#include "proxy/trust.h"
 
 static int listen_on(uint16_t port, uint16_t *bound)
 {
@@ -41,6 +47,24 @@ static int listen_on(uint16_t port, uint16_t *bound)
 	return fd;
 }
 
+/* --ca: a CA for the policy, its certificate in `path`; the policy's trust files. */
+static struct ca *make_ca(const struct policy *pol, const char *path, struct trust_store *ts)
+{
+	char err[512];
+	struct ca *ca = ca_new();
+	if (!ca || ca_generate_for_policy(ca, pol, time(NULL), err, sizeof err) < 0)
+		log_fatal("proxy_harness: cannot make a CA: %s", ca ? err : "out of memory");
+	static char pem[16384];
+	size_t n = ca_cert_pem(ca, pem, sizeof pem);
+	FILE *f = fopen(path, "w");
+	if (!n || !f || fwrite(pem, 1, n, f) != n || fclose(f) != 0)
+		log_fatal("proxy_harness: cannot write %s: %m", path);
+	for (size_t i = 0; i < pol->ntrust; i++)
+		if (trust_add_file(ts, pol->trust[i], err, sizeof err) < 0)
+			log_fatal("proxy_harness: %s", err);
+	return ca;
+}
+
 static void on_signal(struct loop *l, int fd, uint32_t ev, void *arg)
 {
 	struct signalfd_siginfo si;
@@ -50,7 +74,7 @@ static void on_signal(struct loop *l, int fd, uint32_t ev, void *arg)
 
 int main(int argc, char **argv)
 {
-	const char *policy_path = NULL, *audit_path = NULL;
+	const char *policy_path = NULL, *audit_path = NULL, *ca_path = NULL;
 	int port = 0, fwd_listen = -1;
 	unsigned idle_ms = 0, head_ms = 0, connect_ms = 0;
 	for (int i = 1; i < argc; i++) {
@@ -68,11 +92,13 @@ int main(int argc, char **argv)
 			head_ms = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--connect-ms") && i + 1 < argc)
 			connect_ms = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--ca") && i + 1 < argc)
+			ca_path = argv[++i];
 		else if (!strcmp(argv[i], "-v"))
 			log_verbosity = 1;
 		else
 			log_fatal("usage: proxy_harness --policy FILE [--audit FILE] [--port N] "
-				  "[--forward-listen N] [-v]");
+				  "[--forward-listen N] [--ca FILE] [-v]");
 	}
 	if (!policy_path)
 		log_fatal("proxy_harness: --policy FILE is required");
@@ -100,6 +126,12 @@ int main(int argc, char **argv)
 
 	struct loop *l = loop_new();
 	struct proxy_config cfg = {.policy = &pol, .audit_fd = audit_fd, .verbose = log_verbosity};
+	struct trust_store trust;
+	trust_init(&trust);
+	if (ca_path) {
+		cfg.ca = make_ca(&pol, ca_path, &trust);
+		cfg.trust = &trust;
+	}
 	char err[512];
 	struct proxy *p = proxy_new(l, &cfg, err, sizeof err);
 	if (!p)
@@ -126,6 +158,9 @@ int main(int argc, char **argv)
 	close(sfd);
 	proxy_free(p);
 	loop_free(l);
+	if (cfg.ca)
+		ca_free(cfg.ca);
+	trust_free(&trust);
 	policy_free(&pol);
 	if (audit_fd >= 0)
 		close(audit_fd);

@@ -90,3 +90,65 @@ TEST(deny_texts)
 	CHECK_EQ_INT(m, 39);
 	CHECK_EQ_INT(strlen(small), 39);
 }
+
+/* A store with TOKEN bound to api.test, for the placeholder checks. */
+static char *tok_hosts[] = {"api.test"};
+static struct policy_secret tok_secret = {.name = "TOKEN", .hosts = tok_hosts, .nhosts = 1};
+
+static long rewrite_sx(const char *head, const char *host, struct head_secrets *sx, char *out,
+		       size_t cap)
+{
+	static struct secret_store st;
+	static char value[] = "real-token-value";
+	st.entries[0].secret = &tok_secret;
+	st.entries[0].value = value;
+	st.entries[0].len = strlen(value);
+	st.count = 1;
+	static struct http_request req;
+	const char *why = NULL;
+	if (http_parse_request(head, strlen(head), &req, &why) <= 0)
+		return -100;
+	memset(sx, 0, sizeof *sx);
+	sx->store = &st;
+	sx->host = host;
+	sx->tls = 1;
+	secrets_result_init(&sx->res);
+	return req.is_connect ? forward_check_dropped_head(&req, sx)
+			      : forward_rewrite_head(&req, sx, out, cap);
+}
+
+TEST(forward_placeholder_in_a_dropped_header_is_held_to_its_binding)
+{
+	char out[4096];
+	struct head_secrets sx;
+	/* Proxy-Authorization is dropped, but a placeholder bound elsewhere in it is a
+	 * refusal naming the secret, the host and the line to change. */
+	const char *h = "GET http://other.test/ HTTP/1.1\r\nHost: other.test\r\n"
+			"Proxy-Authorization: Basic b3BlbnNoZWxsOnJlc29sdmU6ZW52OlRPS0VO\r\n\r\n";
+	CHECK_EQ_INT(rewrite_sx(h, "other.test", &sx, out, sizeof out), -2);
+	CHECK(strstr(sx.res.reason, "secret TOKEN is bound to api.test, not other.test") != NULL);
+	CHECK(strstr(sx.res.reason, "[secret TOKEN]") != NULL);
+	/* Also in a header named by Connection, and raw after a scheme. */
+	h = "GET http://other.test/ HTTP/1.1\r\nHost: other.test\r\nConnection: X-Tok\r\n"
+	    "X-Tok: Bearer openshell:resolve:env:TOKEN\r\n\r\n";
+	CHECK_EQ_INT(rewrite_sx(h, "other.test", &sx, out, sizeof out), -2);
+	/* To the bound host it is just dropped: nothing injected, the value nowhere. */
+	h = "GET http://api.test/ HTTP/1.1\r\nHost: api.test\r\n"
+	    "Proxy-Authorization: Bearer openshell:resolve:env:TOKEN\r\n\r\n";
+	long n = rewrite_sx(h, "api.test", &sx, out, sizeof out);
+	CHECK(n > 0);
+	CHECK_EQ_INT(sx.res.injected, 0);
+	CHECK(n > 0 && memmem(out, (size_t)n, "Proxy-Authorization", 19) == NULL);
+	CHECK(n > 0 && memmem(out, (size_t)n, "real-token-value", 16) == NULL);
+	/* A CONNECT head: none of it is forwarded, all of it is checked. */
+	h = "CONNECT other.test:443 HTTP/1.1\r\nHost: other.test:443\r\n"
+	    "Proxy-Authorization: Basic b3BlbnNoZWxsOnJlc29sdmU6ZW52OlRPS0VO\r\n\r\n";
+	CHECK_EQ_INT(rewrite_sx(h, "other.test", &sx, out, sizeof out), -2);
+	CHECK(strstr(sx.res.reason, "not other.test") != NULL);
+	h = "CONNECT api.test:443 HTTP/1.1\r\nHost: api.test:443\r\n"
+	    "Proxy-Authorization: Basic b3BlbnNoZWxsOnJlc29sdmU6ZW52OlRPS0VO\r\n\r\n";
+	CHECK_EQ_INT(rewrite_sx(h, "api.test", &sx, out, sizeof out), 0);
+	h = "CONNECT api.test:443 HTTP/1.1\r\nX: openshell:resolve:env:NOPE\r\n\r\n";
+	CHECK_EQ_INT(rewrite_sx(h, "api.test", &sx, out, sizeof out), -2);
+	CHECK(strstr(sx.res.reason, "NOPE") != NULL);
+}

@@ -649,7 +649,7 @@ TEST(secrets_scrub_puts_placeholders_back_into_a_response_head)
 	snprintf(in, sizeof in,
 		 "HTTP/1.1 302 Found\r\nX-Echo: Bearer %s\r\nLocation: /a?t=%s\r\n\r\n", GH_VALUE,
 		 GH_PCT);
-	long k = secrets_scrub(s, BIT(GH), in, strlen(in), out, sizeof out, &n);
+	long k = secrets_scrub(s, BIT(GH), NULL, 0, in, strlen(in), out, sizeof out, &n);
 	CHECK_EQ_INT(k, 2);
 	out[n] = 0;
 	CHECK_EQ_STR(out, "HTTP/1.1 302 Found\r\nX-Echo: Bearer openshell:resolve:env:GITHUB_TOKEN"
@@ -657,13 +657,138 @@ TEST(secrets_scrub_puts_placeholders_back_into_a_response_head)
 	CHECK(!holds_a_value(out, n));
 	/* Only the secrets of the mask: another's value is left (it was not injected). */
 	snprintf(in, sizeof in, "X: %s\r\n", GH_VALUE);
-	CHECK_EQ_INT(secrets_scrub(s, BIT(OTHER), in, strlen(in), out, sizeof out, &n), 0);
+	CHECK_EQ_INT(secrets_scrub(s, BIT(OTHER), NULL, 0, in, strlen(in), out, sizeof out, &n), 0);
 	CHECK_EQ_INT(n, strlen(in));
 	CHECK_MEM(out, in, n);
 	/* Too small: -1 and nothing left behind. */
 	snprintf(in, sizeof in, "X: %s\r\n", GH_VALUE);
 	memset(out, 'z', sizeof out);
-	CHECK_EQ_INT(secrets_scrub(s, BIT(GH), in, strlen(in), out, 10, &n), -1);
+	CHECK_EQ_INT(secrets_scrub(s, BIT(GH), NULL, 0, in, strlen(in), out, 10, &n), -1);
 	CHECK_EQ_INT(n, 0);
 	CHECK(!holds_a_value(out, sizeof out));
+}
+
+/* Percent-encodes every byte of s that is not a letter or digit (as a server quoting a
+ * header into a URL may). */
+static void pct_all(const char *s, char *buf, size_t cap)
+{
+	size_t o = 0;
+	for (; *s && o + 4 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, cap - o, "%%%02X", c);
+	}
+	buf[o] = '\0';
+}
+
+TEST(secrets_basic_credentials_are_recorded_as_the_sandbox_sent_them)
+{
+	char in[512];
+	basic_of("x:" PH("GITHUB_TOKEN"), in, sizeof in);
+	struct outcome *o = rw(SECRETS_HEADER, "Authorization", "github.com", 1, in);
+	CHECK_EQ_INT(o->rc, 0);
+	CHECK_EQ_INT(o->res.basic_len, strlen(in) - 6);
+	CHECK_MEM(o->res.basic, in + 6, o->res.basic_len);
+	/* Without a placeholder, or as text after the scheme: nothing to record. */
+	basic_of("x:plain", in, sizeof in);
+	o = rw(SECRETS_HEADER, "Authorization", "github.com", 1, in);
+	CHECK_EQ_INT(o->res.basic_len, 0);
+	o = rw(SECRETS_HEADER, "Authorization", "github.com", 1, "Basic " PH("GITHUB_TOKEN"));
+	CHECK_EQ_INT(o->res.basic_len, 0);
+	/* A field that fails records nothing. */
+	basic_of("x:" PH("GITHUB_TOKEN"), in, sizeof in);
+	struct secrets_result res;
+	secrets_result_init(&res);
+	char out[16];
+	size_t n;
+	CHECK_EQ_INT(secrets_rewrite(st(), "github.com", 1, SECRETS_HEADER, "Authorization", in,
+				     strlen(in), out, sizeof out, &n, &res), -1);
+	CHECK_EQ_INT(res.basic_len, 0);
+	/* More than SECRETS_BASIC_SENT_COUNT credentials with secrets: refused. */
+	secrets_result_init(&res);
+	char big[4096];
+	int rc = 0;
+	for (int i = 0; i <= SECRETS_BASIC_SENT_COUNT && rc == 0; i++)
+		rc = secrets_rewrite(st(), "github.com", 1, SECRETS_HEADER, "Authorization", in,
+				     strlen(in), big, sizeof big, &n, &res);
+	CHECK_EQ_INT(rc, 1);
+	CHECK(strstr(res.reason, "Basic credentials") != NULL);
+	CHECK(!holds_a_value(res.reason, strlen(res.reason)));
+}
+
+TEST(secrets_scrub_gives_back_the_basic_credentials_the_sandbox_sent)
+{
+	const struct secret_store *s = st();
+	char sandbox[512];
+	basic_of("x:" PH("GITHUB_TOKEN"), sandbox, sizeof sandbox);
+	struct outcome *o = rw(SECRETS_HEADER, "Authorization", "github.com", 1, sandbox);
+	CHECK_EQ_INT(o->rc, 0);
+	char sent[512], list[SECRETS_BASIC_SENT_MAX];
+	snprintf(sent, sizeof sent, "%s", o->out + 6); /* the base64 that went upstream */
+	size_t list_len = o->res.basic_len;
+	memcpy(list, o->res.basic, list_len);
+	uint64_t mask = o->res.injected;
+	const char *orig = sandbox + 6;
+
+	/* Echoed as a whole header, as the bare blob in a lower-case header, and quoted
+	 * percent-encoded into a redirect: each comes back as the sandbox sent it. */
+	char sent_pct[1024], in[4096], want[4096], out[4096];
+	pct_all(sent, sent_pct, sizeof sent_pct);
+	snprintf(in, sizeof in,
+		 "HTTP/1.1 302 Found\r\nX-Echo-Auth: Basic %s\r\nx-echo-token: %s\r\n"
+		 "Location: /login?auth=Basic%%20%s\r\n\r\n", sent, sent, sent_pct);
+	snprintf(want, sizeof want,
+		 "HTTP/1.1 302 Found\r\nX-Echo-Auth: Basic %s\r\nx-echo-token: %s\r\n"
+		 "Location: /login?auth=Basic%%20%s\r\n\r\n", orig, orig, orig);
+	size_t n;
+	long k = secrets_scrub(s, mask, list, list_len, in, strlen(in), out, sizeof out - 1, &n);
+	CHECK_EQ_INT(k, 3);
+	out[n] = 0;
+	EXPECT_STR(out, want);
+	CHECK(memmem(out, n, sent, strlen(sent)) == NULL);
+	/* The decoded credentials echoed: the value becomes the placeholder. */
+	snprintf(in, sizeof in, "X-User: x:%s\r\n", GH_VALUE);
+	k = secrets_scrub(s, mask, list, list_len, in, strlen(in), out, sizeof out - 1, &n);
+	CHECK_EQ_INT(k, 1);
+	out[n] = 0;
+	EXPECT_STR(out, "X-User: x:" PH("GITHUB_TOKEN") "\r\n");
+	/* Without the list the blob would pass: what the fix is about. */
+	snprintf(in, sizeof in, "X-Echo-Auth: Basic %s\r\n", sent);
+	CHECK_EQ_INT(secrets_scrub(s, mask, NULL, 0, in, strlen(in), out, sizeof out, &n), 0);
+	/* Too small: -1 and the rebuilt credentials are not left behind. */
+	memset(out, 'z', sizeof out);
+	CHECK_EQ_INT(secrets_scrub(s, mask, list, list_len, in, strlen(in), out, 20, &n), -1);
+	CHECK_EQ_INT(n, 0);
+	CHECK(memmem(out, sizeof out, sent, strlen(sent)) == NULL);
+}
+
+TEST(secrets_scrub_basic_two_credentials_and_strangers)
+{
+	const struct secret_store *s = st();
+	char a[256], b[256];
+	basic_of("u1:" PH("GITHUB_TOKEN"), a, sizeof a);
+	basic_of(PH("OTHER") ":" PH("GITHUB_TOKEN"), b, sizeof b);
+	struct secrets_result res;
+	secrets_result_init(&res);
+	char sa[512], sb[512];
+	size_t na, nb;
+	CHECK_EQ_INT(secrets_rewrite(s, "api.github.com", 1, SECRETS_HEADER, "Authorization", a,
+				     strlen(a), sa, sizeof sa - 1, &na, &res), 0);
+	CHECK_EQ_INT(secrets_rewrite(s, "api.github.com", 1, SECRETS_HEADER, "authorization", b,
+				     strlen(b), sb, sizeof sb - 1, &nb, &res), 0);
+	sa[na] = sb[nb] = 0;
+	CHECK_EQ_INT(res.injected, BIT(GH) | BIT(OTHER));
+	char in[2048], want[2048], out[2048];
+	snprintf(in, sizeof in, "A: %s\r\nB: %s\r\nC: dXNlcjpwYXNz\r\n\r\n", sa + 6, sb + 6);
+	snprintf(want, sizeof want, "A: %s\r\nB: %s\r\nC: dXNlcjpwYXNz\r\n\r\n", a + 6, b + 6);
+	size_t n;
+	CHECK_EQ_INT(secrets_scrub(s, res.injected, res.basic, res.basic_len, in, strlen(in), out,
+				   sizeof out - 1, &n), 2);
+	out[n] = 0;
+	EXPECT_STR(out, want);
+	/* A list entry that is not credentials the rewriter decoded is ignored. */
+	CHECK_EQ_INT(secrets_scrub(s, res.injected, "!! x", 4, "ok", 2, out, sizeof out, &n), 0);
+	CHECK_EQ_INT(n, 2);
 }
