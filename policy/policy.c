@@ -134,6 +134,7 @@ void policy_free(struct policy *p)
 			free(s->hosts[j]);
 		free(s->hosts);
 		free(s->file);
+		free(s->json);
 	}
 	free(p->secrets);
 	memset(p, 0, sizeof *p);

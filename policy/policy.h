@@ -49,6 +49,8 @@ struct policy_secret {
 	char **hosts;        /* host patterns (as in allow, without port) */
 	size_t nhosts;
 	char *file;          /* optional token file, shown as the placeholder inside */
+	char *json;          /* with file: the value is this member ("a" or "a.b") of the
+	                        JSON file, and only it shows the placeholder inside */
 	int plaintext;       /* may also travel over plain http:// */
 	int line;
 };

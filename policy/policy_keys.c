@@ -4,6 +4,7 @@
 #include "policy/policy_load.h"
 #include "policy/safe_open.h"
 #include "policy/sandbox_env.h"
+#include "proxy/json.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -431,6 +432,32 @@ static void k_file(struct loader *L, const char *key, char *value)
 		s->file = file_item(L, key, item, "give the path of an existing file, or remove the file line");
 }
 
+/* json = MEMBER: a top-level or dotted member name of the secret's JSON file. */
+static void k_json(struct loader *L, const char *key, char *value)
+{
+	struct policy_secret *s = &L->p->secrets[L->secret];
+	char q[128];
+	char *item = one_value(L, &L->slines[L->secret].json, key, value);
+	if (!item)
+		return;
+	int ok = 1, parts = 0;
+	for (const char *c = item, *start = item;; c++) {
+		if (*c == '.' || !*c) {
+			size_t n = (size_t)(c - start);
+			ok &= n > 0 && n <= JSON_MAX_KEY && ++parts <= JSON_MAX_PATH;
+			if (!*c)
+				break;
+			start = c + 1;
+		}
+	}
+	if (!ok) {
+		load_fail(L, L->line, "json = '%s' is not a member name (write json = access_token, "
+			  "or json = token.access_token for a nested one)", policy_quote(item, q, sizeof q));
+		return;
+	}
+	s->json = policy_xstrdup(item);
+}
+
 static void k_plaintext(struct loader *L, const char *key, char *value)
 {
 	struct policy_secret *s = &L->p->secrets[L->secret];
@@ -468,6 +495,7 @@ static const struct {
 	{SEC_SECRET, "hosts", k_hosts},
 	{SEC_SECRET, "file", k_file},
 	{SEC_SECRET, "plaintext", k_plaintext},
+	{SEC_SECRET, "json", k_json},
 };
 
 void load_key(struct loader *L, const char *key, char *value)

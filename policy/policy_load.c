@@ -286,6 +286,9 @@ static void finish(struct loader *L, int ini_ret)
 		if (s->nhosts == 0 && !L->slines[i].hosts)
 			load_fail(L, s->line, "[secret %s] has no hosts (add hosts = HOST..., the "
 				  "hosts that may receive it)", s->name);
+		if (s->json && !s->file)
+			load_fail(L, L->slines[i].json, "[secret %s] has json but no file (json names "
+				  "a member of the secret's file: add file = PATH)", s->name);
 	}
 	/* A path built from a secret would put the secret's value where the sandbox, the
 	 * printed policy and -v messages show it. */

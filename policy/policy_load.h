@@ -14,6 +14,7 @@ enum load_section {
 struct secret_lines {
 	int file;
 	int plaintext;
+	int json;
 	int hosts;                 /* the last hosts line */
 };
 

@@ -97,6 +97,8 @@ static void write_policy(FILE *f, const struct policy *p)
 		}
 		if (s->file)
 			fprintf(f, "file = %s\n", s->file);
+		if (s->json)
+			fprintf(f, "json = %s\n", s->json);
 		fprintf(f, "plaintext = %s\n", s->plaintext ? "yes" : "no");
 	}
 }

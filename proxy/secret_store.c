@@ -1,6 +1,7 @@
 /* secret_store.c: see secret_store.h. */
 #include "proxy/secret_store.h"
 #include "policy/safe_open.h"
+#include "proxy/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -89,6 +90,86 @@ static int read_value_file(const char *name, const char *path, const struct safe
 	return 0;
 }
 
+/* Reads the JSON file `path` (reached and guarded as above) and puts the decoded string
+ * of member `member` into buf (cap FILE_SLOT). Returns 0 with its length in *len, or -1
+ * with a sentence in `err` that names the file and member, never file content. The
+ * file's bytes are wiped before they are freed. */
+static int read_json_value(const char *name, const char *path, const char *member,
+			   const struct safe_guard *g, char *buf, size_t *len, char *err,
+			   size_t errlen)
+{
+	char why[PATH_MAX + 300];
+	size_t n = 0;
+	char *doc = NULL;
+	*len = 0;
+	if (secret_file_read(path, g, &doc, &n, why, sizeof why) < 0) {
+		snprintf(err, errlen, "secret %s: its file %s: %s (fix `file` in [secret %s])", name,
+			 path, why, name);
+		return -1;
+	}
+	struct json_span tok;
+	const char *bad = NULL;
+	enum json_result r = json_find_string(doc, n, member, &tok, &bad);
+	long k = r == JSON_FOUND ? json_string_decode(doc, tok, buf, SECRET_VALUE_MAX) : -1;
+	explicit_bzero(doc, n);
+	free(doc);
+	if (k >= 0) {
+		*len = (size_t)k;
+		return 0;
+	}
+	if (r == JSON_INVALID)
+		snprintf(err, errlen, "secret %s: its file %s is not JSON airlock can read: %s", name,
+			 path, bad);
+	else if (r == JSON_FOUND)
+		snprintf(err, errlen, "secret %s: member %s of %s is longer than %d bytes", name,
+			 member, path, SECRET_VALUE_MAX);
+	else
+		snprintf(err, errlen, "secret %s: %s has no string member %s (fix json = in "
+			 "[secret %s])", name, path, member, name);
+	return -1;
+}
+
+int secret_file_read(const char *path, const struct safe_guard *g, char **out, size_t *len,
+		     char *why, size_t whylen)
+{
+	*out = NULL;
+	*len = 0;
+	int fd = safe_open_guarded(path, O_RDONLY | O_NONBLOCK, g, why, whylen);
+	if (fd < 0)
+		return -1;
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > SECRET_FILE_MAX) {
+		snprintf(why, whylen, "%s", S_ISREG(sb.st_mode) ? "larger than 1 MiB" :
+			 "not a regular file");
+		close(fd);
+		return -1;
+	}
+	size_t cap = (size_t)sb.st_size + 1, n = 0;
+	char *buf = malloc(cap);
+	if (!buf) {
+		snprintf(why, whylen, "out of memory");
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || (n += (size_t)r) == cap)
+			break;
+	}
+	close(fd);
+	if (n == cap) { /* it grew while being read */
+		explicit_bzero(buf, n);
+		free(buf);
+		snprintf(why, whylen, "it changed while being read");
+		return -1;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 /* Whether the value could split an HTTP header or end a C string early. */
 static int value_unsafe(const char *v, size_t len)
 {
@@ -156,7 +237,10 @@ int secret_store_load(const struct policy *p, struct secret_store *st, char *err
 			e->source = SECRET_SOURCE_ENV;
 		} else if (s->file) {
 			const struct safe_guard g = {p->uid, p->gid};
-			if (read_value_file(s->name, s->file, &g, slot, &e->len, err, errlen) < 0)
+			if (s->json ? read_json_value(s->name, s->file, s->json, &g, slot, &e->len,
+						      err, errlen) < 0
+				    : read_value_file(s->name, s->file, &g, slot, &e->len, err,
+						      errlen) < 0)
 				goto fail;
 			if (e->len == 0)
 				continue;

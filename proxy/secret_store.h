@@ -61,6 +61,18 @@ struct secret_store {
 int secret_store_load(const struct policy *p, struct secret_store *st, char *err,
 		      size_t errlen);
 
+/* The largest secret file read whole (a JSON credential file). */
+#define SECRET_FILE_MAX (1 << 20)
+
+struct safe_guard;
+
+/* Reads the whole regular file `path` (at most SECRET_FILE_MAX bytes), reached without
+ * links and refused when the sandbox's identity `g` could change it (safe_open.h), into
+ * a malloc'd buffer in *out (the caller wipes and frees it). Returns 0, or -1 with a
+ * reason in `why`. */
+int secret_file_read(const char *path, const struct safe_guard *g, char **out, size_t *len,
+		     char *why, size_t whylen);
+
 /* The index of the secret called name[0..namelen), or -1 when the policy has none. */
 int secret_store_find(const struct secret_store *st, const char *name, size_t namelen);
 
