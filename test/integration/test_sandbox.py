@@ -328,6 +328,24 @@ def test_signals_reach_cmd(box):
         proc.kill()
 
 
+def test_real_time_signal_34_reaches_cmd(box):
+    """Signal 34 (SIGRTMIN of glibc, internal to musl's sigfillset) is forwarded too: the
+    supervisor waits for exactly the set it blocks."""
+    p = write_policy(box)
+    code = ("import signal, sys, time\n"
+            "signal.signal(34, lambda *a: sys.exit(34))\n"
+            "print('ready', flush=True)\n"
+            "time.sleep(30)\n")
+    proc = subprocess.Popen([AIRLOCK, "sandbox-exec", "--policy", p, "--", PY, "-c", code],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        os.kill(proc.pid, 34)
+        assert proc.wait(timeout=10) == 34
+    finally:
+        proc.kill()
+
+
 def test_sigterm_to_supervisor_ends_cmd(box):
     p = write_policy(box)
     proc = subprocess.Popen([AIRLOCK, "sandbox-exec", "--policy", p, "--", "/bin/sh", "-c",
