@@ -541,7 +541,10 @@ def test_sandbox_pid1_holds_no_copy_of_the_supervisors_environment(box):
 def test_landlock_required_fails_closed_best_effort_runs_and_says_so(box, tools):
     """On a kernel without Landlock (simulated: the calls fail with ENOSYS), `required`
     stops airlock with 125 before CMD runs; `best_effort` runs CMD and says so."""
-    marker = os.path.join(box, "ran")
+    # under /tmp (read_write) but not in the box, which is mounted read-only
+    scratch = tempfile.mkdtemp(prefix="airlock-sbx-rw-")
+    os.chmod(scratch, 0o777)  # without Landlock the plain permissions decide
+    marker = os.path.join(scratch, "ran")
     p = write_policy(box)
     r = run([str(tools / "no_landlock"), AIRLOCK, "sandbox-exec", "--policy", p, "--",
              "/bin/sh", "-c", f"touch {marker}"])
@@ -551,8 +554,10 @@ def test_landlock_required_fails_closed_best_effort_runs_and_says_so(box, tools)
     text = open(p).read().replace("landlock = required", "landlock = best_effort")
     p2 = os.path.join(box, "best.ini")
     open(p2, "w").write(text)
-    os.chmod(box, 0o777)  # without Landlock the plain permissions decide
-    r = run([str(tools / "no_landlock"), AIRLOCK, "sandbox-exec", "--policy", p2, "--",
-             "/bin/sh", "-c", f"touch {marker} && echo ran"])
-    assert r.returncode == 0 and r.stdout.strip() == "ran", r.stderr
-    assert "warning: landlock is not available" in r.stderr
+    try:
+        r = run([str(tools / "no_landlock"), AIRLOCK, "sandbox-exec", "--policy", p2, "--",
+                 "/bin/sh", "-c", f"touch {marker} && echo ran"])
+        assert r.returncode == 0 and r.stdout.strip() == "ran", r.stderr
+        assert "warning: landlock is not available" in r.stderr
+    finally:
+        subprocess.run(["rm", "-rf", scratch])
