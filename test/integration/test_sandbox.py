@@ -561,3 +561,209 @@ def test_landlock_required_fails_closed_best_effort_runs_and_says_so(box, tools)
         assert "warning: landlock is not available" in r.stderr
     finally:
         subprocess.run(["rm", "-rf", scratch])
+
+
+# --- the file system is built, not filtered ----------------------------------------------
+
+NOBODY = 65534
+
+
+def test_metadata_of_read_only_files_cannot_change(box):
+    """Landlock does not govern chmod, utime, xattrs or chown of a file the sandbox user
+    owns: read_only paths are read-only mounts, so each of these gets EROFS."""
+    f = os.path.join(box, "meta")
+    with open(f, "w") as fh:
+        fh.write("x\n")
+    os.chown(f, NOBODY, NOBODY)  # its own file: DAC alone would let it do all of this
+    os.chmod(f, 0o644)
+    before = os.stat(f)
+    p = write_policy(box)
+    r = inside_py(p, f"""
+        import errno, os
+        f = {f!r}
+        for name, call in [("chmod", lambda: os.chmod(f, 0o777)),
+                           ("utime", lambda: os.utime(f, (1, 1))),
+                           ("setxattr", lambda: os.setxattr(f, "user.x", b"1")),
+                           ("removexattr", lambda: os.removexattr(f, "user.x")),
+                           ("chown", lambda: os.chown(f, {NOBODY}, {NOBODY}))]:
+            try:
+                call()
+                print(name, "ok")
+            except OSError as e:
+                print(name, errno.errorcode[e.errno])
+        """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:-1] == ["chmod EROFS", "utime EROFS", "setxattr EROFS",
+                                          "removexattr EROFS", "chown EROFS"], r.stdout
+    after = os.stat(f)
+    assert (after.st_mode, after.st_mtime_ns) == (before.st_mode, before.st_mtime_ns)
+    assert "user.x" not in os.listxattr(f)
+
+
+def test_paths_outside_the_policy_do_not_exist(box):
+    """Outside the policy nothing can be stat'ed, read as a link, asked for xattrs,
+    watched or listed: it is not in the sandbox's root."""
+    out = tempfile.mkdtemp(prefix="airlock-outside-", dir="/var/tmp")
+    try:
+        os.chmod(out, 0o755)
+        f = os.path.join(out, "f")
+        open(f, "w").write("secret plans\n")
+        os.chmod(f, 0o644)
+        os.setxattr(f, "user.note", b"1")
+        os.symlink("f", os.path.join(out, "l"))
+        p = write_policy(box)
+        r = inside_py(p, f"""
+            import ctypes, errno, os
+            libc = ctypes.CDLL(None, use_errno=True)
+            def inotify(path):
+                fd = libc.inotify_init1(0)
+                if libc.inotify_add_watch(fd, path.encode(), 0xfff) < 0:
+                    raise OSError(ctypes.get_errno(), "inotify_add_watch")
+            out = {out!r}
+            for name, call in [("stat", lambda: os.stat(out + "/f")),
+                               ("lstat dir", lambda: os.lstat(out)),
+                               ("readlink", lambda: os.readlink(out + "/l")),
+                               ("getxattr", lambda: os.getxattr(out + "/f", "user.note")),
+                               ("inotify", lambda: inotify(out)),
+                               ("listdir", lambda: os.listdir(out))]:
+                try:
+                    call()
+                    print(name, "ok")
+                except OSError as e:
+                    print(name, errno.errorcode[e.errno])
+            """)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split("\n")[:-1] == [
+            "stat ENOENT", "lstat dir ENOENT", "readlink ENOENT", "getxattr ENOENT",
+            "inotify ENOENT", "listdir ENOENT"], r.stdout
+    finally:
+        subprocess.run(["rm", "-rf", out])
+
+
+def test_symlinked_system_paths_resolve_as_on_the_host(box):
+    """/bin, /lib, /lib64 and /sbin are links into /usr on merged-/usr systems: inside
+    they are the same links, and what they lead to is there."""
+    p = write_policy(box)
+    names = [n for n in ("/bin", "/lib", "/lib64", "/sbin") if os.path.lexists(n)]
+    r = inside_py(p, f"""
+        import os
+        for n in {names!r}:
+            print(n, os.readlink(n) if os.path.islink(n) else "dir", sorted(os.listdir(n))[:5])
+        """)
+    assert r.returncode == 0, r.stderr
+    want = "".join(f"{n} {os.readlink(n) if os.path.islink(n) else 'dir'} "
+                   f"{sorted(os.listdir(n))[:5]}\n" for n in names)
+    assert r.stdout == want
+
+
+def test_host_ptys_are_out_of_reach_and_devpts_is_the_sandboxs_own(box):
+    """A pty of the host owned by the sandbox's user, never given to sandbox-exec, cannot
+    be opened inside; /dev/pts holds only the sandbox's own ptys."""
+    m, s = os.openpty()
+    try:
+        name = os.ttyname(s)
+        os.chown(name, NOBODY, NOBODY)
+        p = write_policy(box)
+        r = inside_py(p, f"""
+            import errno, os
+            try:
+                os.close(os.open({name!r}, os.O_RDWR | os.O_NOCTTY))
+                print("opened")
+            except OSError as e:
+                print(errno.errorcode[e.errno])
+            print(sorted(os.listdir("/dev/pts")))
+            m, s = os.openpty()
+            print(os.ttyname(s), sorted(os.listdir("/dev/pts")))
+            """)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split("\n")[:-1] == ["ENOENT", "['ptmx']",
+                                              "/dev/pts/0 ['0', 'ptmx']"], r.stdout
+    finally:
+        os.close(m)
+        os.close(s)
+
+
+def test_terminal_given_to_sandbox_exec_still_works(box):
+    """Run under a terminal, CMD still has it: on its descriptors (ioctls included) and
+    as /dev/tty, its controlling terminal."""
+    import pty
+    import select
+    p = write_policy(box)
+    code = ("import fcntl, os, struct, sys, termios\n"
+            "fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 33, 99, 0, 0))\n"
+            "rows, cols = struct.unpack('HHHH', fcntl.ioctl(1, termios.TIOCGWINSZ, bytes(8)))[:2]\n"
+            "t = os.open('/dev/tty', os.O_RDWR)\n"
+            "os.write(t, b'via-dev-tty\\n')\n"
+            "print('isatty', os.isatty(0), os.isatty(1), os.isatty(2), rows, cols, flush=True)\n"
+            "print('got', sys.stdin.readline().strip(), flush=True)\n")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(AIRLOCK, [AIRLOCK, "sandbox-exec", "--policy", p, "--", PY, "-c", code])
+    out = b""
+    try:
+        deadline = time.monotonic() + 30
+        sent = False
+        while time.monotonic() < deadline and b"got" not in out:
+            r, _, _ = select.select([fd], [], [], 0.5)
+            if r:
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            if b"isatty" in out and not sent:
+                os.write(fd, b"hello\n")
+                sent = True
+        while b"got" in out and not out.rstrip().endswith(b"hello"):
+            chunk = os.read(fd, 1024)
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert b"via-dev-tty" in out, out
+    assert b"isatty True True True 33 99" in out, out
+    assert b"got hello" in out, out
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_secret_file_shows_its_placeholder_whatever_the_lists_say(box):
+    """The masked `file` of a secret is readable inside even though its folder is not
+    listed; nothing else of that folder appears."""
+    folder = tempfile.mkdtemp(prefix="airlock-secretdir-", dir="/var/tmp")
+    try:
+        os.chmod(folder, 0o755)
+        token = os.path.join(folder, "token")
+        open(token, "w").write(SECRET + "\n")
+        os.chmod(token, 0o600)
+        sibling = os.path.join(folder, "sibling")
+        open(sibling, "w").write("not for the sandbox\n")
+        os.chmod(sibling, 0o644)
+        p = write_policy(box, extra=f"""
+            [secret OTHER_TOKEN]
+            hosts = example.com
+            file = {token}
+            """.replace("\n            ", "\n"))
+        r = inside_py(p, f"""
+            import errno, os
+            print(open({token!r}).read().strip())
+            for name, call in [("list", lambda: os.listdir({folder!r})),
+                               ("sibling", lambda: open({sibling!r}).read()),
+                               ("write", lambda: open({token!r}, "w"))]:
+                try:
+                    print(name, call())
+                except OSError as e:
+                    print(name, errno.errorcode[e.errno])
+            """)
+        assert r.returncode == 0, r.stderr
+        # the folder exists only as the way to the token, which Landlock lets nobody
+        # list; the sibling is not in the sandbox at all; the placeholder is read-only
+        assert r.stdout.split("\n")[:-1] == [
+            "openshell:resolve:env:OTHER_TOKEN", "list EACCES", "sibling ENOENT",
+            "write EROFS"], r.stdout
+        assert SECRET not in r.stdout + r.stderr
+    finally:
+        subprocess.run(["rm", "-rf", folder])
