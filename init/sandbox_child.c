@@ -27,6 +27,7 @@
 
 #include "init/log.h"
 #include "init/sandbox_fs.h"
+#include "init/sandbox_limit.h"
 #include "init/supervise.h"
 #include "net/fdpass.h"
 #include "net/netns.h"
@@ -146,6 +147,9 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	sandbox_fs_build(a);
 	setup_network(a);
 
+	if (sandbox_limit_apply_rlimit(a->nproc_rlimit) < 0)
+		log_fatal("cannot set RLIMIT_NPROC to %u ([sandbox] max_processes): %s",
+			  a->nproc_rlimit, strerror(errno));
 	if (privs_drop(&a->id, err, sizeof err) < 0)
 		log_fatal("cannot drop privileges: %s", err);
 	die_with_supervisor(a->death_fd);

@@ -38,6 +38,7 @@ struct loader {
 	struct secret_lines *slines; /* parallel to p->secrets */
 
 	int user_line, workdir_line, landlock_line, seccomp_line, upstream_line;
+	int max_processes_line;
 
 	struct var_use *vars;
 	size_t nvars;

@@ -767,3 +767,98 @@ def test_secret_file_shows_its_placeholder_whatever_the_lists_say(box):
         assert SECRET not in r.stdout + r.stderr
     finally:
         subprocess.run(["rm", "-rf", folder])
+
+
+# --- the process limit --------------------------------------------------------------------
+
+FORK_BOMB = """\
+import errno, os, sys, time, urllib.request
+n, kids = 0, []
+while n < 500:
+    try:
+        pid = os.fork()
+    except OSError as e:
+        print("stopped", errno.errorcode[e.errno], n, flush=True)
+        break
+    if pid == 0:
+        time.sleep(60)
+        os._exit(0)
+    n += 1
+    kids.append(pid)
+else:
+    print("never stopped", n, flush=True)
+# the proxy, outside the limit, still serves the sandbox while it is full
+print(urllib.request.urlopen(sys.argv[1], timeout=20).read().decode().strip(), flush=True)
+for k in kids:
+    os.kill(k, 9)
+"""
+
+
+def fork_bomb(box, wrap=()):
+    from test_proxy import clean_env, origin_server
+    script = os.path.join(box, "bomb.py")
+    open(script, "w").write(FORK_BOMB)
+    os.chmod(script, 0o644)
+    with origin_server() as o:
+        p = write_policy(box)
+        text = open(p).read().replace("[sandbox]\n", "[sandbox]\nmax_processes = 50\n", 1)
+        text = text.replace("allow = api.example.test\n", "allow = api.example.test\n"
+                            "allow = web.test:80\n"
+                            f"map = web.test 127.0.0.1:{o.server_address[1]}\n")
+        open(p, "w").write(text)
+        return run(list(wrap) + [AIRLOCK, "sandbox-exec", "-v", "--policy", p, "--", PY,
+                                 script, "http://web.test/hello"], env=clean_env(),
+                   timeout=120)
+
+
+def check_bomb(r):
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.split("\n")
+    word, err, n = lines[0].split()
+    # 50 counts the sandbox's PID 1 and CMD too
+    assert (word, err) == ("stopped", "EAGAIN") and 40 <= int(n) < 50, r.stdout
+    assert lines[1] == "hello", r.stdout + r.stderr
+
+
+def test_fork_bomb_stops_at_max_processes(box):
+    """max_processes = 50: forks fail with EAGAIN below 50, and the proxy still answers.
+    Where a pids cgroup can be made (cgroup v1's pids hierarchy here) it is the means."""
+    r = fork_bomb(box)
+    check_bomb(r)
+    v1_pids = os.path.isdir("/sys/fs/cgroup/pids")
+    if v1_pids:
+        assert "process limit: 50 processes and threads, by the pids cgroup " \
+               "/sys/fs/cgroup/pids/" in r.stderr, r.stderr
+        assert not [d for d in os.listdir("/sys/fs/cgroup/pids") if d.startswith("airlock-")]
+    else:
+        assert "process limit: 50 processes and threads, by " in r.stderr, r.stderr
+
+
+def test_without_a_pids_cgroup_rlimit_nproc_limits_the_sandboxs_uid(box):
+    """No cgroup mounted (simulated in a mount namespace of the test): RLIMIT_NPROC on
+    the sandbox's uid, which no other process uses, holds the fork bomb."""
+    wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            'umount -l /sys/fs/cgroup 2>/dev/null; exec "$@"', "sh"]
+    r = fork_bomb(box, wrap=wrap)
+    check_bomb(r)
+    assert "by RLIMIT_NPROC on uid 65534, which no other process uses (no pids cgroup: " \
+           "no pids cgroup is mounted here)" in r.stderr, r.stderr
+
+
+def test_rlimit_on_a_shared_uid_is_applied_with_a_warning(box):
+    p = write_policy(box)
+    sleeper = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                "sleep", "60"])
+    try:
+        r = run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                 'umount -l /sys/fs/cgroup 2>/dev/null; exec "$@"', "sh",
+                 AIRLOCK, "sandbox-exec", "--policy", p, "--", "/bin/sh", "-c",
+                 "cat /proc/self/limits"], timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert [line.split()[2:4] for line in r.stdout.split("\n")
+                if line.startswith("Max processes")] == [["1024", "1024"]], r.stdout
+        assert "warning: max_processes = 1024 is enforced by RLIMIT_NPROC on uid 65534, " \
+               "which " in r.stderr and "they count against the limit" in r.stderr, r.stderr
+    finally:
+        sleeper.kill()
+        sleeper.wait(timeout=10)
