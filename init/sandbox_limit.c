@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,27 @@ static int v2_pids_for_children(const char *dir)
 	return on;
 }
 
+/* A supervisor that was killed (SIGKILL) could not remove its cgroup: empty ones of
+ * supervisors that are gone are removed here (rmdir fails on one still in use). */
+static void remove_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char *end;
+		if (strncmp(de->d_name, "airlock-", 8) != 0)
+			continue;
+		long pid = strtol(de->d_name + 8, &end, 10);
+		if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char path[4200];
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		rmdir(path);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* Tries to make the sandbox's pids cgroup; returns 0, or -1 with a reason in `why`. */
 static int make_cgroup(struct sandbox_limit *l, char *why, size_t whylen)
 {
@@ -188,6 +210,7 @@ static int make_cgroup(struct sandbox_limit *l, char *why, size_t whylen)
 			 dir);
 		return -1;
 	}
+	remove_stale(dir);
 	snprintf(l->cgroup, sizeof l->cgroup, "%s/airlock-%ld", dir, (long)getpid());
 	char max[32];
 	snprintf(max, sizeof max, "%u", l->max);
