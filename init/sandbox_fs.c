@@ -289,6 +289,21 @@ static void add_entries(struct entry *e, size_t *n, const struct policy_path *li
 	}
 }
 
+/* Of the entries before `i` (sorted: parents first), the deepest one that is `i`'s
+ * path or one of its parents: the mount `i` would land in. NULL when none. */
+static const struct entry *covering(const struct entry *e, size_t i)
+{
+	for (size_t j = i; j-- > 0;) {
+		if (!e[j].path)
+			continue;
+		size_t n = strlen(e[j].path);
+		if (strncmp(e[i].path, e[j].path, n) == 0 &&
+		    (e[i].path[n] == '/' || e[i].path[n] == 0 || n == 1))
+			return &e[j];
+	}
+	return NULL;
+}
+
 /* The policy's lists, resolved, each bound at its own path. */
 static void mount_policy_paths(const struct policy *p)
 {
@@ -302,6 +317,14 @@ static void mount_policy_paths(const struct policy *p)
 	for (size_t i = 0; i < n; i++) {
 		char h[PATH_MAX];
 		struct stat st;
+		const struct entry *over = covering(e, i);
+		if (over && over->kind == e[i].kind) {
+			/* /bin -> usr/bin under a listed /usr: already there, as it should be */
+			log_verbose("filesystem: %s is in %s already", e[i].path, over->path);
+			free(e[i].path);
+			e[i].path = NULL;
+			continue;
+		}
 		if (stat(host(e[i].path, h, sizeof h), &st) < 0)
 			log_fatal("cannot stat %s: %s", e[i].path, strerror(errno));
 		make_mount_point(e[i].path, S_ISDIR(st.st_mode), 0);
@@ -310,8 +333,9 @@ static void mount_policy_paths(const struct policy *p)
 		     e[i].kind == ENTRY_RO ? "[filesystem] read_only" : "[filesystem] read_write");
 		log_verbose("filesystem: %s %s", e[i].kind == ENTRY_RO ? "read-only" : "read-write",
 			    e[i].path);
-		free(e[i].path);
 	}
+	for (size_t i = 0; i < n; i++)
+		free(e[i].path);
 	free(e);
 }
 
