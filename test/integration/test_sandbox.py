@@ -867,3 +867,30 @@ def test_rlimit_on_a_shared_uid_is_applied_with_a_warning(box):
     finally:
         sleeper.kill()
         sleeper.wait(timeout=10)
+
+
+def test_nested_lists_and_host_permissions_on_the_way(box):
+    """A read_write folder inside a read_only one is writable and the reverse is not; a
+    listed path beneath a folder the sandbox user cannot enter on the host stays out of
+    reach (the new root's folders on the way have the host's owner and mode)."""
+    for sub in ("a", "a/rw", "b", "b/ro", "closed", "closed/in"):
+        os.mkdir(os.path.join(box, sub))
+        os.chmod(os.path.join(box, sub), 0o777)
+    os.chmod(os.path.join(box, "closed"), 0o700)
+    p = write_policy(box, extra="")
+    text = open(p).read().replace(
+        "read_write = /tmp\n",
+        f"read_write = /tmp {box}/a/rw {box}/b\nread_only = {box}/b/ro {box}/closed/in\n")
+    open(p, "w").write(text)
+    r = inside_py(p, f"""
+        import errno, os
+        for path in ["a/f", "a/rw/f", "b/f", "b/ro/f", "closed/in/f"]:
+            try:
+                open({box!r} + "/" + path, "w").write("x")
+                print(path, "ok")
+            except OSError as e:
+                print(path, errno.errorcode[e.errno])
+        """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:-1] == ["a/f EROFS", "a/rw/f ok", "b/f ok", "b/ro/f EROFS",
+                                          "closed/in/f EACCES"], r.stdout
