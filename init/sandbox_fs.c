@@ -328,8 +328,10 @@ static void mount_policy_paths(const struct policy *p)
 		if (stat(host(e[i].path, h, sizeof h), &st) < 0)
 			log_fatal("cannot stat %s: %s", e[i].path, strerror(errno));
 		make_mount_point(e[i].path, S_ISDIR(st.st_mode), 0);
+		/* read_write is bound as it is but for set-id bits, so a listed device
+		 * (/dev/kvm, /dev/dri) still works; read_only gets nodev too. */
 		bind(h, e[i].path,
-		     ATTR_NOSUID | ATTR_NODEV | (e[i].kind == ENTRY_RO ? ATTR_RDONLY : 0),
+		     ATTR_NOSUID | (e[i].kind == ENTRY_RO ? ATTR_RDONLY | ATTR_NODEV : 0),
 		     e[i].kind == ENTRY_RO ? "[filesystem] read_only" : "[filesystem] read_write");
 		log_verbose("filesystem: %s %s", e[i].kind == ENTRY_RO ? "read-only" : "read-write",
 			    e[i].path);

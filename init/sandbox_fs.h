@@ -2,7 +2,7 @@
  *
  * In the sandbox's own mount namespace, a fresh tmpfs becomes the root. It holds only
  * what the policy names (each `read_only` path bind-mounted read-only, nosuid, nodev;
- * each `read_write` path bind-mounted writable, nosuid, nodev), the parents of those
+ * each `read_write` path bind-mounted writable, nosuid), the parents of those
  * paths as directories with the host's owner and mode (so the host's permissions on the
  * way still apply), the symbolic links met while resolving them (so /lib -> usr/lib
  * resolves as on the host), the baseline devices, a devpts of the sandbox's own, a new
