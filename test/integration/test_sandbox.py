@@ -894,3 +894,28 @@ def test_nested_lists_and_host_permissions_on_the_way(box):
     assert r.returncode == 0, r.stderr
     assert r.stdout.split("\n")[:-1] == ["a/f EROFS", "a/rw/f ok", "b/f ok", "b/ro/f EROFS",
                                           "closed/in/f EACCES"], r.stdout
+
+
+def test_unlisted_callers_directory_is_an_empty_folder_inside(box):
+    """Without workdir CMD starts in the caller's directory; when the policy does not
+    list it, it is an empty folder of the new root, not a way into the host's tree."""
+    cwd = tempfile.mkdtemp(prefix="airlock-cwd-", dir="/var/tmp")
+    try:
+        os.chmod(cwd, 0o755)
+        open(os.path.join(cwd, "host-file"), "w").write("x\n")
+        p = write_policy(box)
+        r = inside_py(p, """
+            import errno, os
+            print(os.getcwd())
+            for path in (".", ".."):
+                try:
+                    print(sorted(os.listdir(path)))
+                except OSError as e:
+                    print(errno.errorcode[e.errno])
+            print(os.path.exists("host-file"), os.stat("/").st_ino == os.stat("/..").st_ino)
+            """, cwd=cwd)
+        assert r.returncode == 0, r.stderr
+        # Landlock grants nothing on the folder itself: listing it is refused too
+        assert r.stdout.split("\n")[:-1] == [cwd, "EACCES", "EACCES", "False True"], r.stdout
+    finally:
+        subprocess.run(["rm", "-rf", cwd])
