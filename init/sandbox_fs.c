@@ -47,7 +47,6 @@ enum entry_kind { ENTRY_RO, ENTRY_RW };
 struct entry {
 	char *path;  /* resolved on the host, no symbolic link in it */
 	enum entry_kind kind;
-	const char *as_written;
 };
 
 static char *host(const char *path, char *buf, size_t len)
@@ -284,7 +283,6 @@ static void add_entries(struct entry *e, size_t *n, const struct policy_path *li
 		if (!e[*n].path)
 			log_fatal("out of memory");
 		e[*n].kind = kind;
-		e[*n].as_written = list[i].path;
 		(*n)++;
 	}
 }
