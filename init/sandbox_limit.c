@@ -157,17 +157,18 @@ static int write_text(const char *dir, const char *file, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* Whether the v2 cgroup `dir` hands the pids controller to its children, turning it
- * on when it can (a cgroup that holds processes itself cannot: then it stays off). */
+/* Whether the v2 cgroup `dir` hands the pids controller to its children. It is not
+ * turned on here: that would change the host's cgroup set-up for every sibling (and a
+ * cgroup holding processes, as ours does unless it is the root, cannot anyway). */
 static int v2_pids_for_children(const char *dir)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s/cgroup.subtree_control", dir);
 	char *ctl = read_text(path);
-	int on = ctl && (strstr(ctl, "pids") != NULL);
+	int on = 0;
+	for (char *w = ctl ? strtok(ctl, " \n") : NULL; w; w = strtok(NULL, " \n"))
+		on |= strcmp(w, "pids") == 0;
 	free(ctl);
-	if (!on)
-		on = write_text(dir, "cgroup.subtree_control", "+pids") == 0;
 	return on;
 }
 

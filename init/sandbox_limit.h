@@ -2,7 +2,8 @@
  *
  * Enforced, in order of preference, by
  *   - a pids cgroup: a child cgroup "airlock-PID" of the supervisor's own pids cgroup
- *     (cgroup v1's pids hierarchy, else cgroup v2 with the pids controller), with
+ *     (cgroup v1's pids hierarchy, else cgroup v2 where the supervisor's cgroup already
+ *     hands the pids controller to its children), with
  *     pids.max = N, holding the sandbox's PID 1 and so everything inside; removed at
  *     the end;
  *   - else RLIMIT_NPROC = N for the sandbox's uid, set in the sandbox's PID 1 before it
