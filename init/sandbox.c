@@ -24,6 +24,7 @@
 
 #include "init/commands.h"
 #include "init/log.h"
+#include "init/sandbox_limit.h"
 #include "init/supervise.h"
 #include "init/supervisor.h"
 #include "net/fdpass.h"
@@ -164,6 +165,10 @@ int sandbox_main(int argc, char **argv)
 	a.ca_pem_len = sv.ca_pem_len;
 	a.bundle_pem = sv.bundle_pem;
 	a.bundle_pem_len = sv.bundle_pem_len;
+	struct sandbox_limit limit;
+	if (sandbox_limit_prepare(&limit, policy.max_processes, a.id.uid) < 0)
+		return EXIT_AIRLOCK;
+	a.nproc_rlimit = limit.rlimit;
 
 	int sp[2], death[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0 ||
@@ -196,6 +201,15 @@ int sandbox_main(int argc, char **argv)
 	}
 	close(sp[1]);
 	close(death[0]);
+	/* In the cgroup before the "go": CMD and all it makes are counted. */
+	if (sandbox_limit_attach(&limit, pid) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		sandbox_limit_release(&limit);
+		return EXIT_AIRLOCK;
+	}
 	/* death[1] stays open until the supervisor dies; its one byte is the child's "go". */
-	return supervisor_run(&sv, pid, sp[0], death[1]);
+	int rc = supervisor_run(&sv, pid, sp[0], death[1]);
+	sandbox_limit_release(&limit);
+	return rc;
 }

@@ -33,6 +33,7 @@ struct sandbox_child_args {
 	int death_fd;              /* read end of a pipe whose write end only the supervisor
 	                              holds: one byte means "go", EOF that the supervisor
 	                              failed or is gone */
+	unsigned nproc_rlimit;     /* RLIMIT_NPROC to set before dropping root; 0: none */
 	int verbose;
 };
 

@@ -2,9 +2,9 @@
  *
  * Order of work, and why:
  *   1. die with the supervisor (PDEATHSIG), so that no sandbox outlives it;
- *   2. mounts: private propagation, a fresh /proc for the new PID namespace, a small
- *      tmpfs at /run/airlock with the CA files and the secrets' placeholder files, which
- *      are bind-mounted over the secrets' token files;
+ *   2. the file system (sandbox_fs.c): a new root holding only what the policy names,
+ *      the baseline devices, a devpts and a /proc of its own, /run/airlock (CA files)
+ *      and the secrets' placeholder files; the host's root is detached;
  *   3. network: lo up, the proxy and forward listeners, handed to the supervisor;
  *   4. privileges dropped, then Landlock, then seccomp (last: it forbids mount());
  *   5. once the supervisor says "go", CMD is spawned and this process stays as its
@@ -13,19 +13,18 @@
 #include "init/sandbox.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "init/log.h"
+#include "init/sandbox_fs.h"
+#include "init/sandbox_limit.h"
 #include "init/supervise.h"
 #include "net/fdpass.h"
 #include "net/netns.h"
@@ -35,119 +34,6 @@
 #include "policy/seccomp_filter.h"
 
 extern char **environ;
-
-#define SECRETS_DIR SANDBOX_RUN_DIR "/secrets"
-
-static int write_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return -1;
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return close(fd);
-}
-
-static void mkdir_quiet(const char *path, mode_t mode)
-{
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		log_fatal("cannot create %s: %s", path, strerror(errno));
-}
-
-/* mkdir -p for the parents of `path` (inside the sandbox's fresh /run). */
-static void make_parents(const char *path)
-{
-	char dir[512];
-	snprintf(dir, sizeof dir, "%s", path);
-	for (char *q = dir + 1; *q; q++) {
-		if (*q != '/')
-			continue;
-		*q = 0;
-		mkdir_quiet(dir, 0755);
-		*q = '/';
-	}
-}
-
-static int under_run(const char *path)
-{
-	return strncmp(path, "/run/", 5) == 0;
-}
-
-/* Each secret's `file` shows the placeholder: under /run (Docker's /run/secrets) it is
- * written there, elsewhere a read-only bind mount covers the real file. */
-static void hide_secret_files(const struct policy *p)
-{
-	mkdir_quiet(SECRETS_DIR, 0755);
-	for (size_t i = 0; i < p->nsecrets; i++) {
-		const struct policy_secret *s = &p->secrets[i];
-		if (!s->file)
-			continue;
-		char path[512], text[256];
-		snprintf(path, sizeof path, "%s/%s", SECRETS_DIR, s->name);
-		int n = snprintf(text, sizeof text, "%s%s\n", SANDBOX_PLACEHOLDER_PREFIX, s->name);
-		if (under_run(s->file)) {
-			make_parents(s->file);
-			snprintf(path, sizeof path, "%s", s->file);
-		}
-		if (write_file(path, text, (size_t)n, 0444) < 0)
-			log_fatal("cannot write %s: %s", path, strerror(errno));
-		if (!under_run(s->file) &&
-		    (mount(path, s->file, NULL, MS_BIND, NULL) < 0 ||
-		     mount(NULL, s->file, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
-			   MS_NODEV | MS_NOEXEC, NULL) < 0))
-			log_fatal("cannot hide secret file %s of [secret %s]: %s", s->file,
-				  s->name, strerror(errno));
-		log_verbose("secret %s: %s shows its placeholder", s->name, s->file);
-	}
-}
-
-/* /run is a fresh, read-only tmpfs: the host's sockets there (D-Bus, systemd-resolved,
- * nscd, container runtimes) are out of reach, since Landlock does not govern connect()
- * to a named socket. It holds /run/airlock: the CA files and the secrets' placeholder
- * files. */
-static void setup_run_dir(const struct sandbox_child_args *a)
-{
-	mkdir_quiet("/run", 0755);
-	if (mount("airlock", "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "mode=0755,size=8m") < 0)
-		log_fatal("cannot mount a tmpfs on /run: %s", strerror(errno));
-	mkdir_quiet(SANDBOX_RUN_DIR, 0755);
-	if (a->ca_pem && write_file(SANDBOX_CA_FILE, a->ca_pem, a->ca_pem_len, 0644) < 0)
-		log_fatal("cannot write %s: %s", SANDBOX_CA_FILE, strerror(errno));
-	if (a->bundle_pem &&
-	    write_file(SANDBOX_BUNDLE_FILE, a->bundle_pem, a->bundle_pem_len, 0644) < 0)
-		log_fatal("cannot write %s: %s", SANDBOX_BUNDLE_FILE, strerror(errno));
-	hide_secret_files(a->policy);
-	if (mount(NULL, "/run", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "mode=0755,size=8m") < 0)
-		log_fatal("cannot make /run read-only: %s", strerror(errno));
-	/* An old-style /var/run that is a directory of its own gets the same treatment. */
-	struct stat st;
-	if (lstat("/var/run", &st) == 0 && S_ISDIR(st.st_mode) &&
-	    mount("airlock", "/var/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
-		  "mode=0755,size=4k") < 0)
-		log_fatal("cannot mount a tmpfs on /var/run: %s", strerror(errno));
-}
-
-static void setup_mounts(const struct sandbox_child_args *a)
-{
-	/* Nothing mounted in here may propagate back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		log_fatal("cannot make mounts private: %s", strerror(errno));
-	/* A /proc of the new PID namespace: the supervisor and the host are not in it. */
-	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		log_fatal("cannot mount /proc for the sandbox: %s", strerror(errno));
-	setup_run_dir(a);
-}
 
 static void send_listener(int sock, const char *addr, uint16_t port, uint32_t tag)
 {
@@ -265,11 +151,12 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	wipe_inherited_arguments(a->caller_argv);
 	if (sethostname("airlock", 7) < 0)
 		log_fatal("cannot set the sandbox's host name: %s", strerror(errno));
-	setup_mounts(a);
+	sandbox_fs_build(a);
 	setup_network(a);
-	if (p->workdir && chdir(p->workdir) < 0)
-		log_fatal("cannot enter workdir %s: %s", p->workdir, strerror(errno));
 
+	if (sandbox_limit_apply_rlimit(a->nproc_rlimit) < 0)
+		log_fatal("cannot set RLIMIT_NPROC to %u ([sandbox] max_processes): %s",
+			  a->nproc_rlimit, strerror(errno));
 	if (privs_drop(&a->id, err, sizeof err) < 0)
 		log_fatal("cannot drop privileges: %s", err);
 	die_with_supervisor(a->death_fd);

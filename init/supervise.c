@@ -78,17 +78,22 @@ int supervise_exit_status(int wstatus)
 	return EXIT_AIRLOCK;
 }
 
+void supervise_signal_set(sigset_t *set)
+{
+	/* Every signal, written directly: musl's sigfillset() leaves out its internal
+	 * signals 32-34 (glibc's leaves out 32-33), and an unblocked real-time signal would
+	 * kill us by default. The kernel ignores the bits of SIGKILL and SIGSTOP. */
+	memset(set, 0xff, sizeof *set);
+	for (int sig = 1; sig <= MAX_SIG; sig++)
+		if (is_fault_signal(sig))
+			sigdelset(set, sig);
+}
+
 int supervise_block_signals(void)
 {
 	if (sv.blocked)
 		return 0;
-	/* Every signal, written directly: musl's sigfillset() leaves out its internal
-	 * signals 32-34, and an unblocked real-time signal would kill us by default. The
-	 * kernel ignores the bits of SIGKILL and SIGSTOP. */
-	memset(&sv.block, 0xff, sizeof sv.block);
-	for (int sig = 1; sig <= MAX_SIG; sig++)
-		if (is_fault_signal(sig))
-			sigdelset(&sv.block, sig);
+	supervise_signal_set(&sv.block);
 	if (sigprocmask(SIG_SETMASK, &sv.block, &sv.old_mask) < 0)
 		return -1;
 	sv.blocked = 1;

@@ -23,6 +23,7 @@
 #ifndef AIRLOCK_SUPERVISE_H
 #define AIRLOCK_SUPERVISE_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "policy/identity.h"
@@ -34,6 +35,11 @@ struct supervise_opts {
 	int verbose;                   /* log each forwarded signal and each reaped child */
 	const struct identity *user;   /* CMD runs as this (groups included); NULL: as us */
 };
+
+/* The one set of signals a supervisor blocks and waits for: every signal but the
+ * synchronous fault signals (FPE ILL SEGV BUS ABRT TRAP SYS), including the real-time
+ * signals a libc's sigfillset() leaves out. */
+void supervise_signal_set(sigset_t *set);
 
 /* Blocks every signal the supervisor forwards or waits for, remembering the previous
  * mask for CMD. Call it as early as possible: signals that arrive between this call and

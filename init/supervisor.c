@@ -18,6 +18,7 @@
 
 #include "init/log.h"
 #include "init/sandbox.h"
+#include "init/supervise.h"
 #include "net/fdpass.h"
 #include "net/loop.h"
 #include "policy/safe_open.h"
@@ -151,22 +152,15 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 	return 0;
 }
 
-/* Signals the supervisor forwards: every catchable one but those that report faults
- * of the supervisor itself. SIGPIPE is ignored: a closed socket is the proxy's business. */
-static void forwarded_set(sigset_t *set)
-{
-	sigfillset(set);
-	static const int keep[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL,
-				   SIGTRAP, SIGSYS, SIGPIPE, SIGABRT};
-	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
-		sigdelset(set, keep[i]);
-}
-
+/* Signals the supervisor forwards: the set supervise_block_signals() blocked (built in
+ * one place, so that the signalfd reads every signal that is held back), less SIGPIPE,
+ * which is ignored and left unblocked: a closed socket is the proxy's business. */
 void supervisor_block_signals(struct supervisor *sv)
 {
 	signal(SIGPIPE, SIG_IGN);
-	forwarded_set(&sv->blocked);
-	sigprocmask(SIG_BLOCK, &sv->blocked, NULL);
+	supervise_signal_set(&sv->blocked);
+	sigdelset(&sv->blocked, SIGPIPE);
+	sigprocmask(SIG_SETMASK, &sv->blocked, NULL);
 }
 
 

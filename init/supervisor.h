@@ -31,7 +31,9 @@ struct supervisor {
  * values, makes the CA, opens the audit file. Returns 0, or -1 after saying why. */
 int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit);
 
-/* Blocks every signal the supervisor forwards (before the clone) and ignores SIGPIPE. */
+/* Before the clone, after supervise_block_signals() saved the caller's mask for CMD:
+ * blocks exactly the set read from the signalfd (supervise_signal_set() less SIGPIPE)
+ * into sv->blocked, and ignores SIGPIPE. */
 void supervisor_block_signals(struct supervisor *sv);
 
 /* Loads the upstream trust store, receives the sandbox's listeners on fd_sock, tells

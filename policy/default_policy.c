@@ -25,6 +25,8 @@ const char policy_default_text[] =
 	"; best_effort: runs without it and says so.\n"
 	"landlock = required\n"
 	"seccomp = required\n"
+	"; Processes and threads CMD may have at once (a fork bomb stops there).\n"
+	"max_processes = 1024\n"
 	"\n"
 	"[filesystem]\n"
 	"; Read-only: system programs and libraries (the CLI installs under /usr, e.g.\n"

@@ -112,6 +112,7 @@ uint64_t landlock_rule_access(enum landlock_class cls, int is_dir, uint64_t hand
 		want = handled;
 		break;
 	case LL_DEV_READ:
+	case LL_SECRET_FILE:
 		want = LANDLOCK_ACCESS_FS_READ_FILE;
 		break;
 	case LL_DEV_RW:
@@ -163,6 +164,8 @@ static const char *class_name(enum landlock_class cls)
 		return "terminal";
 	case LL_PROC:
 		return "proc";
+	case LL_SECRET_FILE:
+		return "secret placeholder";
 	}
 	return "?";
 }
@@ -249,6 +252,13 @@ static int add_rules(int rs, const struct policy *p, uint64_t handled, char *err
 			return -1;
 	for (size_t i = 0; i < p->nread_write; i++)
 		if (add_path(rs, p->read_write[i].path, LL_READ_WRITE, handled, err, errlen) != 0)
+			return -1;
+	/* The secrets' files show their placeholders by then (sandbox_fs.c): readable
+	 * whatever the lists say, as the contract promises (a git credential helper reads
+	 * one). Only the file: nothing else of its folder. */
+	for (size_t i = 0; i < p->nsecrets; i++)
+		if (p->secrets[i].file &&
+		    add_path(rs, p->secrets[i].file, LL_SECRET_FILE, handled, err, errlen) != 0)
 			return -1;
 	return 0;
 }

@@ -11,7 +11,9 @@ int landlock_abi(void);
 
 /* Restricts the calling process and its future children to the policy's read_only and
  * read_write lists plus the fixed baseline of spec section 3 (the sandbox's /proc, the
- * standard /dev nodes, /dev/tty and the pty devices, /run/airlock read-only). Paths
+ * standard /dev nodes, /dev/tty and the pty devices, /run/airlock read-only), and read
+ * access to each secret's `file` (call it only once those show their placeholders:
+ * sandbox_fs_build()). Paths
  * that do not exist are skipped (reported with -v). Uses the newest ABI the kernel
  * offers and degrades by ABI; where the ABI has them, also scopes abstract UNIX sockets
  * and signals. Sets no_new_privs. Returns 0 when applied, 1 when the kernel has no

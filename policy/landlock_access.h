@@ -17,6 +17,7 @@ enum landlock_class {
 	LL_DEV_RW,      /* /dev/null, /dev/zero, /dev/full: read, write, truncate */
 	LL_TTY,         /* /dev/tty, /dev/ptmx, /dev/pts: read, write, ioctl */
 	LL_PROC,        /* the sandbox's /proc: read, and write (DAC guards the rest) */
+	LL_SECRET_FILE, /* a secret's `file`, masked by its placeholder: read */
 };
 
 /* The handled_access_fs mask for Landlock ABI `abi` (1 and up): every file-system

@@ -60,6 +60,11 @@ struct policy_path {
 	int line;
 };
 
+/* [sandbox] max_processes: the default, and the range a policy may give. */
+#define POLICY_MAX_PROCESSES_DEFAULT 1024u
+#define POLICY_MAX_PROCESSES_MIN 2u
+#define POLICY_MAX_PROCESSES_MAX 4194304u  /* the kernel's PID_MAX_LIMIT */
+
 struct policy {
 	char *source;        /* file name, or "(default)" */
 
@@ -70,6 +75,7 @@ struct policy {
 	char *workdir;       /* NULL: the caller's working directory */
 	enum policy_mode landlock;
 	enum policy_mode seccomp;
+	unsigned max_processes;  /* processes and threads inside, its PID 1 included */
 
 	/* [filesystem] */
 	struct policy_path *read_only;

@@ -145,6 +145,25 @@ static void k_mode(struct loader *L, const char *key, char *value)
 		L->p->seccomp = m;
 }
 
+static void k_max_processes(struct loader *L, const char *key, char *value)
+{
+	char q[128];
+	char *item = one_value(L, &L->max_processes_line, key, value);
+	if (!item)
+		return;
+	char *end;
+	errno = 0;
+	unsigned long n = item[0] >= '0' && item[0] <= '9' ? strtoul(item, &end, 10) : 0;
+	if (!n || errno || *end || n < POLICY_MAX_PROCESSES_MIN || n > POLICY_MAX_PROCESSES_MAX) {
+		load_fail(L, L->line, "%s = '%s' is not a process count (a number %u..%u; the "
+			  "default is %u)", key, policy_quote(item, q, sizeof q),
+			  POLICY_MAX_PROCESSES_MIN, POLICY_MAX_PROCESSES_MAX,
+			  POLICY_MAX_PROCESSES_DEFAULT);
+		return;
+	}
+	L->p->max_processes = (unsigned)n;
+}
+
 static void k_paths(struct loader *L, const char *key, char *value)
 {
 	struct policy *p = L->p;
@@ -482,6 +501,7 @@ static const struct {
 	{SEC_SANDBOX, "workdir", k_workdir},
 	{SEC_SANDBOX, "landlock", k_mode},
 	{SEC_SANDBOX, "seccomp", k_mode},
+	{SEC_SANDBOX, "max_processes", k_max_processes},
 	{SEC_FILESYSTEM, "read_only", k_paths},
 	{SEC_FILESYSTEM, "read_write", k_paths},
 	{SEC_NETWORK, "allow", k_rules},

@@ -322,6 +322,7 @@ int policy_load_string(const char *text, size_t len, const char *name, struct po
 	p->source = policy_xstrdup(L.name);
 	p->landlock = POLICY_REQUIRED;
 	p->seccomp = POLICY_REQUIRED;
+	p->max_processes = POLICY_MAX_PROCESSES_DEFAULT;
 
 	int r = ini_parse_stream(read_line, &L, on_pair, &L);
 	finish(&L, r);

@@ -46,7 +46,8 @@ static void write_policy(FILE *f, const struct policy *p)
 		fprintf(f, "workdir = %s\n", p->workdir);
 	else
 		fprintf(f, "; workdir: not set, CMD starts in the caller's working directory\n");
-	fprintf(f, "landlock = %s\nseccomp = %s\n\n", mode(p->landlock), mode(p->seccomp));
+	fprintf(f, "landlock = %s\nseccomp = %s\n", mode(p->landlock), mode(p->seccomp));
+	fprintf(f, "max_processes = %u\n\n", p->max_processes);
 
 	fprintf(f, "[filesystem]\n");
 	paths(f, "read_only", p->read_only, p->nread_only);

@@ -330,6 +330,24 @@ def test_signals_reach_cmd(box):
         proc.kill()
 
 
+def test_real_time_signal_34_reaches_cmd(box):
+    """Signal 34 (SIGRTMIN of glibc, internal to musl's sigfillset) is forwarded too: the
+    supervisor waits for exactly the set it blocks."""
+    p = write_policy(box)
+    code = ("import signal, sys, time\n"
+            "signal.signal(34, lambda *a: sys.exit(34))\n"
+            "print('ready', flush=True)\n"
+            "time.sleep(30)\n")
+    proc = subprocess.Popen([AIRLOCK, "sandbox-exec", "--policy", p, "--", PY, "-c", code],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        os.kill(proc.pid, 34)
+        assert proc.wait(timeout=10) == 34
+    finally:
+        proc.kill()
+
+
 def test_sigterm_to_supervisor_ends_cmd(box):
     p = write_policy(box)
     proc = subprocess.Popen([AIRLOCK, "sandbox-exec", "--policy", p, "--", "/bin/sh", "-c",
@@ -525,7 +543,10 @@ def test_sandbox_pid1_holds_no_copy_of_the_supervisors_environment(box):
 def test_landlock_required_fails_closed_best_effort_runs_and_says_so(box, tools):
     """On a kernel without Landlock (simulated: the calls fail with ENOSYS), `required`
     stops airlock with 125 before CMD runs; `best_effort` runs CMD and says so."""
-    marker = os.path.join(box, "ran")
+    # under /tmp (read_write) but not in the box, which is mounted read-only
+    scratch = tempfile.mkdtemp(prefix="airlock-sbx-rw-")
+    os.chmod(scratch, 0o777)  # without Landlock the plain permissions decide
+    marker = os.path.join(scratch, "ran")
     p = write_policy(box)
     r = run([str(tools / "no_landlock"), AIRLOCK, "sandbox-exec", "--policy", p, "--",
              "/bin/sh", "-c", f"touch {marker}"])
@@ -535,12 +556,368 @@ def test_landlock_required_fails_closed_best_effort_runs_and_says_so(box, tools)
     text = open(p).read().replace("landlock = required", "landlock = best_effort")
     p2 = os.path.join(box, "best.ini")
     open(p2, "w").write(text)
-    # Without Landlock the plain permissions decide. (Not the box itself: the token file
-    # in a folder everyone may write is refused.)
-    marker = os.path.join(box, "out", "ran")
-    os.mkdir(os.path.dirname(marker), 0o777)
-    os.chmod(os.path.dirname(marker), 0o777)
-    r = run([str(tools / "no_landlock"), AIRLOCK, "sandbox-exec", "--policy", p2, "--",
-             "/bin/sh", "-c", f"touch {marker} && echo ran"])
-    assert r.returncode == 0 and r.stdout.strip() == "ran", r.stderr
-    assert "warning: landlock is not available" in r.stderr
+    try:
+        r = run([str(tools / "no_landlock"), AIRLOCK, "sandbox-exec", "--policy", p2, "--",
+                 "/bin/sh", "-c", f"touch {marker} && echo ran"])
+        assert r.returncode == 0 and r.stdout.strip() == "ran", r.stderr
+        assert "warning: landlock is not available" in r.stderr
+    finally:
+        subprocess.run(["rm", "-rf", scratch])
+
+
+# --- the file system is built, not filtered ----------------------------------------------
+
+NOBODY = 65534
+
+
+def test_metadata_of_read_only_files_cannot_change(box):
+    """Landlock does not govern chmod, utime, xattrs or chown of a file the sandbox user
+    owns: read_only paths are read-only mounts, so each of these gets EROFS."""
+    f = os.path.join(box, "meta")
+    with open(f, "w") as fh:
+        fh.write("x\n")
+    os.chown(f, NOBODY, NOBODY)  # its own file: DAC alone would let it do all of this
+    os.chmod(f, 0o644)
+    before = os.stat(f)
+    p = write_policy(box)
+    r = inside_py(p, f"""
+        import errno, os
+        f = {f!r}
+        for name, call in [("chmod", lambda: os.chmod(f, 0o777)),
+                           ("utime", lambda: os.utime(f, (1, 1))),
+                           ("setxattr", lambda: os.setxattr(f, "user.x", b"1")),
+                           ("removexattr", lambda: os.removexattr(f, "user.x")),
+                           ("chown", lambda: os.chown(f, {NOBODY}, {NOBODY}))]:
+            try:
+                call()
+                print(name, "ok")
+            except OSError as e:
+                print(name, errno.errorcode[e.errno])
+        """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:-1] == ["chmod EROFS", "utime EROFS", "setxattr EROFS",
+                                          "removexattr EROFS", "chown EROFS"], r.stdout
+    after = os.stat(f)
+    assert (after.st_mode, after.st_mtime_ns) == (before.st_mode, before.st_mtime_ns)
+    assert "user.x" not in os.listxattr(f)
+
+
+def test_paths_outside_the_policy_do_not_exist(box):
+    """Outside the policy nothing can be stat'ed, read as a link, asked for xattrs,
+    watched or listed: it is not in the sandbox's root."""
+    out = tempfile.mkdtemp(prefix="airlock-outside-", dir="/var/tmp")
+    try:
+        os.chmod(out, 0o755)
+        f = os.path.join(out, "f")
+        open(f, "w").write("secret plans\n")
+        os.chmod(f, 0o644)
+        os.setxattr(f, "user.note", b"1")
+        os.symlink("f", os.path.join(out, "l"))
+        p = write_policy(box)
+        r = inside_py(p, f"""
+            import ctypes, errno, os
+            libc = ctypes.CDLL(None, use_errno=True)
+            def inotify(path):
+                fd = libc.inotify_init1(0)
+                if libc.inotify_add_watch(fd, path.encode(), 0xfff) < 0:
+                    raise OSError(ctypes.get_errno(), "inotify_add_watch")
+            out = {out!r}
+            for name, call in [("stat", lambda: os.stat(out + "/f")),
+                               ("lstat dir", lambda: os.lstat(out)),
+                               ("readlink", lambda: os.readlink(out + "/l")),
+                               ("getxattr", lambda: os.getxattr(out + "/f", "user.note")),
+                               ("inotify", lambda: inotify(out)),
+                               ("listdir", lambda: os.listdir(out))]:
+                try:
+                    call()
+                    print(name, "ok")
+                except OSError as e:
+                    print(name, errno.errorcode[e.errno])
+            """)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split("\n")[:-1] == [
+            "stat ENOENT", "lstat dir ENOENT", "readlink ENOENT", "getxattr ENOENT",
+            "inotify ENOENT", "listdir ENOENT"], r.stdout
+    finally:
+        subprocess.run(["rm", "-rf", out])
+
+
+def test_symlinked_system_paths_resolve_as_on_the_host(box):
+    """/bin, /lib, /lib64 and /sbin are links into /usr on merged-/usr systems: inside
+    they are the same links, and what they lead to is there."""
+    p = write_policy(box)
+    names = [n for n in ("/bin", "/lib", "/lib64", "/sbin") if os.path.lexists(n)]
+    r = inside_py(p, f"""
+        import os
+        for n in {names!r}:
+            print(n, os.readlink(n) if os.path.islink(n) else "dir", sorted(os.listdir(n))[:5])
+        """)
+    assert r.returncode == 0, r.stderr
+    want = "".join(f"{n} {os.readlink(n) if os.path.islink(n) else 'dir'} "
+                   f"{sorted(os.listdir(n))[:5]}\n" for n in names)
+    assert r.stdout == want
+
+
+def test_host_ptys_are_out_of_reach_and_devpts_is_the_sandboxs_own(box):
+    """A pty of the host owned by the sandbox's user, never given to sandbox-exec, cannot
+    be opened inside; /dev/pts holds only the sandbox's own ptys."""
+    m, s = os.openpty()
+    try:
+        name = os.ttyname(s)
+        os.chown(name, NOBODY, NOBODY)
+        p = write_policy(box)
+        r = inside_py(p, f"""
+            import errno, os
+            try:
+                os.close(os.open({name!r}, os.O_RDWR | os.O_NOCTTY))
+                print("opened")
+            except OSError as e:
+                print(errno.errorcode[e.errno])
+            print(sorted(os.listdir("/dev/pts")))
+            m, s = os.openpty()
+            print(os.ttyname(s), sorted(os.listdir("/dev/pts")))
+            """)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split("\n")[:-1] == ["ENOENT", "['ptmx']",
+                                              "/dev/pts/0 ['0', 'ptmx']"], r.stdout
+    finally:
+        os.close(m)
+        os.close(s)
+
+
+def test_terminal_given_to_sandbox_exec_still_works(box):
+    """Run under a terminal, CMD still has it: on its descriptors (ioctls included) and
+    as /dev/tty, its controlling terminal."""
+    import pty
+    import select
+    p = write_policy(box)
+    code = ("import fcntl, os, struct, sys, termios\n"
+            "fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 33, 99, 0, 0))\n"
+            "rows, cols = struct.unpack('HHHH', fcntl.ioctl(1, termios.TIOCGWINSZ, bytes(8)))[:2]\n"
+            "t = os.open('/dev/tty', os.O_RDWR)\n"
+            "os.write(t, b'via-dev-tty\\n')\n"
+            "print('isatty', os.isatty(0), os.isatty(1), os.isatty(2), rows, cols, flush=True)\n"
+            "print('got', sys.stdin.readline().strip(), flush=True)\n")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(AIRLOCK, [AIRLOCK, "sandbox-exec", "--policy", p, "--", PY, "-c", code])
+    out = b""
+    try:
+        deadline = time.monotonic() + 30
+        sent = False
+        while time.monotonic() < deadline and b"got" not in out:
+            r, _, _ = select.select([fd], [], [], 0.5)
+            if r:
+                try:
+                    chunk = os.read(fd, 1024)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            if b"33 99" in out and not sent:
+                os.write(fd, b"hello\n")
+                sent = True
+        while b"got" in out and not out.rstrip().endswith(b"hello"):
+            chunk = os.read(fd, 1024)
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert b"via-dev-tty" in out, out
+    assert b"isatty True True True 33 99" in out, out
+    assert b"got hello" in out, out
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_secret_file_shows_its_placeholder_whatever_the_lists_say(box):
+    """The masked `file` of a secret is readable inside even though its folder is not
+    listed; nothing else of that folder appears."""
+    folder = tempfile.mkdtemp(prefix="airlock-secretdir-", dir="/var/tmp")
+    try:
+        os.chmod(folder, 0o755)
+        token = os.path.join(folder, "token")
+        open(token, "w").write(SECRET + "\n")
+        os.chmod(token, 0o600)
+        sibling = os.path.join(folder, "sibling")
+        open(sibling, "w").write("not for the sandbox\n")
+        os.chmod(sibling, 0o644)
+        p = write_policy(box, extra=f"""
+            [secret OTHER_TOKEN]
+            hosts = example.com
+            file = {token}
+            """.replace("\n            ", "\n"))
+        r = inside_py(p, f"""
+            import errno, os
+            print(open({token!r}).read().strip())
+            for name, call in [("list", lambda: os.listdir({folder!r})),
+                               ("sibling", lambda: open({sibling!r}).read()),
+                               ("write", lambda: open({token!r}, "w"))]:
+                try:
+                    print(name, call())
+                except OSError as e:
+                    print(name, errno.errorcode[e.errno])
+            """)
+        assert r.returncode == 0, r.stderr
+        # the folder exists only as the way to the token, which Landlock lets nobody
+        # list; the sibling is not in the sandbox at all; the placeholder is read-only
+        assert r.stdout.split("\n")[:-1] == [
+            "openshell:resolve:env:OTHER_TOKEN", "list EACCES", "sibling ENOENT",
+            "write EROFS"], r.stdout
+        assert SECRET not in r.stdout + r.stderr
+    finally:
+        subprocess.run(["rm", "-rf", folder])
+
+
+# --- the process limit --------------------------------------------------------------------
+
+FORK_BOMB = """\
+import errno, os, sys, time, urllib.request
+n, kids = 0, []
+while n < 500:
+    try:
+        pid = os.fork()
+    except OSError as e:
+        print("stopped", errno.errorcode[e.errno], n, flush=True)
+        break
+    if pid == 0:
+        time.sleep(60)
+        os._exit(0)
+    n += 1
+    kids.append(pid)
+else:
+    print("never stopped", n, flush=True)
+# the proxy, outside the limit, still serves the sandbox while it is full
+print(urllib.request.urlopen(sys.argv[1], timeout=20).read().decode().strip(), flush=True)
+for k in kids:
+    os.kill(k, 9)
+"""
+
+
+# A uid of the test's own: other sandboxes on this machine run as 65534.
+OWN_UID = 60000 + os.getpid() % 5000
+
+
+def fork_bomb(box, wrap=(), user="65534:65534"):
+    from test_proxy import clean_env, origin_server
+    script = os.path.join(box, "bomb.py")
+    open(script, "w").write(FORK_BOMB)
+    os.chmod(script, 0o644)
+    with origin_server() as o:
+        p = write_policy(box, user=user)
+        text = open(p).read().replace("[sandbox]\n", "[sandbox]\nmax_processes = 50\n", 1)
+        text = text.replace("allow = api.example.test\n", "allow = api.example.test\n"
+                            "allow = web.test:80\n"
+                            f"map = web.test 127.0.0.1:{o.server_address[1]}\n")
+        open(p, "w").write(text)
+        return run(list(wrap) + [AIRLOCK, "sandbox-exec", "-v", "--policy", p, "--", PY,
+                                 script, "http://web.test/hello"], env=clean_env(),
+                   timeout=120)
+
+
+def check_bomb(r):
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.split("\n")
+    word, err, n = lines[0].split()
+    # 50 counts the sandbox's PID 1 and CMD too
+    assert (word, err) == ("stopped", "EAGAIN") and 40 <= int(n) < 50, r.stdout
+    assert lines[1] == "hello", r.stdout + r.stderr
+
+
+def test_fork_bomb_stops_at_max_processes(box):
+    """max_processes = 50: forks fail with EAGAIN below 50, and the proxy still answers.
+    Where a pids cgroup can be made (cgroup v1's pids hierarchy here) it is the means."""
+    r = fork_bomb(box)
+    check_bomb(r)
+    v1_pids = os.path.isdir("/sys/fs/cgroup/pids")
+    if v1_pids:
+        said = "process limit: 50 processes and threads, by the pids cgroup "
+        assert said + "/sys/fs/cgroup/pids/airlock-" in r.stderr, r.stderr
+        made = r.stderr.split(said, 1)[1].split()[0]
+        assert not os.path.exists(made), "the sandbox's cgroup was not removed"
+    else:
+        assert "process limit: 50 processes and threads, by " in r.stderr, r.stderr
+
+
+def test_without_a_pids_cgroup_rlimit_nproc_limits_the_sandboxs_uid(box):
+    """No cgroup mounted (simulated in a mount namespace of the test): RLIMIT_NPROC on
+    the sandbox's uid, which no other process uses, holds the fork bomb."""
+    wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            'umount -l /sys/fs/cgroup 2>/dev/null; exec "$@"', "sh"]
+    r = fork_bomb(box, wrap=wrap, user=f"{OWN_UID}:{OWN_UID}")
+    check_bomb(r)
+    assert f"by RLIMIT_NPROC on uid {OWN_UID}, which no other process uses (no pids cgroup: " \
+           "no pids cgroup is mounted here)" in r.stderr, r.stderr
+
+
+def test_rlimit_on_a_shared_uid_is_applied_with_a_warning(box):
+    p = write_policy(box, user=f"{OWN_UID}:{OWN_UID}")
+    sleeper = subprocess.Popen(["setpriv", f"--reuid={OWN_UID}", f"--regid={OWN_UID}",
+                                "--clear-groups", "sleep", "60"])
+    try:
+        r = run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                 'umount -l /sys/fs/cgroup 2>/dev/null; exec "$@"', "sh",
+                 AIRLOCK, "sandbox-exec", "--policy", p, "--", "/bin/sh", "-c",
+                 "cat /proc/self/limits"], timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert [line.split()[2:4] for line in r.stdout.split("\n")
+                if line.startswith("Max processes")] == [["1024", "1024"]], r.stdout
+        assert f"warning: max_processes = 1024 is enforced by RLIMIT_NPROC on uid {OWN_UID}, " \
+               "which 1 other process(es) on this host also use" in r.stderr and "they count against the limit" in r.stderr, r.stderr
+    finally:
+        sleeper.kill()
+        sleeper.wait(timeout=10)
+
+
+def test_nested_lists_and_host_permissions_on_the_way(box):
+    """A read_write folder inside a read_only one is writable and the reverse is not; a
+    listed path beneath a folder the sandbox user cannot enter on the host stays out of
+    reach (the new root's folders on the way have the host's owner and mode)."""
+    for sub in ("a", "a/rw", "b", "b/ro", "closed", "closed/in"):
+        os.mkdir(os.path.join(box, sub))
+        os.chmod(os.path.join(box, sub), 0o777)
+    os.chmod(os.path.join(box, "closed"), 0o700)
+    p = write_policy(box, extra="")
+    text = open(p).read().replace(
+        "read_write = /tmp\n",
+        f"read_write = /tmp {box}/a/rw {box}/b\nread_only = {box}/b/ro {box}/closed/in\n")
+    open(p, "w").write(text)
+    r = inside_py(p, f"""
+        import errno, os
+        for path in ["a/f", "a/rw/f", "b/f", "b/ro/f", "closed/in/f"]:
+            try:
+                open({box!r} + "/" + path, "w").write("x")
+                print(path, "ok")
+            except OSError as e:
+                print(path, errno.errorcode[e.errno])
+        """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:-1] == ["a/f EROFS", "a/rw/f ok", "b/f ok", "b/ro/f EROFS",
+                                          "closed/in/f EACCES"], r.stdout
+
+
+def test_unlisted_callers_directory_is_an_empty_folder_inside(box):
+    """Without workdir CMD starts in the caller's directory; when the policy does not
+    list it, it is an empty folder of the new root, not a way into the host's tree."""
+    cwd = tempfile.mkdtemp(prefix="airlock-cwd-", dir="/var/tmp")
+    try:
+        os.chmod(cwd, 0o755)
+        open(os.path.join(cwd, "host-file"), "w").write("x\n")
+        p = write_policy(box)
+        r = inside_py(p, """
+            import errno, os
+            print(os.getcwd())
+            for path in (".", ".."):
+                try:
+                    print(sorted(os.listdir(path)))
+                except OSError as e:
+                    print(errno.errorcode[e.errno])
+            print(os.path.exists("host-file"), os.stat("/").st_ino == os.stat("/..").st_ino)
+            """, cwd=cwd)
+        assert r.returncode == 0, r.stderr
+        # Landlock grants nothing on the folder itself: listing it is refused too
+        assert r.stdout.split("\n")[:-1] == [cwd, "EACCES", "EACCES", "False True"], r.stdout
+    finally:
+        subprocess.run(["rm", "-rf", cwd])

@@ -89,8 +89,10 @@ TEST(landlock_rule_bits_fit_the_inode_type)
 	CHECK_EQ_INT(landlock_rule_access(LL_DEV_RW, 0, h7),
 		     LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |
 			     LANDLOCK_ACCESS_FS_TRUNCATE);
+	/* a secret's placeholder file: read, nothing else (not even execute) */
+	CHECK_EQ_INT(landlock_rule_access(LL_SECRET_FILE, 0, h7), LANDLOCK_ACCESS_FS_READ_FILE);
 	/* no class ever puts a directory-only bit on a file */
-	for (int cls = LL_READ_ONLY; cls <= LL_PROC; cls++)
+	for (int cls = LL_READ_ONLY; cls <= LL_SECRET_FILE; cls++)
 		for (int abi = 1; abi <= 7; abi++)
 			CHECK((landlock_rule_access((enum landlock_class)cls, 0,
 						    landlock_handled_fs(abi)) &

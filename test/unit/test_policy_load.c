@@ -19,7 +19,33 @@ TEST(policy_empty_gets_defaults)
 	CHECK_EQ_INT(p.nrules, 0);
 	CHECK_EQ_INT(p.nsecrets, 0);
 	CHECK(p.upstream_proxy == NULL);
+	CHECK_EQ_INT(p.max_processes, 1024);
 	policy_free(&p);
+}
+
+TEST(policy_max_processes)
+{
+	struct policy p;
+	CHECK(pt_loads("[sandbox]\nmax_processes = 50\n", &p));
+	CHECK_EQ_INT(p.max_processes, 50);
+	policy_free(&p);
+	CHECK(pt_loads("[sandbox]\nmax_processes = 2\n", &p));
+	CHECK_EQ_INT(p.max_processes, 2);
+	policy_free(&p);
+	CHECK(pt_loads("[sandbox]\nmax_processes = 4194304\n", &p));
+	CHECK_EQ_INT(p.max_processes, 4194304);
+	policy_free(&p);
+	static const char *const bad[] = {"0", "1", "-5", "+5", " x", "12k", "4194305",
+					  "99999999999999999999", "0x10"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[128];
+		snprintf(text, sizeof text, "[sandbox]\nmax_processes = %s\n", bad[i]);
+		CHECK(pt_fails_with(text, "t.ini:2: max_processes = '"));
+		CHECK(pt_fails_with(text, "is not a process count (a number 2..4194304"));
+	}
+	CHECK(pt_fails_with("[sandbox]\nmax_processes = 5 6\n", "t.ini:2: max_processes takes one"));
+	CHECK(pt_fails_with("[sandbox]\nmax_processes = 5\nmax_processes = 6\n",
+			    "t.ini:3: max_processes is given twice (first on line 2"));
 }
 
 TEST(policy_sandbox_section)

@@ -1,0 +1,531 @@
+/* sandbox_fs.c: see sandbox_fs.h.
+ *
+ * How: a tmpfs is mounted on /run and pivot_root'ed into with the host's root kept at
+ * OLD (pivot_root moves the tmpfs away from /run, so OLD/run is the host's /run again).
+ * Every source is then read as OLD + path, every target is the same path in the new
+ * root. At the end OLD is detached and the root made read-only.
+ */
+#include "init/sandbox_fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "init/log.h"
+#include "policy/sandbox_env.h"
+
+#define OLD "/.airlock-host"
+#define SECRETS_DIR SANDBOX_RUN_DIR "/secrets"
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#define ATTR_RDONLY 0x1ULL
+#define ATTR_NOSUID 0x2ULL
+#define ATTR_NODEV 0x4ULL
+#define ATTR_NOEXEC 0x8ULL
+
+/* Our copy of struct mount_attr (linux/mount.h clashes with sys/mount.h). */
+struct fs_mount_attr {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+enum entry_kind { ENTRY_RO, ENTRY_RW };
+
+struct entry {
+	char *path;  /* resolved on the host, no symbolic link in it */
+	enum entry_kind kind;
+};
+
+static char *host(const char *path, char *buf, size_t len)
+{
+	if (snprintf(buf, len, "%s%s", OLD, path) >= (int)len)
+		log_fatal("path too long: %s", path);
+	return buf;
+}
+
+/* mkdir of one directory of the new root, with the owner and mode of the same
+ * directory on the host: traversal permissions on the way to a listed path stay the
+ * host's (a folder the sandbox user cannot enter on the host stays closed inside). */
+static void mkdir_like_host(const char *path)
+{
+	char h[PATH_MAX];
+	struct stat st;
+	mode_t mode = 0755;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	if (stat(host(path, h, sizeof h), &st) == 0 && S_ISDIR(st.st_mode)) {
+		mode = st.st_mode & 07777;
+		uid = st.st_uid;
+		gid = st.st_gid;
+	}
+	if (mkdir(path, 0700) < 0) {
+		if (errno == EEXIST)
+			return;
+		log_fatal("cannot create %s in the sandbox's root: %s", path, strerror(errno));
+	}
+	if (chown(path, uid, gid) < 0 || chmod(path, mode) < 0)
+		log_fatal("cannot set the owner and mode of %s in the sandbox's root: %s", path,
+			  strerror(errno));
+}
+
+static void mkdir_open(const char *path)
+{
+	if (mkdir(path, 0700) < 0) {
+		if (errno == EEXIST)
+			return;
+		log_fatal("cannot create %s in the sandbox's root: %s", path, strerror(errno));
+	}
+	if (chmod(path, 0755) < 0)
+		log_fatal("cannot set the mode of %s: %s", path, strerror(errno));
+}
+
+/* mkdir -p of the parents of `path` in the new root, each like the host's (see
+ * mkdir_like_host), or 0755 root when `open` (the way to a secret's placeholder). */
+static void make_parents_as(const char *path, int open)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	for (char *q = dir + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = 0;
+		if (open)
+			mkdir_open(dir);
+		else
+			mkdir_like_host(dir);
+		*q = '/';
+	}
+}
+
+static void make_parents(const char *path)
+{
+	make_parents_as(path, 0);
+}
+
+/* Recreates the host's link `path` -> `target` in the new root, unless something is
+ * there already (the link came in with a bind mount of its folder). */
+static void recreate_link(const char *path, const char *target)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0)
+		return;
+	make_parents(path);
+	if (symlink(target, path) < 0 && errno != EEXIST)
+		log_fatal("cannot recreate the link %s -> %s in the sandbox's root: %s", path,
+			  target, strerror(errno));
+}
+
+/* Resolves `path` on the host as the kernel would, recreating in the new root every
+ * symbolic link met on the way, so that the path as written resolves inside as it does
+ * on the host. Writes the host path without links to `out`. Returns 0, or -1 with
+ * errno (ENOENT when the path does not exist on this image). */
+static int resolve(const char *path, char *out, size_t outlen)
+{
+	char todo[PATH_MAX], cur[PATH_MAX] = "", next[PATH_MAX], h[PATH_MAX];
+	int links = 0;
+	snprintf(todo, sizeof todo, "%s", path);
+	const char *p = todo;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		size_t n = strcspn(p, "/");
+		if (n > NAME_MAX) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		char comp[NAME_MAX + 1];
+		memcpy(comp, p, n);
+		comp[n] = 0;
+		p += n;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			char *slash = strrchr(cur, '/');
+			if (slash)
+				*slash = 0;
+			continue;
+		}
+		if (snprintf(next, sizeof next, "%s/%s", cur, comp) >= (int)sizeof next) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		struct stat st;
+		if (lstat(host(next, h, sizeof h), &st) < 0)
+			return -1;
+		if (!S_ISLNK(st.st_mode)) {
+			memcpy(cur, next, sizeof cur);
+			continue;
+		}
+		if (++links > 40) {
+			errno = ELOOP;
+			return -1;
+		}
+		char target[PATH_MAX], rest[PATH_MAX];
+		ssize_t tl = readlink(h, target, sizeof target - 1);
+		if (tl < 0)
+			return -1;
+		target[tl] = 0;
+		recreate_link(next, target);
+		if (snprintf(rest, sizeof rest, "%s/%s", target, p) >= (int)sizeof rest) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(todo, rest, sizeof todo);
+		p = todo;
+		if (target[0] == '/')
+			cur[0] = 0;
+	}
+	snprintf(out, outlen, "%s", cur[0] ? cur : "/");
+	return 0;
+}
+
+/* An empty file or directory to mount over, like the source. */
+static void make_mount_point(const char *path, int is_dir, int open_parents)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0)
+		return; /* inside a folder bound already: the host's own file is there */
+	make_parents_as(path, open_parents);
+	if (is_dir) {
+		mkdir_like_host(path);
+		return;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+	if (fd < 0)
+		log_fatal("cannot create the mount point %s in the sandbox's root: %s", path,
+			  strerror(errno));
+	close(fd);
+}
+
+/* Adds `set` (ATTR_*) to the mount at `path` and every mount beneath it.
+ * mount_setattr() only sets flags, so flags the host locked stay as they are. Kernels
+ * before 5.12 get a remount of the top mount that keeps its current flags. */
+static int restrict_mount(const char *path, uint64_t set)
+{
+	struct fs_mount_attr attr = {.attr_set = set};
+	if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	struct statvfs sv;
+	unsigned long flags = MS_REMOUNT | MS_BIND;
+	if (statvfs(path, &sv) == 0)
+		flags |= sv.f_flag & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME |
+				      ST_NODIRATIME | ST_RELATIME | ST_SYNCHRONOUS | ST_MANDLOCK);
+	flags |= (set & ATTR_RDONLY ? MS_RDONLY : 0) | (set & ATTR_NOSUID ? MS_NOSUID : 0) |
+		 (set & ATTR_NODEV ? MS_NODEV : 0) | (set & ATTR_NOEXEC ? MS_NOEXEC : 0);
+	return mount(NULL, path, NULL, flags, NULL);
+}
+
+static void bind(const char *src, const char *dst, uint64_t set, const char *why)
+{
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0 || restrict_mount(dst, set) < 0)
+		log_fatal("cannot bind-mount %s into the sandbox (%s): %s", dst, why,
+			  strerror(errno));
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	/* parents before their children; for the same path, read_write wins */
+	return c ? c : (int)x->kind - (int)y->kind;
+}
+
+/* Whether the resolved `path` is airlock's own place in the new root. */
+static int reserved(const char *path)
+{
+	static const char *const own[] = {"/", "/run", SANDBOX_RUN_DIR, "/proc", "/dev",
+					  "/dev/pts", OLD};
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+		size_t n = strlen(own[i]);
+		if (strcmp(path, own[i]) == 0)
+			return 1;
+		/* beneath /run/airlock, /proc, /dev/pts or OLD; /run/x and /dev/x are fine */
+		if (i >= 2 && i != 4 && strncmp(path, own[i], n) == 0 && path[n] == '/')
+			return 1;
+	}
+	return 0;
+}
+
+static void add_entries(struct entry *e, size_t *n, const struct policy_path *list,
+			size_t count, enum entry_kind kind)
+{
+	for (size_t i = 0; i < count; i++) {
+		char real[PATH_MAX];
+		if (resolve(list[i].path, real, sizeof real) < 0) {
+			/* Landlock's rules report the path as missing too (-v). */
+			log_verbose("filesystem: %s is not in the sandbox: %s", list[i].path,
+				    strerror(errno));
+			continue;
+		}
+		if (reserved(real)) {
+			log_msg("warning: [filesystem] %s is not mounted in the sandbox: %s is "
+				"made by airlock itself", list[i].path, real);
+			continue;
+		}
+		e[*n].path = strdup(real);
+		if (!e[*n].path)
+			log_fatal("out of memory");
+		e[*n].kind = kind;
+		(*n)++;
+	}
+}
+
+/* Of the entries before `i` (sorted: parents first), the deepest one that is `i`'s
+ * path or one of its parents: the mount `i` would land in. NULL when none. */
+static const struct entry *covering(const struct entry *e, size_t i)
+{
+	for (size_t j = i; j-- > 0;) {
+		if (!e[j].path)
+			continue;
+		size_t n = strlen(e[j].path);
+		if (strncmp(e[i].path, e[j].path, n) == 0 &&
+		    (e[i].path[n] == '/' || e[i].path[n] == 0 || n == 1))
+			return &e[j];
+	}
+	return NULL;
+}
+
+/* The policy's lists, resolved, each bound at its own path. */
+static void mount_policy_paths(const struct policy *p)
+{
+	size_t total = p->nread_only + p->nread_write, n = 0;
+	struct entry *e = calloc(total + 1, sizeof *e);
+	if (!e)
+		log_fatal("out of memory");
+	add_entries(e, &n, p->read_only, p->nread_only, ENTRY_RO);
+	add_entries(e, &n, p->read_write, p->nread_write, ENTRY_RW);
+	qsort(e, n, sizeof *e, entry_cmp);
+	for (size_t i = 0; i < n; i++) {
+		char h[PATH_MAX];
+		struct stat st;
+		const struct entry *over = covering(e, i);
+		if (over && over->kind == e[i].kind) {
+			/* /bin -> usr/bin under a listed /usr: already there, as it should be */
+			log_verbose("filesystem: %s is in %s already", e[i].path, over->path);
+			free(e[i].path);
+			e[i].path = NULL;
+			continue;
+		}
+		if (stat(host(e[i].path, h, sizeof h), &st) < 0)
+			log_fatal("cannot stat %s: %s", e[i].path, strerror(errno));
+		make_mount_point(e[i].path, S_ISDIR(st.st_mode), 0);
+		/* read_write is bound as it is but for set-id bits, so a listed device
+		 * (/dev/kvm, /dev/dri) still works; read_only gets nodev too. */
+		bind(h, e[i].path,
+		     ATTR_NOSUID | (e[i].kind == ENTRY_RO ? ATTR_RDONLY | ATTR_NODEV : 0),
+		     e[i].kind == ENTRY_RO ? "[filesystem] read_only" : "[filesystem] read_write");
+		log_verbose("filesystem: %s %s", e[i].kind == ENTRY_RO ? "read-only" : "read-write",
+			    e[i].path);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(e[i].path);
+	free(e);
+}
+
+static void mkdir_root_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		log_fatal("cannot create %s in the sandbox's root: %s", path, strerror(errno));
+	if (chmod(path, mode) < 0)
+		log_fatal("cannot set the mode of %s: %s", path, strerror(errno));
+}
+
+/* The baseline devices (the host's nodes, bound as files), a devpts instance of the
+ * sandbox's own (no host terminal is in it) and the usual links. The terminal
+ * sandbox-exec was given stays usable through the inherited descriptors and /dev/tty. */
+static void mount_dev(void)
+{
+	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+	mkdir_root_dir("/dev", 0755);
+	for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+		char dst[64], src[PATH_MAX];
+		snprintf(dst, sizeof dst, "/dev/%s", nodes[i]);
+		host(dst, src, sizeof src);
+		struct stat st;
+		if (stat(src, &st) < 0 || !S_ISCHR(st.st_mode)) {
+			log_verbose("filesystem: no %s on this host", dst);
+			continue;
+		}
+		make_mount_point(dst, 0, 0);
+		/* nosuid and noexec, but not nodev: these are the devices */
+		if (mount(src, dst, NULL, MS_BIND, NULL) < 0 ||
+		    restrict_mount(dst, ATTR_NOSUID | ATTR_NOEXEC) < 0)
+			log_fatal("cannot bind %s into the sandbox: %s", dst, strerror(errno));
+	}
+	mkdir_root_dir("/dev/pts", 0755);
+	if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620") < 0)
+		log_fatal("cannot mount a devpts of the sandbox's own on /dev/pts: %s",
+			  strerror(errno));
+	static const char *const links[][2] = {
+		{"/dev/ptmx", "pts/ptmx"},       {"/dev/fd", "/proc/self/fd"},
+		{"/dev/stdin", "/proc/self/fd/0"}, {"/dev/stdout", "/proc/self/fd/1"},
+		{"/dev/stderr", "/proc/self/fd/2"},
+	};
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+		if (symlink(links[i][1], links[i][0]) < 0 && errno != EEXIST)
+			log_fatal("cannot create %s: %s", links[i][0], strerror(errno));
+}
+
+static int write_file(const char *path, const char *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0 || fchmod(fd, mode) < 0) /* whatever the caller's umask */
+		return fd < 0 ? -1 : (close(fd), -1);
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return close(fd);
+}
+
+static int under_run(const char *path)
+{
+	return strncmp(path, "/run/", 5) == 0;
+}
+
+/* Each secret's `file` shows its placeholder, read-only, whatever the policy lists:
+ * under /run (Docker's /run/secrets) it is written in the new root's /run; elsewhere a
+ * placeholder file is bound over the path (an empty file of the new root when its
+ * folder is not listed, so nothing else of that folder appears). */
+static void mount_secret_files(const struct policy *p)
+{
+	mkdir_root_dir(SECRETS_DIR, 0755);
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		const struct policy_secret *s = &p->secrets[i];
+		if (!s->file)
+			continue;
+		char path[PATH_MAX], text[256];
+		snprintf(path, sizeof path, "%s/%s", SECRETS_DIR, s->name);
+		int n = snprintf(text, sizeof text, "%s%s\n", SANDBOX_PLACEHOLDER_PREFIX, s->name);
+		if (under_run(s->file) && !reserved(s->file)) {
+			make_parents_as(s->file, 1);
+			snprintf(path, sizeof path, "%s", s->file);
+		}
+		if (write_file(path, text, (size_t)n, 0444) < 0)
+			log_fatal("cannot write %s: %s", path, strerror(errno));
+		if (strcmp(path, s->file) != 0) {
+			make_mount_point(s->file, 0, 1);
+			if (mount(path, s->file, NULL, MS_BIND, NULL) < 0 ||
+			    restrict_mount(s->file, ATTR_RDONLY | ATTR_NOSUID | ATTR_NODEV |
+						      ATTR_NOEXEC) < 0)
+				log_fatal("cannot hide secret file %s of [secret %s]: %s", s->file,
+					  s->name, strerror(errno));
+		}
+		log_verbose("secret %s: %s shows its placeholder", s->name, s->file);
+	}
+}
+
+/* /run/airlock: the CA files and the secrets' placeholder files. */
+static void make_run_dir(const struct sandbox_child_args *a)
+{
+	mkdir_root_dir("/run", 0755);
+	mkdir_root_dir(SANDBOX_RUN_DIR, 0755);
+	if (a->ca_pem && write_file(SANDBOX_CA_FILE, a->ca_pem, a->ca_pem_len, 0644) < 0)
+		log_fatal("cannot write %s: %s", SANDBOX_CA_FILE, strerror(errno));
+	if (a->bundle_pem &&
+	    write_file(SANDBOX_BUNDLE_FILE, a->bundle_pem, a->bundle_pem_len, 0644) < 0)
+		log_fatal("cannot write %s: %s", SANDBOX_BUNDLE_FILE, strerror(errno));
+}
+
+/* An old-style /var/run that is a folder of its own (inside a listed /var) would show
+ * the host's sockets there: it gets an empty read-only tmpfs. */
+static void cover_var_run(void)
+{
+	struct stat st;
+	if (lstat("/var/run", &st) == 0 && S_ISDIR(st.st_mode) &&
+	    mount("airlock", "/var/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+		  "mode=0755,size=4k") < 0)
+		log_fatal("cannot mount a tmpfs on /var/run: %s", strerror(errno));
+}
+
+/* CMD's working directory must resolve inside the new root: the policy's workdir, or
+ * the caller's directory, made an empty directory when the policy does not list it. */
+static void make_cwd(const char *dir)
+{
+	char h[PATH_MAX];
+	struct stat st;
+	if (!dir || stat(dir, &st) == 0 || stat(host(dir, h, sizeof h), &st) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		return;
+	make_parents(dir);
+	mkdir_like_host(dir);
+}
+
+/* Enters the tmpfs at /run as the new root, keeping the host's root at OLD. */
+static void enter_new_root(void)
+{
+	if (mkdir("/run", 0755) < 0 && errno != EEXIST)
+		log_fatal("cannot create /run: %s", strerror(errno));
+	if (mount("airlock", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m") < 0)
+		log_fatal("cannot mount a tmpfs for the sandbox's root: %s", strerror(errno));
+	if (chdir("/run") < 0 || mkdir("." OLD, 0700) < 0)
+		log_fatal("cannot prepare the sandbox's root: %s", strerror(errno));
+	if (syscall(SYS_pivot_root, ".", "." OLD) < 0)
+		log_fatal("cannot enter the sandbox's root (pivot_root): %s (the host's root "
+			  "must be a mount point; in a chroot, bind-mount its folder onto itself "
+			  "first)", strerror(errno));
+	if (chdir("/") < 0)
+		log_fatal("cannot enter the sandbox's root: %s", strerror(errno));
+}
+
+static void leave_host_root(void)
+{
+	if (umount2(OLD, MNT_DETACH) < 0 || rmdir(OLD) < 0)
+		log_fatal("cannot detach the host's root from the sandbox: %s", strerror(errno));
+	if (mount(NULL, "/", NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		log_fatal("cannot make the sandbox's root read-only: %s", strerror(errno));
+}
+
+void sandbox_fs_build(const struct sandbox_child_args *a)
+{
+	const struct policy *p = a->policy;
+	char cwd[PATH_MAX];
+	int have_cwd = getcwd(cwd, sizeof cwd) != NULL;
+	/* Nothing mounted in here may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		log_fatal("cannot make mounts private: %s", strerror(errno));
+	enter_new_root();
+	mount_policy_paths(p);
+	mount_dev();
+	/* A /proc of the new PID namespace: the supervisor and the host are not in it.
+	 * Mounted while the host's /proc is still in this namespace (the kernel wants a
+	 * fully visible /proc there before it allows a new one). */
+	mkdir_root_dir("/proc", 0555);
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		log_fatal("cannot mount /proc for the sandbox: %s", strerror(errno));
+	make_run_dir(a);
+	mount_secret_files(p);
+	cover_var_run();
+	const char *dir = p->workdir ? p->workdir : (have_cwd ? cwd : NULL);
+	make_cwd(dir);
+	leave_host_root();
+	if (chdir(dir ? dir : "/") < 0)
+		log_fatal("cannot enter %s %s: %s", p->workdir ? "workdir" : "the working directory",
+			  dir, strerror(errno));
+}
