@@ -83,6 +83,7 @@ ensure_packages() {
 	say "installing $why"
 	mkdir -p "$out"
 	local log="$out/apt-get.log"
+	# shellcheck disable=SC2086 # $missing is a list of words
 	{ DEBIAN_FRONTEND=noninteractive apt-get -q update &&
 		DEBIAN_FRONTEND=noninteractive apt-get -q -y install --no-install-recommends $missing; } \
 		>"$log" 2>&1 || { tail -n 20 "$log" >&2; die "apt-get failed (log: $log); run: $line"; }
@@ -93,6 +94,7 @@ cmd_deps() {
 	local groups
 	groups=$(needs_of "${1:-test}")
 	[ -n "$groups" ] || die "deps: unknown command '${1:-}' (build demo unit fuzz integration test bench)"
+	# shellcheck disable=SC2086 # $groups is a list of words
 	ensure_packages $groups
 }
 
@@ -265,6 +267,7 @@ cmd_test() {
 
 # First of all, before anything is built: the Debian packages this command needs.
 groups=$(needs_of "${1:-build}")
+# shellcheck disable=SC2086 # $groups is a list of words
 [ -z "$groups" ] || ensure_packages $groups
 
 case "${1:-build}" in
