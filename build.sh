@@ -7,7 +7,11 @@
 #   ./build.sh demo            the guided demo (README)
 #   ./build.sh bench           the benchmarks under test/bench/
 #   ./build.sh fetch DIR       download the pinned sources into DIR (for offline builds)
+#   ./build.sh deps [COMMAND]  only install the Debian packages COMMAND needs (default test)
 #   ./build.sh clean           remove every output
+#
+# Every command first installs, as root with apt-get, the Debian packages it needs that
+# are missing (the list: debian.packages); without root it stops and prints the line.
 #
 # Third-party sources (BearSSL, libseccomp, inih) are Debian source packages pinned in
 # deps.lock by version and SHA-256. They are fetched with apt-get through deb-src entries
@@ -23,6 +27,76 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 say() { printf 'build.sh: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
+
+# --- the Debian packages each command needs ---------------------------------------------
+
+# needs_of COMMAND: the groups of debian.packages that COMMAND uses.
+needs_of() {
+	case "$1" in
+	build) echo build ;;
+	demo) echo build demo ;;
+	unit) echo build unit ;;
+	fuzz) echo build fuzz ;;
+	integration) echo build demo unit integration ;; # the tools are unit builds; a test runs the demo
+	test) echo build demo unit fuzz integration ;;
+	bench) echo build unit bench ;;
+	esac
+}
+
+# installed_packages: the names dpkg reports installed (AIRLOCK_DPKG_ADMINDIR points
+# dpkg-query at another database, for the tests).
+installed_packages() {
+	local admin=()
+	[ -n "${AIRLOCK_DPKG_ADMINDIR:-}" ] && admin=(--admindir="$AIRLOCK_DPKG_ADMINDIR")
+	dpkg-query "${admin[@]}" -W -f='${Status} ${Package}\n' 2>/dev/null |
+		awk '$1 == "install" && $2 == "ok" && $3 == "installed" {print $4}'
+}
+
+# ensure_packages GROUP...: installs the missing packages of GROUPs, saying which and why
+# in one line; nothing happens when all are there. Without root or apt-get it stops with
+# the apt-get line to run, before anything is built.
+ensure_packages() {
+	command -v dpkg-query >/dev/null || {
+		say "dpkg-query not found (not Debian?): debian.packages lists what the build needs"
+		return 0
+	}
+	local have missing="" why="" g entry reason pkgs p these
+	have=" $(installed_packages | tr '\n' ' ') "
+	for g in "$@"; do
+		entry=$(awk -F'|' -v g="$g" '!/^#/ && NF == 3 {
+				for (i = 1; i <= 3; i++) gsub(/^ +| +$/, "", $i)
+				if ($1 == g) { print $2 "|" $3; exit } }' "$top/debian.packages")
+		[ -n "$entry" ] || die "debian.packages has no group '$g'"
+		reason=${entry%%|*} pkgs=${entry#*|} these=""
+		for p in $pkgs; do
+			case "$have $missing " in *" $p "*) continue ;; esac
+			these="$these $p" missing="$missing $p"
+		done
+		[ -z "$these" ] || why="${why:+$why, }${these# } ($reason)"
+	done
+	[ -n "$missing" ] || return 0
+	local line="apt-get install --no-install-recommends${missing}"
+	[ "$(id -u)" = 0 ] ||
+		die "missing Debian packages: $why. Not root, so not installing them; as root, run: $line"
+	command -v apt-get >/dev/null ||
+		die "missing Debian packages: $why. apt-get not found, so not installing them; install them as: $line"
+	say "installing $why"
+	mkdir -p "$out"
+	local log="$out/apt-get.log"
+	# shellcheck disable=SC2086 # $missing is a list of words
+	{ DEBIAN_FRONTEND=noninteractive apt-get -q update &&
+		DEBIAN_FRONTEND=noninteractive apt-get -q -y install --no-install-recommends $missing; } \
+		>"$log" 2>&1 || { tail -n 20 "$log" >&2; die "apt-get failed (log: $log); run: $line"; }
+}
+
+# cmd_deps [COMMAND]: only the package step of COMMAND (default: test).
+cmd_deps() {
+	local groups
+	groups=$(needs_of "${1:-test}")
+	[ -n "$groups" ] || die "deps: unknown command '${1:-}' (build demo unit fuzz integration test bench)"
+	# shellcheck disable=SC2086 # $groups is a list of words
+	ensure_packages $groups
+}
 
 # --- fetching the pinned sources -------------------------------------------------------
 
@@ -191,6 +265,11 @@ cmd_test() {
 	cmd_integration
 }
 
+# First of all, before anything is built: the Debian packages this command needs.
+groups=$(needs_of "${1:-build}")
+# shellcheck disable=SC2086 # $groups is a list of words
+[ -z "$groups" ] || ensure_packages $groups
+
 case "${1:-build}" in
 build) build_airlock; say "built $out/airlock" ;;
 test) shift; cmd_test "$@" ;;
@@ -198,9 +277,10 @@ unit) shift; cmd_unit "$@" ;;
 fuzz) shift; cmd_fuzz "$@" ;;
 integration) shift; cmd_integration "$@" ;;
 fetch) shift; cmd_fetch "$@" ;;
+deps) shift; cmd_deps "$@" ;;
 demo) build_airlock; exec "$top/test/demo.sh" "$out/airlock" ;;
 bench) build_airlock; shift; for b in "$top"/test/bench/*.sh; do "$b" "$out/airlock" "$@"; done ;;
 clean) rm -rf "$out" ;;
--h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
+-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
 *) die "unknown command '$1' (see ./build.sh --help)" ;;
 esac

@@ -5,6 +5,7 @@ They need root (as CI has): a test that needs it fails without it; nothing is sk
 """
 import os
 import pathlib
+import signal
 import socket
 import subprocess
 
@@ -13,6 +14,15 @@ import pytest
 TOP = pathlib.Path(__file__).resolve().parents[2]
 AIRLOCK = os.environ.get("AIRLOCK", str(TOP / "out" / "airlock"))
 TOOLS = TOP / "out" / "test" / "tools"
+
+# A runner started in the background of a non-interactive shell (`.ci/run &`, nohup)
+# hands down SIGINT and SIGQUIT ignored, and an ignored signal stays ignored across exec:
+# the tests' children (Ctrl-C on a pty, airlock init's inherited dispositions) must start
+# with what a user at a terminal has.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+if signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN:
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 @pytest.fixture(scope="session")

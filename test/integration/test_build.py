@@ -1,6 +1,7 @@
 """The build: a static binary, offline builds from a folder of pinned tarballs (with no
 network at all), and refusal of a tarball whose checksum does not match its pin."""
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -86,3 +87,132 @@ def test_fetch_fills_a_folder_with_the_verified_tarballs_only(root, tree):
     for name in PINNED:
         digest = run(["sha256sum", os.path.join(dest, name)]).stdout.split()[0]
         assert digest == pins[name], name
+
+
+# --- the Debian packages each command installs (debian.packages) -------------------------
+
+def package_groups(top=TOP):
+    """{group: (why, [packages])} from debian.packages, the tree's one list."""
+    groups = {}
+    for line in open(os.path.join(top, "debian.packages")):
+        if line.startswith("#") or line.count("|") != 2:
+            continue
+        name, why, pkgs = (f.strip() for f in line.split("|"))
+        groups[name] = (why, pkgs.split())
+    return groups
+
+
+def all_packages():
+    return sorted({p for _, pkgs in package_groups().values() for p in pkgs})
+
+
+def fake_dpkg(admindir, installed):
+    """A dpkg database in which exactly `installed` are installed."""
+    os.makedirs(os.path.join(admindir, "updates"), exist_ok=True)
+    with open(os.path.join(admindir, "status"), "w") as f:
+        for p in installed:
+            f.write(f"Package: {p}\nStatus: install ok installed\nPriority: optional\n"
+                    f"Maintainer: test\nArchitecture: amd64\nVersion: 1\n"
+                    f"Description: fake\n\n")
+    return admindir
+
+
+def fake_apt_get(bindir, log):
+    """An apt-get first in PATH that only records how it was called."""
+    os.makedirs(bindir, exist_ok=True)
+    path = os.path.join(bindir, "apt-get")
+    with open(path, "w") as f:
+        f.write(f'#!/bin/sh\necho "DEBIAN_FRONTEND=$DEBIAN_FRONTEND $*" >>{log}\n')
+    os.chmod(path, 0o755)
+    return bindir
+
+
+@pytest.mark.parametrize("command,missing,why", [
+    ("build", "gperf", "to build the static binary"),
+    ("demo", "curl", "for the demo"),
+    ("test", "clang", "to build the fuzzers"),
+])
+def test_missing_package_without_root_prints_the_apt_line_and_builds_nothing(
+        root, tree, command, missing, why):
+    admin = fake_dpkg(os.path.join(tree, "dpkg"), [p for p in all_packages() if p != missing])
+    subprocess.run(["chown", "-R", "65534:65534", tree], check=True)
+    os.chmod(tree, 0o755)
+    r = run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+             "env", f"AIRLOCK_DPKG_ADMINDIR={admin}", "./build.sh", command], cwd=tree)
+    assert r.returncode != 0
+    assert r.stderr.splitlines() == [
+        f"build.sh: missing Debian packages: {missing} ({why}). Not root, so not "
+        f"installing them; as root, run: apt-get install --no-install-recommends {missing}"]
+    assert not os.path.exists(os.path.join(tree, "out")), "it went on to build"
+
+
+def test_missing_packages_without_apt_get_print_the_apt_line_and_build_nothing(root, tree):
+    admin = fake_dpkg(os.path.join(tree, "dpkg"),
+                      [p for p in all_packages() if p not in ("gperf", "musl-tools")])
+    # A PATH holding every command of this machine but apt-get.
+    farm = os.path.join(tree, "bin")
+    os.makedirs(farm)
+    for d in ("/usr/sbin", "/usr/bin"):
+        for name in os.listdir(d):
+            if name != "apt-get" and not os.path.exists(os.path.join(farm, name)):
+                os.symlink(os.path.join(d, name), os.path.join(farm, name))
+    r = run(["env", f"PATH={farm}", f"AIRLOCK_DPKG_ADMINDIR={admin}", "./build.sh"],
+            cwd=tree)
+    assert r.returncode != 0
+    assert r.stderr.splitlines() == [
+        "build.sh: missing Debian packages: musl-tools gperf (to build the static binary). "
+        "apt-get not found, so not installing them; install them as: "
+        "apt-get install --no-install-recommends musl-tools gperf"]
+    assert not os.path.exists(os.path.join(tree, "out")), "it went on to build"
+
+
+def test_missing_packages_as_root_are_installed_with_one_line(root, tree):
+    log = os.path.join(tree, "apt-get.calls")
+    bindir = fake_apt_get(os.path.join(tree, "fakebin"), log)
+    admin = fake_dpkg(os.path.join(tree, "dpkg"),
+                      [p for p in all_packages() if p not in ("gperf", "curl", "python3")])
+    r = run(["env", f"PATH={bindir}:{os.environ['PATH']}", f"AIRLOCK_DPKG_ADMINDIR={admin}",
+             "./build.sh", "deps", "demo"], cwd=tree)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines() == [
+        "build.sh: installing gperf (to build the static binary), curl python3 (for the demo)"]
+    assert open(log).read().splitlines() == [
+        "DEBIAN_FRONTEND=noninteractive -q update",
+        "DEBIAN_FRONTEND=noninteractive -q -y install --no-install-recommends gperf curl python3"]
+
+
+def test_nothing_is_installed_when_everything_is_there(root, tree):
+    log = os.path.join(tree, "apt-get.calls")
+    bindir = fake_apt_get(os.path.join(tree, "fakebin"), log)
+    admin = fake_dpkg(os.path.join(tree, "dpkg"), all_packages())
+    for command in ("build", "demo", "unit", "fuzz", "integration", "test", "bench"):
+        r = run(["env", f"PATH={bindir}:{os.environ['PATH']}", f"AIRLOCK_DPKG_ADMINDIR={admin}",
+                 "./build.sh", "deps", command], cwd=tree)
+        assert (r.returncode, r.stderr) == (0, ""), command
+    # This machine's own database: the suite runs after ./build.sh put everything there.
+    r = run(["env", f"PATH={bindir}:{os.environ['PATH']}", "./build.sh", "deps",
+             "integration"], cwd=tree)
+    assert (r.returncode, r.stderr) == (0, "")
+    assert not os.path.exists(log), "apt-get was called"
+
+
+def test_the_package_list_is_in_one_place():
+    groups = package_groups()
+    assert "gperf" in groups["build"][1], "libseccomp's configure needs gperf"
+    names = all_packages()
+    # .ci/run runs what a user runs, and lists no package itself.
+    ci = [l.strip() for l in open(os.path.join(TOP, ".ci", "run"))
+          if l.strip() and not l.startswith("#")]
+    assert ci == ["set -euo pipefail", 'cd "$(dirname "$0")/.."',
+                  "export DEBIAN_FRONTEND=noninteractive", "./build.sh test"]
+    # The Containerfile's build stage takes its packages from build.sh too.
+    stage = open(os.path.join(TOP, "Containerfile")).read().split("AS build")[1]
+    stage = stage.split("\nFROM ")[0]
+    assert "./build.sh deps build" in stage
+    assert "apt-get install" not in stage
+    # build.sh installs only what debian.packages says.
+    script = open(os.path.join(TOP, "build.sh")).read()
+    installs = [l for l in script.splitlines() if "install --no-install-recommends" in l]
+    assert installs and all("$missing" in l or "${missing}" in l for l in installs)
+    for name in names:
+        assert not re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", stage), name
