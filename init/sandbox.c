@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include "init/supervisor.h"
 #include "net/fdpass.h"
 #include "policy/sandbox_env.h"
+#include "proxy/secret_view.h"
 
 extern char **environ;
 
@@ -123,6 +125,22 @@ static char **mask_arguments(const struct supervisor *sv, char **argv)
 	return out;
 }
 
+/* What each secret's `file` shows inside: made here, from the real files, so that the
+ * sandbox's PID 1 only writes bytes that hold no value. */
+static const struct sandbox_view *make_views(const struct policy *p)
+{
+	struct sandbox_view *v = calloc(p->nsecrets + 1, sizeof *v);
+	if (!v)
+		log_fatal("out of memory making the secret files' views");
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		char err[PATH_MAX + 512];
+		if (p->secrets[i].file &&
+		    secret_view_make(p, i, &v[i].data, &v[i].len, err, sizeof err) < 0)
+			log_fatal("%s", err);
+	}
+	return v;
+}
+
 /* -v: the variables left out of CMD's environment as credentials (names only). */
 static void report_removed(char **removed)
 {
@@ -161,6 +179,7 @@ int sandbox_main(int argc, char **argv)
 	if (!a.envp)
 		log_fatal("out of memory building the sandbox's environment");
 	report_removed(removed);
+	a.views = make_views(&policy);
 	a.ca_pem = sv.ca_pem;
 	a.ca_pem_len = sv.ca_pem_len;
 	a.bundle_pem = sv.bundle_pem;

@@ -18,6 +18,13 @@
 #define SANDBOX_FD_PROXY 0x10000u     /* a proxy listener */
 #define SANDBOX_FD_FORWARD 0x20000u   /* | port: a `forward` listener */
 
+/* What a secret's `file` shows inside (secret_view.h); data NULL for a secret without
+ * a file. */
+struct sandbox_view {
+	char *data;
+	size_t len;
+};
+
 struct sandbox_child_args {
 	const struct policy *policy;
 	struct identity id;        /* who CMD runs as */
@@ -29,6 +36,7 @@ struct sandbox_child_args {
 	size_t ca_pem_len;
 	const char *bundle_pem;    /* system roots + CA, PEM */
 	size_t bundle_pem_len;
+	const struct sandbox_view *views; /* per policy secret: what its `file` shows */
 	int fd_sock;               /* UNIX socket to send the listeners on */
 	int death_fd;              /* read end of a pipe whose write end only the supervisor
 	                              holds: one byte means "go", EOF that the supervisor

@@ -408,27 +408,68 @@ static int under_run(const char *path)
 	return strncmp(path, "/run/", 5) == 0;
 }
 
-/* Each secret's `file` shows its placeholder, read-only, whatever the policy lists:
+/* Each secret's `file` shows its view (the placeholder, or the JSON document with its
+ * secrets' members masked: secret_view.h), read-only, whatever the policy lists:
  * under /run (Docker's /run/secrets) it is written in the new root's /run; elsewhere a
  * placeholder file is bound over the path (an empty file of the new root when its
  * folder is not listed, so nothing else of that folder appears). */
-static void mount_secret_files(const struct policy *p)
+/* Whether the sandbox's identity (uid, gid, no other groups) may search folder `st`. */
+static int searchable(const struct stat *st, uid_t uid, gid_t gid)
 {
+	if (st->st_uid == uid)
+		return (st->st_mode & S_IXUSR) != 0;
+	if (st->st_gid == gid)
+		return (st->st_mode & S_IXGRP) != 0;
+	return (st->st_mode & S_IXOTH) != 0;
+}
+
+/* A secret's file must be readable inside whatever the lists say. In a listed folder, a
+ * folder on the way that the sandbox's identity may not search (a token kept in a 0700
+ * root folder, as it should be) would hide it: that folder gets an empty tmpfs over it,
+ * in which the way to the file is made. The sandbox could reach nothing beneath such a
+ * folder anyway, so it loses nothing. Returns 1 with the folder in `dir` (to be made
+ * read-only once the file is in place), or 0 when the way is open. */
+static int open_the_way(const char *file, uid_t uid, gid_t gid, char *dir, size_t len)
+{
+	snprintf(dir, len, "%s", file);
+	for (char *q = dir + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = 0;
+		struct stat st;
+		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && !searchable(&st, uid, gid)) {
+			if (mount("airlock", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				  "mode=0755,size=64k") < 0)
+				log_fatal("cannot open the way to a secret's file through %s: %s", dir,
+					  strerror(errno));
+			return 1;
+		}
+		*q = '/';
+	}
+	return 0;
+}
+
+static void mount_secret_files(const struct policy *p, const struct sandbox_view *views)
+{
+	char (*ways)[PATH_MAX] = calloc(p->nsecrets + 1, sizeof *ways);
+	size_t nways = 0;
+	if (!ways)
+		log_fatal("out of memory placing the secrets' files");
 	mkdir_root_dir(SECRETS_DIR, 0755);
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		const struct policy_secret *s = &p->secrets[i];
-		if (!s->file)
+		if (!s->file || !views[i].data)
 			continue;
-		char path[PATH_MAX], text[256];
+		char path[PATH_MAX];
 		snprintf(path, sizeof path, "%s/%s", SECRETS_DIR, s->name);
-		int n = snprintf(text, sizeof text, "%s%s\n", SANDBOX_PLACEHOLDER_PREFIX, s->name);
 		if (under_run(s->file) && !reserved(s->file)) {
 			make_parents_as(s->file, 1);
 			snprintf(path, sizeof path, "%s", s->file);
 		}
-		if (write_file(path, text, (size_t)n, 0444) < 0)
+		if (write_file(path, views[i].data, views[i].len, 0444) < 0)
 			log_fatal("cannot write %s: %s", path, strerror(errno));
 		if (strcmp(path, s->file) != 0) {
+			nways += (size_t)open_the_way(s->file, p->uid, p->gid, ways[nways], PATH_MAX);
 			make_mount_point(s->file, 0, 1);
 			if (mount(path, s->file, NULL, MS_BIND, NULL) < 0 ||
 			    restrict_mount(s->file, ATTR_RDONLY | ATTR_NOSUID | ATTR_NODEV |
@@ -438,6 +479,11 @@ static void mount_secret_files(const struct policy *p)
 		}
 		log_verbose("secret %s: %s shows its placeholder", s->name, s->file);
 	}
+	/* Once every file is in place: nothing else may be made there. */
+	for (size_t k = 0; k < nways; k++)
+		if (restrict_mount(ways[k], ATTR_RDONLY | ATTR_NOSUID | ATTR_NODEV | ATTR_NOEXEC) < 0)
+			log_fatal("cannot make %s read-only: %s", ways[k], strerror(errno));
+	free(ways);
 }
 
 /* /run/airlock: the CA files and the secrets' placeholder files. */
@@ -520,7 +566,7 @@ void sandbox_fs_build(const struct sandbox_child_args *a)
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		log_fatal("cannot mount /proc for the sandbox: %s", strerror(errno));
 	make_run_dir(a);
-	mount_secret_files(p);
+	mount_secret_files(p, a->views);
 	cover_var_run();
 	const char *dir = p->workdir ? p->workdir : (have_cwd ? cwd : NULL);
 	make_cwd(dir);

@@ -156,3 +156,64 @@ def test_mcp_child_from_argv_config_gets_injected_upstream(box, pki):
         answer = json.loads(r.stdout.splitlines()[0])
         assert header(answer, "Authorization") == ["Bearer <REAL:MCP_TOKEN>"]
         assert JIRA not in r.stdout + r.stderr
+
+
+OAUTH = ('{\n  "token": {"access_token": "ya29.REAL-%s", "expiry": "2026-12-03T10:00:00Z"},\n'
+         '  "refresh_token" : "1//REAL-%s",\n  "client_id": "123.apps.googleusercontent.com",\n'
+         '  "client_secret": "GOCSPX-REAL\\/%s",\n  "scopes": ["a", "b"]\n}\n')
+
+
+def test_json_credential_file_shows_placeholders_in_its_members(box, pki):
+    """A Google Workspace OAuth file: inside, the named members hold placeholders and
+    every other byte is as it was; a request with the file's access token reaches the
+    bound host with the real one."""
+    use_pki(box, pki)
+    sec = os.path.join(box, "sec")
+    os.mkdir(sec, 0o700)
+    tag = TOKEN[4:12]
+    path = os.path.join(sec, "oauth.json")
+    text = OAUTH % (tag, tag, tag)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+    real = json.loads(text)
+    crt, key = pki.leaf("api.example.test")
+    masks = {**MASKS, real["token"]["access_token"]: "GW_ACCESS"}
+    with TLSServer(crt, key, secrets=masks) as api:
+        pol = policy(box, api.port, f"""\
+            [secret GW_ACCESS]
+            hosts = api.example.test
+            file = {path}
+            json = token.access_token
+            [secret GW_REFRESH]
+            hosts = oauth2.example.test
+            file = {path}
+            json = refresh_token
+            [secret GW_CLIENT]
+            hosts = oauth2.example.test
+            file = {path}
+            json = client_secret
+            """)
+        script = textwrap.dedent(f"""\
+            import json, subprocess, sys
+            raw = open({path!r}).read()
+            print(json.dumps(raw))
+            tok = json.loads(raw)["token"]["access_token"]
+            out = subprocess.run(["curl", "-sS", "-m", "20", "-H", "Authorization: Bearer " + tok,
+                                  "https://api.example.test/echo"], capture_output=True, text=True)
+            print(out.stdout)
+            """)
+        r = run_in(box, pol, [PY, "-c", script])
+        assert r.returncode == 0, r.stderr
+        inside = json.loads(r.stdout.splitlines()[0])
+        want = (text.replace(real["token"]["access_token"], PH + "GW_ACCESS")
+                    .replace(real["refresh_token"], PH + "GW_REFRESH")
+                    .replace("GOCSPX-REAL\\/" + tag, PH + "GW_CLIENT"))
+        assert inside == want  # byte-identical but for the three members
+        for v in (real["token"]["access_token"], real["refresh_token"], real["client_secret"]):
+            assert v not in r.stdout and v.replace("/", "\\/") not in r.stdout
+        assert ("Authorization", "Bearer " + real["token"]["access_token"]) in \
+            api.requests[0]["headers"]
+        assert "Bearer <REAL:GW_ACCESS>" in r.stdout  # what the echo says it received
+    # Outside, the file is untouched.
+    assert open(path).read() == text
