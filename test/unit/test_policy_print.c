@@ -123,6 +123,16 @@ TEST(policy_default_loads_and_round_trips)
 	s = policy_find_secret(&p, "GITLAB_TOKEN", 12);
 	CHECK(s && policy_secret_bound(s, "gitlab.com"));
 	CHECK(policy_find_secret(&p, "GITHUB_TOKEN", 12) != NULL);
+	/* the runner's other credentials, each bound to its own service */
+	s = policy_find_secret(&p, "JIRA_API_TOKEN", 14);
+	CHECK(s && policy_secret_bound(s, "acme.atlassian.net") && !policy_secret_bound(s, "github.com"));
+	CHECK_EQ_INT(policy_decide(&p, "acme.atlassian.net", 443, 443, &r), ACTION_ALLOW);
+	s = policy_find_secret(&p, "GOOGLE_OAUTH_CLIENT_SECRET", 26);
+	CHECK(s && policy_secret_bound(s, "oauth2.googleapis.com") &&
+	      !policy_secret_bound(s, "www.googleapis.com"));
+	s = policy_find_secret(&p, "CLAUDE_CODE_OAUTH_TOKEN", 23);
+	CHECK(s && policy_secret_bound(s, "api.anthropic.com") && s->nhosts == 1);
+	CHECK(p.nenv_credentials > 10); /* undeclared credentials are left out */
 	int claude = 0, tmp = 0, cwd = 0;
 	char dir[4096];
 	CHECK(getcwd(dir, sizeof dir) != NULL);
