@@ -42,7 +42,7 @@ struct fs_mount_attr {
 	uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
 
-enum entry_kind { ENTRY_RO, ENTRY_RW };
+enum entry_kind { ENTRY_RO, ENTRY_RW, ENTRY_TMPFS };
 
 struct entry {
 	char *path;  /* resolved on the host, no symbolic link in it */
@@ -268,7 +268,12 @@ static void add_entries(struct entry *e, size_t *n, const struct policy_path *li
 {
 	for (size_t i = 0; i < count; i++) {
 		char real[PATH_MAX];
-		if (resolve(list[i].path, real, sizeof real) < 0) {
+		/* A tmpfs needs nothing of the host: where the path is missing there, its
+		 * mount point is made. */
+		if (resolve(list[i].path, real, sizeof real) < 0 && kind == ENTRY_TMPFS &&
+		    errno == ENOENT && list[i].path[0] == '/') {
+			snprintf(real, sizeof real, "%s", list[i].path);
+		} else if (resolve(list[i].path, real, sizeof real) < 0) {
 			/* Landlock's rules report the path as missing too (-v). */
 			log_verbose("filesystem: %s is not in the sandbox: %s", list[i].path,
 				    strerror(errno));
@@ -302,15 +307,30 @@ static const struct entry *covering(const struct entry *e, size_t i)
 	return NULL;
 }
 
+/* [filesystem] tmpfs: an empty, writable (1777, like /tmp) folder of the sandbox's own,
+ * gone with it, holding at most `size` bytes. Over whatever a listed folder has there. */
+static void mount_tmpfs(const char *path, uint64_t size)
+{
+	char opts[64];
+	struct stat st;
+	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		make_mount_point(path, 1, 0);
+	snprintf(opts, sizeof opts, "mode=1777,size=%llu", (unsigned long long)size);
+	if (mount("airlock", path, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+		log_fatal("cannot mount the tmpfs %s of [filesystem] tmpfs: %s", path, strerror(errno));
+	log_verbose("filesystem: tmpfs %s (%llu bytes at most)", path, (unsigned long long)size);
+}
+
 /* The policy's lists, resolved, each bound at its own path. */
 static void mount_policy_paths(const struct policy *p)
 {
-	size_t total = p->nread_only + p->nread_write, n = 0;
+	size_t total = p->nread_only + p->nread_write + p->ntmpfs, n = 0;
 	struct entry *e = calloc(total + 1, sizeof *e);
 	if (!e)
 		log_fatal("out of memory");
 	add_entries(e, &n, p->read_only, p->nread_only, ENTRY_RO);
 	add_entries(e, &n, p->read_write, p->nread_write, ENTRY_RW);
+	add_entries(e, &n, p->tmpfs, p->ntmpfs, ENTRY_TMPFS);
 	qsort(e, n, sizeof *e, entry_cmp);
 	for (size_t i = 0; i < n; i++) {
 		char h[PATH_MAX];
@@ -321,6 +341,10 @@ static void mount_policy_paths(const struct policy *p)
 			log_verbose("filesystem: %s is in %s already", e[i].path, over->path);
 			free(e[i].path);
 			e[i].path = NULL;
+			continue;
+		}
+		if (e[i].kind == ENTRY_TMPFS) {
+			mount_tmpfs(e[i].path, p->tmpfs_size);
 			continue;
 		}
 		if (stat(host(e[i].path, h, sizeof h), &st) < 0)

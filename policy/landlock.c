@@ -253,6 +253,9 @@ static int add_rules(int rs, const struct policy *p, uint64_t handled, char *err
 	for (size_t i = 0; i < p->nread_write; i++)
 		if (add_path(rs, p->read_write[i].path, LL_READ_WRITE, handled, err, errlen) != 0)
 			return -1;
+	for (size_t i = 0; i < p->ntmpfs; i++)
+		if (add_path(rs, p->tmpfs[i].path, LL_READ_WRITE, handled, err, errlen) != 0)
+			return -1;
 	/* The secrets' files show their placeholders by then (sandbox_fs.c): readable
 	 * whatever the lists say, as the contract promises (a git credential helper reads
 	 * one). Only the file: nothing else of its folder. */

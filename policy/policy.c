@@ -106,6 +106,9 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->nread_write; i++)
 		free(p->read_write[i].path);
 	free(p->read_write);
+	for (size_t i = 0; i < p->ntmpfs; i++)
+		free(p->tmpfs[i].path);
+	free(p->tmpfs);
 	for (size_t i = 0; i < p->nrules; i++) {
 		free(p->rules[i].host);
 		free(p->rules[i].text);

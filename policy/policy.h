@@ -60,6 +60,10 @@ struct policy_path {
 	int line;
 };
 
+/* [filesystem] tmpfs_size: the default (bytes), and the largest a policy may give. */
+#define POLICY_TMPFS_SIZE_DEFAULT (512ull << 20)
+#define POLICY_TMPFS_SIZE_MAX (1ull << 40)
+
 /* [sandbox] max_processes: the default, and the range a policy may give. */
 #define POLICY_MAX_PROCESSES_DEFAULT 1024u
 #define POLICY_MAX_PROCESSES_MIN 2u
@@ -82,6 +86,9 @@ struct policy {
 	size_t nread_only;
 	struct policy_path *read_write;
 	size_t nread_write;
+	struct policy_path *tmpfs;        /* an empty tmpfs of the sandbox's own at each */
+	size_t ntmpfs;
+	uint64_t tmpfs_size;              /* bytes each of them may hold */
 
 	/* [network] */
 	struct policy_host_rule *rules;   /* allow and passthrough, in file order */

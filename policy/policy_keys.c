@@ -145,6 +145,30 @@ static void k_mode(struct loader *L, const char *key, char *value)
 		L->p->seccomp = m;
 }
 
+/* tmpfs_size = N[K|M|G]: how much each tmpfs may hold. */
+static void k_tmpfs_size(struct loader *L, const char *key, char *value)
+{
+	char q[128];
+	char *item = one_value(L, &L->tmpfs_size_line, key, value);
+	if (!item)
+		return;
+	char *end;
+	errno = 0;
+	unsigned long long n = item[0] >= '0' && item[0] <= '9' ? strtoull(item, &end, 10) : 0;
+	int shift = 0;
+	if (n && !errno && *end && !end[1])
+		shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 :
+			*end == 'G' || *end == 'g' ? 30 : -1;
+	else if (n && !errno && *end)
+		shift = -1;
+	if (!n || errno || shift < 0 || n > (POLICY_TMPFS_SIZE_MAX >> shift)) {
+		load_fail(L, L->line, "%s = '%s' is not a size (a number of bytes, or with K, M or "
+			  "G, up to 1024G; the default is 512M)", key, policy_quote(item, q, sizeof q));
+		return;
+	}
+	L->p->tmpfs_size = (uint64_t)n << shift;
+}
+
 static void k_max_processes(struct loader *L, const char *key, char *value)
 {
 	char q[128];
@@ -167,14 +191,15 @@ static void k_max_processes(struct loader *L, const char *key, char *value)
 static void k_paths(struct loader *L, const char *key, char *value)
 {
 	struct policy *p = L->p;
-	int rw = strcmp(key, "read_write") == 0;
+	int rw = strcmp(key, "read_write") == 0, tmp = strcmp(key, "tmpfs") == 0;
 	char *item, *cur = value;
 	while ((item = next_item(&cur))) {
 		char *path = path_item(L, key, item);
 		if (!path)
 			continue;
-		struct policy_path *pp = rw ? &ADD(p->read_write, p->nread_write)
-					    : &ADD(p->read_only, p->nread_only);
+		struct policy_path *pp = tmp ? &ADD(p->tmpfs, p->ntmpfs)
+				       : rw  ? &ADD(p->read_write, p->nread_write)
+					     : &ADD(p->read_only, p->nread_only);
 		pp->path = path;
 		pp->line = L->line;
 	}
@@ -504,6 +529,8 @@ static const struct {
 	{SEC_SANDBOX, "max_processes", k_max_processes},
 	{SEC_FILESYSTEM, "read_only", k_paths},
 	{SEC_FILESYSTEM, "read_write", k_paths},
+	{SEC_FILESYSTEM, "tmpfs", k_paths},
+	{SEC_FILESYSTEM, "tmpfs_size", k_tmpfs_size},
 	{SEC_NETWORK, "allow", k_rules},
 	{SEC_NETWORK, "passthrough", k_rules},
 	{SEC_NETWORK, "map", k_map},

@@ -323,6 +323,7 @@ int policy_load_string(const char *text, size_t len, const char *name, struct po
 	p->landlock = POLICY_REQUIRED;
 	p->seccomp = POLICY_REQUIRED;
 	p->max_processes = POLICY_MAX_PROCESSES_DEFAULT;
+	p->tmpfs_size = POLICY_TMPFS_SIZE_DEFAULT;
 
 	int r = ini_parse_stream(read_line, &L, on_pair, &L);
 	finish(&L, r);

@@ -52,6 +52,16 @@ static void write_policy(FILE *f, const struct policy *p)
 	fprintf(f, "[filesystem]\n");
 	paths(f, "read_only", p->read_only, p->nread_only);
 	paths(f, "read_write", p->read_write, p->nread_write);
+	for (size_t i = 0; i < p->ntmpfs; i++)
+		fprintf(f, "tmpfs = %s\n", p->tmpfs[i].path);
+	static const char units[][2] = {"", "K", "M", "G"};
+	unsigned long long sz = p->tmpfs_size;
+	int u = 0;
+	while (u < 3 && sz && sz % 1024 == 0) {
+		sz /= 1024;
+		u++;
+	}
+	fprintf(f, "tmpfs_size = %llu%s ; what each tmpfs may hold\n", sz, units[u]);
 
 	fprintf(f, "\n[network]\n");
 	for (size_t i = 0; i < p->nrules; i++) {

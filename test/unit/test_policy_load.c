@@ -563,3 +563,23 @@ TEST(policy_environment_section)
 	CHECK(pt_fails_with("[environment]\ncredentials = none X\n", "t.ini:2: credentials = none"));
 	CHECK(pt_fails_with("[environment]\nremove = X\n", "unknown key 'remove' in [environment]"));
 }
+
+TEST(policy_tmpfs_and_its_size)
+{
+	struct policy p;
+	CHECK(pt_loads("[filesystem]\ntmpfs = /tmp /var/tmp\ntmpfs_size = 64M\n", &p));
+	CHECK_EQ_INT(p.ntmpfs, 2);
+	CHECK_EQ_STR(p.tmpfs[1].path, "/var/tmp");
+	CHECK_EQ_INT(p.tmpfs_size, 64ull << 20);
+	policy_free(&p);
+	CHECK(pt_loads("", &p));
+	CHECK_EQ_INT(p.tmpfs_size, 512ull << 20);
+	policy_free(&p);
+	CHECK(pt_loads("[filesystem]\ntmpfs_size = 1000\n", &p));
+	CHECK_EQ_INT(p.tmpfs_size, 1000);
+	policy_free(&p);
+	CHECK(pt_fails_with("[filesystem]\ntmpfs_size = 5T\n", "t.ini:2: tmpfs_size = '5T' is not a size"));
+	CHECK(pt_fails_with("[filesystem]\ntmpfs_size = 0\n", "is not a size"));
+	CHECK(pt_fails_with("[filesystem]\ntmpfs_size = 2048G\n", "is not a size"));
+	CHECK(pt_fails_with("[filesystem]\ntmpfs_size = 1MB\n", "is not a size"));
+}

@@ -141,7 +141,9 @@ TEST(policy_default_loads_and_round_trips)
 		tmp |= strcmp(p.read_write[i].path, "/tmp") == 0;
 		cwd |= strcmp(p.read_write[i].path, dir) == 0;
 	}
-	CHECK(claude && tmp && cwd);
+	CHECK(claude && !tmp && cwd); /* the host's /tmp is not shared... */
+	CHECK(p.ntmpfs == 1 && strcmp(p.tmpfs[0].path, "/tmp") == 0); /* ...it gets its own */
+	CHECK_EQ_INT(p.tmpfs_size, 512ull << 20);
 	policy_free(&p);
 	free(round_trip(policy_default_text));
 
@@ -167,5 +169,15 @@ TEST(policy_print_environment_round_trips)
 	free(out);
 	out = round_trip("");
 	CHECK(out && strstr(out, "\ncredentials = *TOKEN* *SECRET*"));
+	free(out);
+}
+
+TEST(policy_print_tmpfs_round_trips)
+{
+	char *out = round_trip("[filesystem]\ntmpfs = /tmp\ntmpfs_size = 3072K\n");
+	CHECK(out && strstr(out, "\ntmpfs = /tmp\ntmpfs_size = 3M ;"));
+	free(out);
+	out = round_trip("[filesystem]\ntmpfs_size = 1000\n");
+	CHECK(out && strstr(out, "\ntmpfs_size = 1000 ;"));
 	free(out);
 }
