@@ -72,6 +72,9 @@ $(OUT)/gen/%/seccomp_program.h: $(OUT)/gen/%/seccomp_gen
 	$< > $@.tmp && mv $@.tmp $@
 $(OUT)/obj/musl/policy/seccomp_filter.o: $(OUT)/gen/musl/seccomp_program.h
 $(OUT)/obj/asan/policy/seccomp_filter.o $(OUT)/obj/fuzz/policy/seccomp_filter.o: $(OUT)/gen/host/seccomp_program.h
+# The unit tests also check the static binary's own program (the pinned libseccomp's).
+$(OUT)/obj/asan/test/unit/seccomp_musl_program.o: $(OUT)/gen/musl/seccomp_program.h
+$(OUT)/obj/asan/test/unit/seccomp_musl_program.o: ASANFL := $(subst $(OUT)/gen/host,$(OUT)/gen/musl,$(ASANFL))
 
 $(OUT)/obj/musl/%.o: $(TOP)/%.c
 	@mkdir -p $(dir $@)

@@ -105,8 +105,10 @@ static void check_privilege(void)
 			  "namespaces; run it as root");
 }
 
-/* CMD's arguments with every secret's real value replaced by its placeholder. */
-static char **mask_arguments(const struct supervisor *sv, char **argv)
+/* A copy of `strv` (CMD's arguments, or its environment) with every secret's real value
+ * replaced by its placeholder: an MCP configuration passed on the command line or in a
+ * variable not named like a credential carries placeholders only. */
+static char **mask_values(const struct supervisor *sv, char **strv, const char *what)
 {
 	struct sandbox_value v[SECRET_STORE_MAX];
 	size_t n = 0, masked = 0;
@@ -115,13 +117,13 @@ static char **mask_arguments(const struct supervisor *sv, char **argv)
 		if (e->value)
 			v[n++] = (struct sandbox_value){e->secret->name, e->value, e->len};
 	}
-	char **out = sandbox_args_mask(argv, v, n, &masked);
+	char **out = sandbox_args_mask(strv, v, n, &masked);
 	explicit_bzero(v, sizeof v);
 	if (!out)
-		log_fatal("out of memory masking the command's arguments");
+		log_fatal("out of memory masking secret values in the command's %s", what);
 	if (masked)
-		log_verbose("sandbox-exec: %zu secret value(s) in the command's arguments "
-			    "replaced by placeholders", masked);
+		log_verbose("sandbox-exec: %zu secret value(s) in the command's %s replaced by "
+			    "placeholders", masked, what);
 	return out;
 }
 
@@ -168,16 +170,20 @@ int sandbox_main(int argc, char **argv)
 	struct sandbox_child_args a;
 	memset(&a, 0, sizeof a);
 	a.policy = &policy;
-	a.argv = mask_arguments(&sv, o.argv);
+	a.argv = mask_values(&sv, o.argv, "arguments");
 	a.caller_argv = argv;
 	a.verbose = o.verbose;
 	char err[512];
 	if (identity_lookup(policy.user, &a.id, err, sizeof err) < 0)
 		log_fatal("[sandbox] user: %s", err);
 	char **removed = NULL;
-	a.envp = sandbox_env_build(environ, &policy, sv.secret_has_value, &removed);
-	if (!a.envp)
+	char **env = sandbox_env_build(environ, &policy, sv.secret_has_value, &removed);
+	if (!env)
 		log_fatal("out of memory building the sandbox's environment");
+	a.envp = mask_values(&sv, env, "environment");
+	for (size_t i = 0; env[i]; i++) /* copies of the caller's values: wiped */
+		explicit_bzero(env[i], strlen(env[i]));
+	sandbox_env_free(env);
 	report_removed(removed);
 	a.views = make_views(&policy);
 	a.ca_pem = sv.ca_pem;

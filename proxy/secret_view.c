@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* One member to mask: its token in the document and the secret it belongs to. */
 struct mask {
@@ -43,6 +44,15 @@ static char *apply(const char *doc, size_t n, struct mask *m, size_t nm, size_t 
 	return out;
 }
 
+/* Whether `path` (reached without links) is the file `st` describes. */
+static int same_file(const char *path, const struct stat *st)
+{
+	struct stat o;
+	char why[256];
+	return safe_stat(path, &o, why, sizeof why) == 0 && o.st_dev == st->st_dev &&
+	       o.st_ino == st->st_ino;
+}
+
 int secret_view_make(const struct policy *p, size_t i, char **out, size_t *len, char *err,
 		     size_t errlen)
 {
@@ -50,6 +60,21 @@ int secret_view_make(const struct policy *p, size_t i, char **out, size_t *len, 
 	*out = NULL;
 	*len = 0;
 	if (!s->json) {
+		/* A whole-file secret on a file another secret reads a member of: whichever
+		 * view were mounted, one of them would show what the other hides. */
+		struct stat self;
+		char why[PATH_MAX + 300];
+		for (size_t j = 0; j < p->nsecrets; j++) {
+			const struct policy_secret *o = &p->secrets[j];
+			if (!o->json || !o->file)
+				continue;
+			if (safe_stat(s->file, &self, why, sizeof why) < 0 || same_file(o->file, &self)) {
+				snprintf(err, errlen, "secrets %s and %s share the file %s, one as a whole "
+					 "and one as a JSON member (give each its own file, or name a "
+					 "member in both)", s->name, o->name, s->file);
+				return -1;
+			}
+		}
 		size_t cap = strlen(SANDBOX_PLACEHOLDER_PREFIX) + strlen(s->name) + 2;
 		if (!(*out = malloc(cap)))
 			goto oom;
@@ -66,10 +91,24 @@ int secret_view_make(const struct policy *p, size_t i, char **out, size_t *len, 
 	struct mask m[SECRET_STORE_MAX];
 	size_t nm = 0;
 	int rc = 0;
+	struct stat self;
+	if (safe_stat(s->file, &self, why, sizeof why) < 0) {
+		snprintf(err, errlen, "secret %s: its file %s: %s", s->name, s->file, why);
+		rc = -1;
+	}
 	for (size_t j = 0; j < p->nsecrets && nm < SECRET_STORE_MAX && rc == 0; j++) {
 		const struct policy_secret *o = &p->secrets[j];
-		if (!o->json || !o->file || strcmp(o->file, s->file) != 0)
+		/* The same file however it is spelled ("a/./b", "a//b"): one view holds all
+		 * its members, whichever of the spellings is mounted last. */
+		if (!o->file || !same_file(o->file, &self))
 			continue;
+		if (!o->json) {
+			snprintf(err, errlen, "secrets %s and %s share the file %s, one as a whole and "
+				 "one as a JSON member (give each its own file, or name a member "
+				 "in both)", s->name, o->name, s->file);
+			rc = -1;
+			break;
+		}
 		const char *bad = NULL;
 		if (json_find_string(doc, n, o->json, &m[nm].tok, &bad) != JSON_FOUND) {
 			snprintf(err, errlen, "secret %s: %s has no string member %s%s%s", o->name,

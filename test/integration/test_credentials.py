@@ -125,6 +125,21 @@ def test_secret_values_in_argv_become_placeholders(box, pki):
     assert "secret value(s) in the command's arguments replaced" in r.stderr
 
 
+def test_secret_values_in_other_variables_become_placeholders(box, pki):
+    """A variable not named like a credential may still carry a declared secret's value
+    (an MCP configuration in the environment): inside it holds the placeholder."""
+    use_pki(box, pki)
+    pol = policy(box, 1)
+    cfg = json.dumps({"mcpServers": {"jira": {"env": {"T": JIRA}}}})
+    r = run_in(box, pol, ["/bin/sh", "-c", 'echo "$MCP_CONFIG"; echo "$GIT_OPTS"'],
+               environ=env(MCP_CONFIG=cfg, GIT_OPTS=f"-c http.extraHeader=x:{TOKEN}"))
+    assert r.returncode == 0, r.stderr
+    first, second = r.stdout.splitlines()
+    assert json.loads(first)["mcpServers"]["jira"]["env"]["T"] == PH + "MCP_TOKEN"
+    assert second == f"-c http.extraHeader=x:{PH}TOKEN"
+    assert TOKEN not in r.stdout and JIRA not in r.stdout
+
+
 def test_mcp_child_from_argv_config_gets_injected_upstream(box, pki):
     """A tiny MCP-like child reads its token from the JSON config on its argv and sends
     it to the bound host: the upstream sees the real value, the sandbox never does."""

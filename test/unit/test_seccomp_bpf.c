@@ -16,6 +16,7 @@
 
 #include "policy/seccomp_filter.h"
 #include "policy/seccomp_rules.h"
+#include "test/unit/seccomp_musl_program.h"
 
 #include <errno.h>
 #include <linux/audit.h>
@@ -269,6 +270,18 @@ TEST(seccomp_program_gives_each_case_its_verdict)
 	CHECK(t.cases > 1000);
 	printf("  seccomp program: %zu instructions, %d cases on x86_64, x32, i386 and "
 	       "foreign architectures\n", p.len, t.cases);
+}
+
+TEST(seccomp_program_of_the_static_binary_gives_each_case_its_verdict)
+{
+	/* what out/airlock loads, compiled with the pinned libseccomp: checked too, so the
+	 * cases do not rest on the host's libseccomp making the same program */
+	struct seccomp_program p = {0};
+	p.insns = (struct sock_filter *)seccomp_musl_program(&p.len);
+	CHECK(p.len > 10);
+	struct tally t = {1, 0, 0};
+	check_all(&p, &t);
+	CHECK(t.cases > 1000);
 }
 
 TEST(seccomp_program_every_rule_is_seen_by_a_case)

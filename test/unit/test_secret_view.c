@@ -119,3 +119,34 @@ TEST(secret_store_refuses_a_file_that_is_not_json)
 	policy_free(&p);
 	cleanup(dir, path);
 }
+
+TEST(secret_view_one_file_under_two_spellings_is_one_view)
+{
+	char dir[] = "/tmp/airlock-view-XXXXXX", path[128], text[1024], err[256];
+	make_file(dir, path, sizeof path, "c.json", "{\"a\": \"AAAA-real\", \"b\": \"BBBB-real\"}");
+	/* the same file as DIR/./c.json and DIR//c.json: each view masks both members */
+	snprintf(text, sizeof text, "[secret SA]\nhosts = a.test\nfile = %s/./c.json\njson = a\n"
+		 "[secret SB]\nhosts = a.test\nfile = %s//c.json\njson = b\n", dir, dir);
+	struct policy p;
+	CHECK(pt_loads(text, &p));
+	for (size_t i = 0; i < 2; i++) {
+		char *view = NULL;
+		size_t len = 0;
+		CHECK_EQ_INT(secret_view_make(&p, i, &view, &len, err, sizeof err), 0);
+		CHECK(view && !memmem(view, len, "real", 4));
+		free(view);
+	}
+	policy_free(&p);
+	/* a whole-file secret and a member secret on one file: refused either way round */
+	snprintf(text, sizeof text, "[secret SA]\nhosts = a.test\nfile = %s\n"
+		 "[secret SB]\nhosts = a.test\nfile = %s/./c.json\njson = b\n", path, dir);
+	CHECK(pt_loads(text, &p));
+	for (size_t i = 0; i < 2; i++) {
+		char *view = NULL;
+		size_t len = 0;
+		CHECK_EQ_INT(secret_view_make(&p, i, &view, &len, err, sizeof err), -1);
+		CHECK(strstr(err, "one as a whole and one as a JSON member"));
+	}
+	policy_free(&p);
+	cleanup(dir, path);
+}

@@ -1,0 +1,11 @@
+/* seccomp_musl_program.h: the seccomp program of the static binary, for the tests. */
+#ifndef AIRLOCK_TEST_SECCOMP_MUSL_PROGRAM_H
+#define AIRLOCK_TEST_SECCOMP_MUSL_PROGRAM_H
+
+#include <linux/filter.h>
+#include <stddef.h>
+
+/* The program out/airlock loads; its length in *len. */
+const struct sock_filter *seccomp_musl_program(size_t *len);
+
+#endif
