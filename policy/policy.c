@@ -201,6 +201,24 @@ static char *read_all(const char *path, size_t *len, struct policy_errors *errs)
 	return buf;
 }
 
+/* The policy decides what the next sandbox may do: a file the sandbox's identity could
+ * change (one kept in its read_write tree) would let one run widen the next. The same
+ * rule as for token files (safe_open_guarded), with the identity the policy names. */
+static int check_policy_file(const char *path, const struct policy *p,
+			     struct policy_errors *errs)
+{
+	const struct safe_guard g = {p->uid, p->gid};
+	char why[PATH_MAX + 300];
+	int fd = safe_open_guarded(path, O_PATH, &g, why, sizeof why);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	policy_errors_add(errs, "%s: %s (the policy must live where the sandbox cannot change "
+			  "it)", path, why);
+	return -1;
+}
+
 int policy_load_file(const char *path, struct policy *p, struct policy_errors *errs)
 {
 	size_t len = 0;
@@ -211,5 +229,9 @@ int policy_load_file(const char *path, struct policy *p, struct policy_errors *e
 		return -1;
 	int r = policy_load_string(text, len, path, p, errs);
 	free(text);
+	if (r == 0 && check_policy_file(path, p, errs) < 0) {
+		policy_free(p);
+		return -1;
+	}
 	return r;
 }

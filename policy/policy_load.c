@@ -256,6 +256,16 @@ static void check_secret_files(struct loader *L)
 			load_fail(L, L->slines[i].file, "[secret %s] file %s: %s", s->name, s->file,
 				  why);
 	}
+	/* A trust anchor the sandbox could replace would let it vouch for any upstream. */
+	for (size_t i = 0; i < p->ntrust; i++) {
+		char why[PATH_MAX + 300];
+		int fd = safe_open_guarded(p->trust[i], O_PATH, &g, why, sizeof why);
+		if (fd >= 0)
+			close(fd);
+		else
+			load_fail(L, 0, "trust %s: %s (a trust file must live where the sandbox "
+				  "cannot change it)", p->trust[i], why);
+	}
 }
 
 static void finish(struct loader *L, int ini_ret)

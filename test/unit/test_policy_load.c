@@ -583,3 +583,39 @@ TEST(policy_tmpfs_and_its_size)
 	CHECK(pt_fails_with("[filesystem]\ntmpfs_size = 2048G\n", "is not a size"));
 	CHECK(pt_fails_with("[filesystem]\ntmpfs_size = 1MB\n", "is not a size"));
 }
+
+TEST(policy_and_trust_files_the_sandbox_could_change_are_refused)
+{
+	char dir[] = "/tmp/airlock-pol-XXXXXX", path[128], trust[128], text[256];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/p.ini", dir);
+	snprintf(trust, sizeof trust, "%s/ca.pem", dir);
+	FILE *f = fopen(trust, "w");
+	CHECK(f != NULL);
+	if (f)
+		fclose(f);
+	snprintf(text, sizeof text, "[sandbox]\nuser = 4242:4242\n");
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	struct policy p;
+	struct policy_errors e;
+	/* root's 0700 folder: fine */
+	CHECK_EQ_INT(policy_load_file(path, &p, &e), 0);
+	policy_errors_free(&e);
+	policy_free(&p);
+	/* a folder the sandbox's uid owns: a run could rewrite the next run's policy */
+	CHECK(chown(dir, 4242, 4242) == 0);
+	CHECK_EQ_INT(policy_load_file(path, &p, &e), -1);
+	CHECK(pt_has(&e, "the policy must live where the sandbox cannot change it"));
+	policy_errors_free(&e);
+	/* a trust file there: refused too (the policy itself given as text) */
+	snprintf(text, sizeof text, "[sandbox]\nuser = 4242:4242\n[network]\ntrust = %s\n", trust);
+	CHECK(pt_fails_with(text, "a trust file must live where the sandbox cannot change it"));
+	unlink(path);
+	unlink(trust);
+	rmdir(dir);
+}
