@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -173,21 +174,26 @@ static int v2_pids_for_children(const char *dir)
 }
 
 /* A supervisor that was killed (SIGKILL) could not remove its cgroup: empty ones of
- * supervisors that are gone are removed here (rmdir fails on one still in use). */
+ * supervisors that are gone are removed here (rmdir fails on one still in use). A
+ * supervisor in another PID namespace looks gone from here, so only cgroups older than
+ * a minute go: a live one fills its own within milliseconds of making it. */
 static void remove_stale(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	time_t now = time(NULL);
 	while (d && (de = readdir(d))) {
 		char *end;
 		if (strncmp(de->d_name, "airlock-", 8) != 0)
 			continue;
 		long pid = strtol(de->d_name + 8, &end, 10);
-		if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if ((*end && *end != '-') || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		char path[4200];
+		struct stat st;
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		rmdir(path);
+		if (stat(path, &st) == 0 && now - st.st_mtime > 60)
+			rmdir(path);
 	}
 	if (d)
 		closedir(d);
@@ -212,7 +218,12 @@ static int make_cgroup(struct sandbox_limit *l, char *why, size_t whylen)
 		return -1;
 	}
 	remove_stale(dir);
-	snprintf(l->cgroup, sizeof l->cgroup, "%s/airlock-%ld", dir, (long)getpid());
+	/* The pid names it for people; the random part keeps supervisors of other PID
+	 * namespaces sharing this folder from meeting on one name. */
+	unsigned tag = 0;
+	if (getrandom(&tag, sizeof tag, 0) != sizeof tag)
+		tag = (unsigned)time(NULL);
+	snprintf(l->cgroup, sizeof l->cgroup, "%s/airlock-%ld-%08x", dir, (long)getpid(), tag);
 	char max[32];
 	snprintf(max, sizeof max, "%u", l->max);
 	if (mkdir(l->cgroup, 0755) < 0) {
