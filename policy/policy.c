@@ -106,6 +106,15 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->nread_write; i++)
 		free(p->read_write[i].path);
 	free(p->read_write);
+	for (size_t i = 0; i < p->nhttp; i++) {
+		for (size_t j = 0; j < p->http[i].nrules; j++) {
+			free(p->http[i].rules[j].method);
+			free(p->http[i].rules[j].glob);
+		}
+		free(p->http[i].rules);
+		free(p->http[i].pattern);
+	}
+	free(p->http);
 	for (size_t i = 0; i < p->ntmpfs; i++)
 		free(p->tmpfs[i].path);
 	free(p->tmpfs);

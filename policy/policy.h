@@ -55,6 +55,25 @@ struct policy_secret {
 	int line;
 };
 
+/* [http HOST]: what may be done on a host (policy/http_rules.h). */
+enum policy_http_access { HTTP_ACCESS_FULL = 0, HTTP_ACCESS_READ_WRITE, HTTP_ACCESS_READ_ONLY };
+
+struct policy_http_rule {
+	char *method;        /* upper-case, or "*" */
+	char *glob;          /* path glob, starting with '/' */
+	int deny;            /* deny = ...: wins over allow and the access level */
+	int line;
+};
+
+struct policy_http {
+	char *pattern;       /* host pattern as in allow ("x" or "*.x"), lower-case */
+	enum policy_http_access access;
+	int access_line;     /* 0: the default (full) */
+	struct policy_http_rule *rules;
+	size_t nrules;
+	int line;
+};
+
 struct policy_path {
 	char *path;          /* absolute, ${VAR} expanded */
 	int line;
@@ -108,6 +127,10 @@ struct policy {
 	size_t nenv_credentials;
 	char **env_pass;                  /* names or patterns passed as they are */
 	size_t nenv_pass;
+
+	/* [http HOST] sections, in file order */
+	struct policy_http *http;
+	size_t nhttp;
 
 	/* [secret NAME] sections */
 	struct policy_secret *secrets;

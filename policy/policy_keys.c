@@ -4,6 +4,7 @@
 #include "policy/policy_load.h"
 #include "policy/safe_open.h"
 #include "policy/sandbox_env.h"
+#include "policy/http_rules.h"
 #include "proxy/json.h"
 
 #include <arpa/inet.h>
@@ -424,6 +425,79 @@ static void k_env_list(struct loader *L, const char *key, char *value)
 	}
 }
 
+void load_http_section(struct loader *L, const char *pattern)
+{
+	struct policy *p = L->p;
+	char err[256], q[128];
+	struct host_item h;
+	if (policy_parse_host(pattern, HOSTP_WILDCARD, &h, err, sizeof err) < 0) {
+		load_fail(L, L->line, "[http %s]: the host %s (write [http api.github.com] or "
+			  "[http *.example.com])", policy_quote(pattern, q, sizeof q), err);
+		L->sec = SEC_SKIP;
+		return;
+	}
+	char pat[POLICY_HOST_MAX + 2];
+	snprintf(pat, sizeof pat, "%s%s", h.wildcard ? "*." : "", h.host);
+	for (size_t i = 0; i < p->nhttp; i++)
+		if (strcmp(p->http[i].pattern, pat) == 0) {
+			load_fail(L, L->line, "[http %s] is defined twice (first on line %d; merge the "
+				  "two sections)", pat, p->http[i].line);
+			L->sec = SEC_SKIP;
+			return;
+		}
+	struct policy_http *s = &ADD(p->http, p->nhttp);
+	memset(s, 0, sizeof *s);
+	s->pattern = policy_xstrdup(pat);
+	s->line = L->line;
+	L->http = p->nhttp - 1;
+	L->sec = SEC_HTTP;
+}
+
+/* access = read-only | read-write | full */
+static void k_access(struct loader *L, const char *key, char *value)
+{
+	struct policy_http *s = &L->p->http[L->http];
+	char q[128];
+	char *item = one_value(L, &s->access_line, key, value);
+	if (!item)
+		return;
+	if (strcmp(item, "read-only") == 0)
+		s->access = HTTP_ACCESS_READ_ONLY;
+	else if (strcmp(item, "read-write") == 0)
+		s->access = HTTP_ACCESS_READ_WRITE;
+	else if (strcmp(item, "full") == 0)
+		s->access = HTTP_ACCESS_FULL;
+	else
+		load_fail(L, L->line, "access = '%s' is not a level (read-only, read-write or full)",
+			  policy_quote(item, q, sizeof q));
+}
+
+/* allow = METHOD GLOB, deny = METHOD GLOB */
+static void k_http_rule(struct loader *L, const char *key, char *value)
+{
+	struct policy_http *s = &L->p->http[L->http];
+	char q[128], *cur = value;
+	char *method = next_item(&cur), *glob = next_item(&cur);
+	int ok = method && glob && !next_item(&cur) && glob[0] == '/' &&
+		 strlen(glob) < HTTP_RULES_PATH_MAX;
+	for (char *m = method; ok && *m; m++) {
+		if (!(isalpha((unsigned char)*m) || (*m == '*' && m == method && !m[1])))
+			ok = 0;
+		*m = (char)toupper((unsigned char)*m);
+	}
+	if (!ok) {
+		load_fail(L, L->line, "%s = '%s' is not a rule (write %s = METHOD /path/glob, e.g. "
+			  "%s = POST /repos/acme/*/pulls; * for any method)", key,
+			  policy_quote(value, q, sizeof q), key, key);
+		return;
+	}
+	struct policy_http_rule *r = &ADD(s->rules, s->nrules);
+	r->method = policy_xstrdup(method);
+	r->glob = policy_xstrdup(glob);
+	r->deny = strcmp(key, "deny") == 0;
+	r->line = L->line;
+}
+
 void load_secret_section(struct loader *L, const char *name)
 {
 	struct policy *p = L->p;
@@ -543,6 +617,9 @@ static const struct {
 	{SEC_SECRET, "file", k_file},
 	{SEC_SECRET, "plaintext", k_plaintext},
 	{SEC_SECRET, "json", k_json},
+	{SEC_HTTP, "access", k_access},
+	{SEC_HTTP, "allow", k_http_rule},
+	{SEC_HTTP, "deny", k_http_rule},
 };
 
 void load_key(struct loader *L, const char *key, char *value)

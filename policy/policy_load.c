@@ -73,6 +73,9 @@ const char *load_section_name(const struct loader *L, char *buf, size_t len)
 		return "[network]";
 	case SEC_ENVIRONMENT:
 		return "[environment]";
+	case SEC_HTTP:
+		snprintf(buf, len, "[http %s]", L->p->http[L->http].pattern);
+		return buf;
 	case SEC_SECRET:
 		snprintf(buf, len, "[secret %s]", L->p->secrets[L->secret].name);
 		return buf;
@@ -149,9 +152,15 @@ static void section_line(struct loader *L, const char *s)
 			name[nl] = '\0';
 			load_secret_section(L, name);
 		}
+	} else if (strncmp(sec, "http", 4) == 0 && isspace((unsigned char)sec[4])) {
+		const char *na = sec + 4, *nb = sec + n;
+		trim(&na, &nb);
+		char pat[POLICY_HOST_MAX + 8];
+		snprintf(pat, sizeof pat, "%.*s", (int)(nb - na), na);
+		load_http_section(L, pat);
 	} else {
 		load_fail(L, L->line, "unknown section [%s] (known: [sandbox], [filesystem], "
-			  "[network], [environment], [secret NAME]; names are lower-case)", q);
+			  "[network], [environment], [secret NAME], [http HOST]; names are lower-case)", q);
 	}
 	free(sec);
 }

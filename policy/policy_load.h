@@ -7,7 +7,8 @@
 #include "policy/policy_internal.h"
 
 enum load_section {
-	SEC_NONE, SEC_SANDBOX, SEC_FILESYSTEM, SEC_NETWORK, SEC_ENVIRONMENT, SEC_SECRET, SEC_SKIP
+	SEC_NONE, SEC_SANDBOX, SEC_FILESYSTEM, SEC_NETWORK, SEC_ENVIRONMENT, SEC_SECRET, SEC_HTTP,
+	SEC_SKIP
 };
 
 /* Lines where a one-value key of a secret was first given (0: not yet). */
@@ -38,6 +39,7 @@ struct loader {
 
 	enum load_section sec;
 	size_t secret;             /* with SEC_SECRET: index in p->secrets */
+	size_t http;               /* with SEC_HTTP: index in p->http */
 	struct secret_lines *slines; /* parallel to p->secrets */
 
 	int user_line, workdir_line, landlock_line, seccomp_line, upstream_line;
@@ -63,6 +65,9 @@ void load_secret_section(struct loader *L, const char *name);
 
 /* Fills the [environment] credentials list with the default patterns. */
 void policy_add_default_credentials(struct policy *p);
+
+/* Starts a [http HOST] section. */
+void load_http_section(struct loader *L, const char *pattern);
 
 /* Handles KEY = VALUE of the current section; `value` may be changed in place. */
 void load_key(struct loader *L, const char *key, char *value);

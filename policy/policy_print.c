@@ -97,6 +97,15 @@ static void write_policy(FILE *f, const struct policy *p)
 		fprintf(f, "\n");
 	}
 
+	static const char *const levels[] = {"full", "read-write", "read-only"};
+	for (size_t i = 0; i < p->nhttp; i++) {
+		const struct policy_http *h = &p->http[i];
+		fprintf(f, "\n[http %s]\naccess = %s\n", h->pattern, levels[h->access]);
+		for (size_t j = 0; j < h->nrules; j++)
+			fprintf(f, "%s = %s %s\n", h->rules[j].deny ? "deny" : "allow",
+				h->rules[j].method, h->rules[j].glob);
+	}
+
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		const struct policy_secret *s = &p->secrets[i];
 		fprintf(f, "\n[secret %s]\n", s->name);

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "proxy/proxy_int.h"
+#include "policy/http_rules.h"
 
 static int inner_request(struct conn *c, const struct http_request *req,
 			 struct http_request *out);
@@ -313,6 +314,19 @@ static void send_request(struct conn *c, const struct http_request *req, size_t 
 		char body[400];
 		snprintf(body, sizeof body, "airlock refused the request: %s.\n", refuse);
 		conn_fail(c, 400, "bad-request", "error", body);
+		return;
+	}
+	/* [http HOST] rules: decided before any secret is put in and before anything goes
+	 * upstream. */
+	const struct policy_http *rules =
+		c->action == ACTION_ALLOW ? http_rules_for(p->policy, c->host) : NULL;
+	char why[1200];
+	if (rules && !http_rules_decide(rules, c->method, req->path.p, req->path.len, c->host,
+					why, sizeof why)) {
+		char body[1300];
+		snprintf(body, sizeof body, "airlock refused the request: %s.\n", why);
+		proxy_notice_denial(p, c->method, c->host, c->port, "http rule");
+		conn_fail(c, 403, "http-rule", "deny", body);
 		return;
 	}
 	struct head_secrets sx = {
