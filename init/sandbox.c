@@ -166,6 +166,7 @@ int sandbox_main(int argc, char **argv)
 	struct supervisor sv;
 	if (supervisor_prepare(&sv, &policy, o.audit) < 0)
 		return EXIT_AIRLOCK;
+	sv.policy_path = o.policy;
 
 	struct sandbox_child_args a;
 	memset(&a, 0, sizeof a);

@@ -1,5 +1,6 @@
 /* supervisor.c: see supervisor.h. */
 #include "init/supervisor.h"
+#include "init/reload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -175,6 +176,7 @@ static int exit_status(int status)
 
 struct run_state {
 	struct supervisor *sv;
+	struct proxy *px;
 	pid_t child;
 	int sfd;
 };
@@ -188,6 +190,11 @@ static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
 	ssize_t n = read(fd, &si, sizeof si);
 	if (n != (ssize_t)sizeof si)
 		return;
+	if (si.ssi_signo == SIGHUP) {
+		/* The contract: SIGHUP reloads the policy; it is not forwarded. */
+		reload_policy(rs->sv, rs->px);
+		return;
+	}
 	if (si.ssi_signo != SIGCHLD) {
 		/* The sandbox shares our process group: a key on our terminal (Ctrl-C,
 		 * Ctrl-\, Ctrl-Z, a resize) already reached it from the kernel. */
@@ -234,7 +241,7 @@ static int abort_child(pid_t child)
 int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock, int go_fd)
 {
 	char err[512];
-	struct run_state rs = {sv, child, -1};
+	struct run_state rs = {sv, NULL, child, -1};
 	/* Upstream servers are verified against the policy's trust files, loaded here (a
 	 * file that cannot be used stops airlock before CMD runs), and the system roots,
 	 * which the proxy adds at first use. */
@@ -259,6 +266,7 @@ int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock, int go_fd)
 		log_msg("cannot start the proxy: %s", loop ? err : strerror(errno));
 		return abort_child(child);
 	}
+	rs.px = px;
 	receive_listeners(px, fd_sock);
 	if (write(go_fd, "g", 1) != 1) {
 		log_msg("cannot start the sandbox: %s", strerror(errno));
@@ -285,6 +293,7 @@ int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock, int go_fd)
 		rc = exit_status(status);
 	}
 	proxy_free(px);
+	reload_free(sv);
 	if (rs.sfd >= 0) {
 		loop_del(loop, rs.sfd);
 		close(rs.sfd);

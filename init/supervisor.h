@@ -23,6 +23,9 @@ struct supervisor {
 	char *bundle_pem;        /* system roots + CA, PEM */
 	size_t bundle_pem_len;
 	int audit_fd;            /* -1: denials on stderr */
+	const char *policy_path; /* re-read on SIGHUP; NULL: the embedded default */
+	struct policy **retired; /* policies replaced by a reload, freed at the end */
+	size_t nretired;
 	int verbose;
 	sigset_t blocked;        /* the signals read from the signalfd and forwarded */
 };

@@ -11,6 +11,7 @@
 
 #include "proxy/proxy_int.h"
 #include "policy/http_rules.h"
+#include "policy/policy_reload.h"
 
 static int inner_request(struct conn *c, const struct http_request *req,
 			 struct http_request *out);
@@ -203,6 +204,18 @@ void forward_request(struct conn *c, const struct http_request *req, size_t len)
 					  : "not in [network] allow";
 		proxy_notice_denial(p, c->method, c->host, c->port, why);
 		conn_fail(c, 403, literal ? "ip-literal" : "not-allowed", "deny", body);
+		return;
+	}
+	if (a == ACTION_ALLOW && req->is_connect && !policy_ca_covers(p->first_policy, c->host)) {
+		char body[1400];
+		snprintf(body, sizeof body,
+			 "airlock refused CONNECT %s:%u: %s was allowed by a policy reload, and this "
+			 "sandbox's CA cannot sign for it (its name constraints were made from the "
+			 "allow hosts at start). Use passthrough = %s in [network], or restart "
+			 "sandbox-exec with the host in allow.\n",
+			 c->host, c->port, c->host, c->host);
+		proxy_notice_denial(p, c->method, c->host, c->port, "the CA cannot sign for it");
+		conn_fail(c, 403, "ca-cannot-sign", "deny", body);
 		return;
 	}
 	c->action = a;

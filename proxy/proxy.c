@@ -132,6 +132,7 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
 	}
 	p->loop = loop;
 	p->policy = cfg->policy;
+	p->first_policy = cfg->policy;
 	p->audit_fd = cfg->audit_fd;
 	p->verbose = cfg->verbose;
 	p->spare_fd = -1;
@@ -209,6 +210,11 @@ void proxy_set_timeouts(struct proxy *p, unsigned idle_ms, unsigned head_ms,
 	p->idle_ms = idle_ms ? idle_ms : PROXY_IDLE_MS;
 	p->head_ms = head_ms ? head_ms : PROXY_HEAD_MS;
 	p->connect_ms = connect_ms ? connect_ms : PROXY_CONNECT_MS;
+}
+
+void proxy_set_policy(struct proxy *p, const struct policy *policy)
+{
+	p->policy = policy;
 }
 
 void proxy_free(struct proxy *p)

@@ -63,4 +63,8 @@ size_t proxy_connections(const struct proxy *p);
 /* Closes every connection and listener and frees the proxy. */
 void proxy_free(struct proxy *p);
 
+/* Decides new connections and requests by `policy` from now on (a reload). The old
+ * policy must stay allocated while the proxy runs: connections keep pointers into it. */
+void proxy_set_policy(struct proxy *p, const struct policy *policy);
+
 #endif

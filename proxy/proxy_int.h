@@ -33,6 +33,7 @@
 struct proxy {
 	struct loop *loop;
 	const struct policy *policy;
+	const struct policy *first_policy; /* the one the CA's name constraints come from */
 	int audit_fd;
 	int verbose;
 	struct resolver *resolver;

@@ -1,0 +1,90 @@
+/* reload.c: see reload.h. */
+#include "init/reload.h"
+#include "init/log.h"
+#include "policy/policy_reload.h"
+#include "proxy/audit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One audit line (when there is an audit file) and one stderr line for the outcome. */
+static void say(const struct supervisor *sv, const char *decision, const char *reason)
+{
+	log_msg("policy reload %s: %s", decision, reason);
+	if (sv->audit_fd < 0)
+		return;
+	struct audit_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.event = "reload";
+	ev.host = "";
+	ev.decision = decision;
+	ev.rule = sv->policy_path ? sv->policy_path : "";
+	ev.reason = reason;
+	(void)audit_write(sv->audit_fd, &ev);
+}
+
+void reload_policy(struct supervisor *sv, struct proxy *px)
+{
+	char why[1400];
+	if (!sv->policy_path) {
+		say(sv, "refused", "sandbox-exec runs the embedded default policy: there is no "
+		    "policy file to reload (start it with --policy FILE)");
+		return;
+	}
+	struct policy *next = calloc(1, sizeof *next);
+	struct policy_errors errs;
+	if (!next) {
+		say(sv, "refused", "out of memory; the policy in force is unchanged");
+		return;
+	}
+	if (policy_load_file(sv->policy_path, next, &errs) < 0) {
+		snprintf(why, sizeof why, "%s%s; the policy in force is unchanged",
+			 errs.count ? errs.msgs[0] : "the policy file cannot be loaded",
+			 errs.count > 1 ? " (and more: airlock policy check shows all)" : "");
+		policy_errors_free(&errs);
+		free(next);
+		say(sv, "refused", why);
+		return;
+	}
+	policy_errors_free(&errs);
+	if (!policy_reload_allowed(sv->policy, next, why, sizeof why)) {
+		char msg[1600];
+		snprintf(msg, sizeof msg, "%s: %s; the policy in force is unchanged",
+			 sv->policy_path, why);
+		policy_free(next);
+		free(next);
+		say(sv, "refused", msg);
+		return;
+	}
+	struct policy **r = realloc(sv->retired, (sv->nretired + 1) * sizeof *r);
+	if (!r) {
+		policy_free(next);
+		free(next);
+		say(sv, "refused", "out of memory; the policy in force is unchanged");
+		return;
+	}
+	sv->retired = r;
+	sv->retired[sv->nretired++] = (struct policy *)sv->policy;
+	/* The secrets are the same sections in the same order (checked): their bindings
+	 * now come from the new policy. */
+	for (size_t i = 0; i < sv->secrets.count; i++)
+		sv->secrets.entries[i].secret = &next->secrets[i];
+	sv->policy = next;
+	proxy_set_policy(px, next);
+	snprintf(why, sizeof why, "%s is in force for new connections and requests",
+		 sv->policy_path);
+	say(sv, "applied", why);
+}
+
+void reload_free(struct supervisor *sv)
+{
+	/* retired[0] is the policy sandbox-exec started with: its caller owns it. */
+	for (size_t i = 1; i < sv->nretired; i++) {
+		policy_free(sv->retired[i]);
+		free(sv->retired[i]);
+	}
+	free(sv->retired);
+	sv->retired = NULL;
+	sv->nretired = 0;
+}
