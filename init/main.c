@@ -12,6 +12,7 @@ static const char usage[] =
 	"  airlock sandbox-exec [--policy FILE] [--audit FILE] [-v] -- CMD [ARG...]\n"
 	"  airlock policy check FILE\n"
 	"  airlock policy default\n"
+	"  airlock doctor                 what isolation this process can have here\n"
 	"  airlock --version | --help\n";
 
 int main(int argc, char **argv)
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
 		return sandbox_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "policy") == 0)
 		return policy_cmd_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "doctor") == 0)
+		return doctor_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
 		printf("airlock %s\n", AIRLOCK_VERSION);
 		return 0;
