@@ -1,7 +1,8 @@
 /* sandbox_child.c: the sandbox's PID 1 (see sandbox.h).
  *
  * Order of work, and why:
- *   1. die with the supervisor (PDEATHSIG), so that no sandbox outlives it;
+ *   1. die with the supervisor (PDEATHSIG), so that no sandbox outlives it, and leave
+ *      the caller's terminal when CMD is given none on stdio;
  *   2. the file system (sandbox_fs.c): a new root holding only what the policy names,
  *      the baseline devices, a devpts and a /proc of its own, /run/airlock (CA files)
  *      and the secrets' placeholder files; the host's root is detached;
@@ -108,6 +109,19 @@ static void close_inherited_fds(void)
 		close(fd);
 }
 
+/* /dev/tty opens the controlling terminal, whichever it is. sandbox-exec started with
+ * stdio on pipes (the runner's NDJSON) from a shell on a terminal still has that
+ * terminal as its controlling one, and CMD could read what is typed there. Where no
+ * descriptor handed to CMD is a terminal, a new session leaves it without one (open of
+ * /dev/tty: ENXIO); a terminal given on stdio stays CMD's, for job control. */
+static void leave_unused_terminal(void)
+{
+	if (isatty(0) || isatty(1) || isatty(2))
+		return;
+	if (setsid() < 0)
+		log_fatal("cannot leave the caller's terminal (setsid): %s", strerror(errno));
+}
+
 /* CMD starts only once the supervisor says its side (trust store, proxy) is ready, so
  * a failure there still stops everything before CMD runs. */
 static void wait_for_go(int death_fd)
@@ -147,6 +161,7 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	const struct policy *p = a->policy;
 
 	die_with_supervisor(a->death_fd);
+	leave_unused_terminal();
 	wipe_inherited_environment();
 	wipe_inherited_arguments(a->caller_argv);
 	if (sethostname("airlock", 7) < 0)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "init/log.h"
+#include "policy/safe_open.h"
 #include "policy/sandbox_env.h"
 
 #define OLD "/.airlock-host"
@@ -56,6 +57,61 @@ static char *host(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+/* The file systems airlock mounted itself (the new root, [filesystem] tmpfs entries,
+ * the tmpfs that opens the way to a secret's file): the only places it creates
+ * anything. A folder bound from the host is the host's, and this process is root: a
+ * mount point made there would be a root-owned file left on the host, in a tree the
+ * sandbox (or an earlier one, through a link) chose. */
+static dev_t own_devs[64];
+static size_t nown_devs;
+
+static void own_fs(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		log_fatal("cannot stat %s in the sandbox's root: %s", path, strerror(errno));
+	if (nown_devs == sizeof own_devs / sizeof own_devs[0])
+		log_fatal("too many tmpfs mounts in the sandbox's root");
+	own_devs[nown_devs++] = st.st_dev;
+}
+
+/* Whether the folder `dir` of the new root lies on a file system airlock made. */
+static int on_own_fs(const char *dir)
+{
+	struct stat st;
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	for (size_t i = 0; i < nown_devs; i++)
+		if (own_devs[i] == st.st_dev)
+			return 1;
+	return 0;
+}
+
+/* The folder holding `path` ("/" for "/x"), in `dir` (which may be `path`). */
+static void parent_of(const char *path, char *dir, size_t len)
+{
+	if (dir != path)
+		snprintf(dir, len, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = 0;
+	else if (slash)
+		*slash = 0;
+}
+
+/* Called before anything is created at `path` in the new root: refused (exit 125)
+ * unless its folder is airlock's own. */
+static void may_create(const char *path)
+{
+	char dir[PATH_MAX];
+	parent_of(path, dir, sizeof dir);
+	if (!on_own_fs(dir))
+		log_fatal("cannot create %s in the sandbox: %s is a folder of the host bound in "
+			  "by [filesystem], and airlock creates nothing on the host; create %s on "
+			  "the host first (or name a path whose folder is not bound)",
+			  path, dir, path);
+}
+
 /* mkdir of one directory of the new root, with the owner and mode of the same
  * directory on the host: traversal permissions on the way to a listed path stay the
  * host's (a folder the sandbox user cannot enter on the host stays closed inside). */
@@ -71,6 +127,10 @@ static void mkdir_like_host(const char *path)
 		uid = st.st_uid;
 		gid = st.st_gid;
 	}
+	struct stat here;
+	if (lstat(path, &here) == 0 && S_ISDIR(here.st_mode))
+		return;
+	may_create(path);
 	if (mkdir(path, 0700) < 0) {
 		if (errno == EEXIST)
 			return;
@@ -83,6 +143,10 @@ static void mkdir_like_host(const char *path)
 
 static void mkdir_open(const char *path)
 {
+	struct stat here;
+	if (lstat(path, &here) == 0 && S_ISDIR(here.st_mode))
+		return;
+	may_create(path);
 	if (mkdir(path, 0700) < 0) {
 		if (errno == EEXIST)
 			return;
@@ -123,16 +187,28 @@ static void recreate_link(const char *path, const char *target)
 	if (lstat(path, &st) == 0)
 		return;
 	make_parents(path);
+	may_create(path);
 	if (symlink(target, path) < 0 && errno != EEXIST)
 		log_fatal("cannot recreate the link %s -> %s in the sandbox's root: %s", path,
 			  target, strerror(errno));
 }
 
-/* Resolves `path` on the host as the kernel would, recreating in the new root every
- * symbolic link met on the way, so that the path as written resolves inside as it does
- * on the host. Writes the host path without links to `out`. Returns 0, or -1 with
- * errno (ENOENT when the path does not exist on this image). */
-static int resolve(const char *path, char *out, size_t outlen)
+/* Whether only root could have placed the link `lnk` found in folder `dir`: the link
+ * is root's, in a folder of root's that neither group nor others may write (/bin ->
+ * usr/bin, /lib64 -> usr/lib64; safe_open.h's rule for system files). Any other link on
+ * the way to a listed path could have been made by an earlier sandbox in its read_write
+ * tree, to point this run's mount at a host folder the policy never named. */
+static int root_placed(const struct stat *lnk, const struct stat *dir)
+{
+	return lnk->st_uid == 0 && dir->st_uid == 0 && !(dir->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* Resolves `path` (listed as `what`) on the host as the kernel would, following only
+ * links root placed (any other: exit 125, naming it) and recreating each in the new
+ * root, so that the path as written resolves inside as it does on the host. Writes the
+ * host path without links to `out`. Returns 0, or -1 with errno (ENOENT when the path
+ * does not exist on this image). */
+static int resolve(const char *path, const char *what, char *out, size_t outlen)
 {
 	char todo[PATH_MAX], cur[PATH_MAX] = "", next[PATH_MAX], h[PATH_MAX];
 	int links = 0;
@@ -180,6 +256,17 @@ static int resolve(const char *path, char *out, size_t outlen)
 		if (tl < 0)
 			return -1;
 		target[tl] = 0;
+		struct stat dir;
+		if (lstat(host(cur, h, sizeof h), &dir) < 0)
+			return -1;
+		if (!root_placed(&st, &dir))
+			log_fatal("%s %s: %s is a symbolic link (to %s) that root did not place "
+				  "(the link is uid %u's, in a folder of uid %u's with mode %04o), "
+				  "so an earlier sandbox could have made it to point this mount at "
+				  "another host folder; airlock follows only root's links here; list "
+				  "the real path instead",
+				  what, path, next, target, (unsigned)st.st_uid, (unsigned)dir.st_uid,
+				  (unsigned)(dir.st_mode & 07777));
 		recreate_link(next, target);
 		if (snprintf(rest, sizeof rest, "%s/%s", target, p) >= (int)sizeof rest) {
 			errno = ENAMETOOLONG;
@@ -205,6 +292,7 @@ static void make_mount_point(const char *path, int is_dir, int open_parents)
 		mkdir_like_host(path);
 		return;
 	}
+	may_create(path);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
 	if (fd < 0)
 		log_fatal("cannot create the mount point %s in the sandbox's root: %s", path,
@@ -266,14 +354,16 @@ static int reserved(const char *path)
 static void add_entries(struct entry *e, size_t *n, const struct policy_path *list,
 			size_t count, enum entry_kind kind)
 {
+	static const char *const what[] = {"[filesystem] read_only", "[filesystem] read_write",
+					   "[filesystem] tmpfs"};
 	for (size_t i = 0; i < count; i++) {
 		char real[PATH_MAX];
+		int rc = resolve(list[i].path, what[kind], real, sizeof real);
 		/* A tmpfs needs nothing of the host: where the path is missing there, its
 		 * mount point is made. */
-		if (resolve(list[i].path, real, sizeof real) < 0 && kind == ENTRY_TMPFS &&
-		    errno == ENOENT && list[i].path[0] == '/') {
+		if (rc < 0 && kind == ENTRY_TMPFS && errno == ENOENT && list[i].path[0] == '/') {
 			snprintf(real, sizeof real, "%s", list[i].path);
-		} else if (resolve(list[i].path, real, sizeof real) < 0) {
+		} else if (rc < 0) {
 			/* Landlock's rules report the path as missing too (-v). */
 			log_verbose("filesystem: %s is not in the sandbox: %s", list[i].path,
 				    strerror(errno));
@@ -318,6 +408,7 @@ static void mount_tmpfs(const char *path, uint64_t size)
 	snprintf(opts, sizeof opts, "mode=1777,size=%llu", (unsigned long long)size);
 	if (mount("airlock", path, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
 		log_fatal("cannot mount the tmpfs %s of [filesystem] tmpfs: %s", path, strerror(errno));
+	own_fs(path);
 	log_verbose("filesystem: tmpfs %s (%llu bytes at most)", path, (unsigned long long)size);
 }
 
@@ -347,14 +438,23 @@ static void mount_policy_paths(const struct policy *p)
 			mount_tmpfs(e[i].path, p->tmpfs_size);
 			continue;
 		}
-		if (stat(host(e[i].path, h, sizeof h), &st) < 0)
-			log_fatal("cannot stat %s: %s", e[i].path, strerror(errno));
+		/* What was resolved, held open: a link swapped in since (by a sandbox of
+		 * the same uid running now) is refused rather than followed by mount(). */
+		char err[256], src[64];
+		int fd = safe_open(host(e[i].path, h, sizeof h), O_PATH, 0, SAFE_NO_LINKS, err,
+				   sizeof err);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			log_fatal("cannot open %s to bind it into the sandbox: %s", e[i].path,
+				  fd < 0 ? err : strerror(errno));
 		make_mount_point(e[i].path, S_ISDIR(st.st_mode), 0);
+		/* The host's /proc (still mounted at OLD/proc) names the descriptor. */
+		snprintf(src, sizeof src, OLD "/proc/self/fd/%d", fd);
 		/* read_write is bound as it is but for set-id bits, so a listed device
 		 * (/dev/kvm, /dev/dri) still works; read_only gets nodev too. */
-		bind(h, e[i].path,
+		bind(access(src, F_OK) == 0 ? src : h, e[i].path,
 		     ATTR_NOSUID | (e[i].kind == ENTRY_RO ? ATTR_RDONLY | ATTR_NODEV : 0),
 		     e[i].kind == ENTRY_RO ? "[filesystem] read_only" : "[filesystem] read_write");
+		close(fd);
 		log_verbose("filesystem: %s %s", e[i].kind == ENTRY_RO ? "read-only" : "read-write",
 			    e[i].path);
 	}
@@ -427,14 +527,26 @@ static int write_file(const char *path, const char *data, size_t len, mode_t mod
 	return close(fd);
 }
 
-static int under_run(const char *path)
+/* Whether `path` is under /run and every folder of it that exists so far is airlock's
+ * own (the new root's /run): the placeholder file can then simply be written there.
+ * Under a /run folder bound from the host (a listed /run/x), writing would truncate the
+ * operator's real file: such a file gets a bind over it like anywhere else. */
+static int in_own_run(const char *path)
 {
-	return strncmp(path, "/run/", 5) == 0;
+	char dir[PATH_MAX];
+	struct stat st;
+	if (strncmp(path, "/run/", 5) != 0 || reserved(path))
+		return 0;
+	parent_of(path, dir, sizeof dir);
+	while (lstat(dir, &st) < 0 && errno == ENOENT)
+		parent_of(dir, dir, sizeof dir);
+	return on_own_fs(dir);
 }
 
 /* Each secret's `file` shows its view (the placeholder, or the JSON document with its
  * secrets' members masked: secret_view.h), read-only, whatever the policy lists:
- * under /run (Docker's /run/secrets) it is written in the new root's /run; elsewhere a
+ * under /run (Docker's /run/secrets) it is written in the new root's own /run (unless a
+ * listed /run folder from the host holds it: in_own_run); elsewhere a
  * placeholder file is bound over the path (an empty file of the new root when its
  * folder is not listed, so nothing else of that folder appears). */
 /* Whether the sandbox's identity (uid, gid, no other groups) may search folder `st`. */
@@ -466,6 +578,7 @@ static int open_the_way(const char *file, uid_t uid, gid_t gid, char *dir, size_
 				  "mode=0755,size=64k") < 0)
 				log_fatal("cannot open the way to a secret's file through %s: %s", dir,
 					  strerror(errno));
+			own_fs(dir);
 			return 1;
 		}
 		*q = '/';
@@ -486,7 +599,7 @@ static void mount_secret_files(const struct policy *p, const struct sandbox_view
 			continue;
 		char path[PATH_MAX];
 		snprintf(path, sizeof path, "%s/%s", SECRETS_DIR, s->name);
-		if (under_run(s->file) && !reserved(s->file)) {
+		if (in_own_run(s->file)) {
 			make_parents_as(s->file, 1);
 			snprintf(path, sizeof path, "%s", s->file);
 		}
@@ -561,6 +674,7 @@ static void enter_new_root(void)
 			  "first)", strerror(errno));
 	if (chdir("/") < 0)
 		log_fatal("cannot enter the sandbox's root: %s", strerror(errno));
+	own_fs("/");
 }
 
 static void leave_host_root(void)
