@@ -192,10 +192,8 @@ static int check_framing(struct http_request *req, const char **why)
 			*why = "malformed Transfer-Encoding";
 			return -400;
 		}
-		if (f.te_unknown) {
-			*why = "unsupported transfer coding (chunked, after gzip/deflate/compress)";
-			return -501;
-		}
+		/* Framing first: a request whose last coding is not chunked has no length a
+		 * server can find (RFC 9112 6.3 point 4: 400, whatever else it names). */
 		if (f.chunked_count > 1) {
 			*why = "chunked transfer coding applied more than once";
 			return -400;
@@ -203,6 +201,10 @@ static int check_framing(struct http_request *req, const char **why)
 		if (!f.chunked_last) {
 			*why = "Transfer-Encoding of a request must end with chunked";
 			return -400;
+		}
+		if (f.te_unknown) {
+			*why = "unsupported transfer coding (chunked, after gzip/deflate/compress)";
+			return -501;
 		}
 		req->body = HTTP_BODY_CHUNKED;
 	} else if (f.n_cl) {

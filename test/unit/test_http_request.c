@@ -258,7 +258,9 @@ TEST(http_req_framing_rejections)
 	expect_status("TE chunked twice", H "Transfer-Encoding: chunked, chunked\r\n\r\n", 400);
 	expect_status("TE chunked two lines",
 		      H "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400);
-	expect_status("TE unknown", H "Transfer-Encoding: foo\r\n\r\n", 501);
+	expect_status("TE unknown", H "Transfer-Encoding: foo\r\n\r\n", 400);
+	expect_status("TE chunked then unknown", H "Transfer-Encoding: chunked, identity\r\n\r\n",
+		      400);
 	expect_status("TE unknown then chunked", H "Transfer-Encoding: foo, chunked\r\n\r\n", 501);
 	expect_status("TE empty", H "Transfer-Encoding: \r\n\r\n", 400);
 	expect_status("TE only commas", H "Transfer-Encoding: , ,\r\n\r\n", 400);
