@@ -34,6 +34,7 @@ HOST_ONLY = "host_" + pysecrets.token_hex(12)
 REALS = (TOKEN, FILE_TOKEN, SIBLING, HOST_ONLY)
 MASKS = {TOKEN: "TOKEN", FILE_TOKEN: "FILETOK"}
 MAX_PROCESSES = 64
+KERNEL_LACKS = ("ENOSYS", "EAFNOSUPPORT")
 
 
 class Listeners:
@@ -259,17 +260,27 @@ def test_escape_battery(world):
     outs, ins = parse(outside.stdout), parse(inside.stdout)
     assert outside.returncode == 0, outside.stderr
     assert inside.returncode == 0, inside.stdout + inside.stderr
-    problems = []
+    problems, absent = [], []
     for name, (result, detail) in ins.items():
         if result != "BLOCKED":
             problems.append("%s: %s %s" % (name, result, detail))
     for name, (result, detail) in outs.items():
-        if not detail.startswith("ok"):
-            problems.append("%s: the control outside failed: %s" % (name, detail))
         if name not in ins:
             problems.append("%s: no result inside" % name)
+        if detail.startswith("ok"):
+            continue
+        # A kernel built without the call or the socket family (no module support, no
+        # AF_ALG, no kexec): the attack cannot work here either. Said, not skipped: the
+        # case must still be blocked inside, and the list is printed.
+        if detail.rstrip().endswith(KERNEL_LACKS):
+            absent.append(name)
+        else:
+            problems.append("%s: the control outside failed: %s" % (name, detail))
     blocked = sum(1 for r, _ in ins.values() if r == "BLOCKED")
     print("escape battery: %d cases, %d blocked" % (len(ins), blocked))
+    if absent:
+        print("escape battery: this kernel has no %s at all (the control outside got "
+              "ENOSYS or EAFNOSUPPORT); blocked inside too" % ", ".join(absent))
     assert not problems, "\n".join(problems) + "\n" + inside.stderr
 
     # Nothing the sandbox sent reached the host's listeners (the controls outside did).
