@@ -5,6 +5,7 @@
  * which mode sandbox-exec would run in here and what each missing piece costs.
  */
 #include "init/commands.h"
+#include "init/isolation.h"
 #include "init/log.h"
 #include "policy/landlock.h"
 
@@ -27,23 +28,7 @@
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 #endif
 
-enum probe { P_UNSHARE, P_FULL, P_USERNS_NET, P_SECCOMP, P_NOTIFY };
-
-/* Brings up `lo` in the current network namespace: 0, or -errno. */
-static int lo_up(void)
-{
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct ifreq ifr;
-	memset(&ifr, 0, sizeof ifr);
-	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
-	int rc = s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ? -errno : 0;
-	ifr.ifr_flags |= IFF_UP;
-	if (rc == 0 && ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		rc = -errno;
-	if (s >= 0)
-		close(s);
-	return rc;
-}
+enum probe { P_UNSHARE, P_SECCOMP, P_NOTIFY };
 
 /* One probe, in the child: 0 when it worked, else an errno. */
 static int probe_here(enum probe p)
@@ -53,16 +38,6 @@ static int probe_here(enum probe p)
 	switch (p) {
 	case P_UNSHARE:
 		return unshare(CLONE_NEWUSER) < 0 ? errno : 0;
-	case P_FULL: /* sandbox-exec's namespaces, and lo brought up in the new one */
-		if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
-			    CLONE_NEWUTS) < 0)
-			return errno;
-		return -lo_up();
-	case P_USERNS_NET: /* the same owned by a new user namespace (no privilege) */
-		if (unshare(CLONE_NEWUSER) < 0 ||
-		    unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
-			return errno;
-		return -lo_up();
 	case P_SECCOMP:
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			return errno;
@@ -135,7 +110,8 @@ int doctor_main(int argc, char **argv)
 	unsigned long long caps = cap_eff();
 	int sys_admin = (caps >> 21) & 1, net_admin = (caps >> 12) & 1;
 	int abi = landlock_abi();
-	int e_userns = probe(P_UNSHARE), e_full = probe(P_FULL), e_uns_net = probe(P_USERNS_NET);
+	int e_userns = probe(P_UNSHARE), e_full = isolation_probe_full();
+	int e_uns_net = isolation_probe_userns();
 	int e_seccomp = probe(P_SECCOMP), e_notify = probe(P_NOTIFY);
 
 	printf("uid %u (%s), gid %u\n", (unsigned)uid,
@@ -155,23 +131,28 @@ int doctor_main(int argc, char **argv)
 	       result(e_full));
 	printf("the same owned by a user namespace: %s\n", result(e_uns_net));
 
-	/* This build's sandbox-exec runs the full mode; the others are issue 11's work. */
-	int full = e_full == 0 && e_seccomp == 0;
+	int full = geteuid() == 0 && e_full == 0 && e_seccomp == 0;
+	int userns = e_uns_net == 0 && e_seccomp == 0;
 	printf("mode full (root or CAP_SYS_ADMIN): %s\n", full ? "available" :
+	       geteuid() != 0 ? "unavailable: not root" :
 	       e_full ? "unavailable: the sandbox's namespaces cannot be made here (run as root "
 		       "or with CAP_SYS_ADMIN and CAP_NET_ADMIN, under a seccomp profile that "
 		       "allows unshare)" : "unavailable: seccomp filters cannot be loaded");
-	printf("mode userns (an unprivileged user namespace): %s; not supported by this "
-	       "build yet\n", e_uns_net == 0 ? "the kernel would allow it" :
-	       "unavailable here");
+	printf("mode userns (an unprivileged user namespace): %s\n", userns ? "available" :
+	       e_uns_net ? "unavailable: no user namespace owning the sandbox's namespaces can "
+			   "be made here (a seccomp profile that allows unshare, or on Kubernetes "
+			   "securityContext.hostUsers: false)" :
+			   "unavailable: seccomp filters cannot be loaded");
 	printf("mode unprivileged (Landlock and seccomp user notification): %s; not "
 	       "supported by this build yet\n",
 	       abi >= 4 && e_notify == 0 ? "the kernel would allow it" : "unavailable here");
 	if (abi <= 0)
 		printf("without Landlock: the file-system layer rests on the mount namespace "
 		       "alone (landlock = best_effort runs, required exits 125)\n");
-	if (full) {
-		printf("sandbox-exec here: full\n");
+	if (full || userns) {
+		printf("sandbox-exec here: %s%s\n", full ? "full" : "userns",
+		       full ? "" : " (the policy's user inside, mapped to this uid and gid; "
+			       "the caller's supplementary groups still apply to host files)");
 		return 0;
 	}
 	printf("sandbox-exec here: none; it would exit 125\n");

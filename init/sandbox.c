@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "init/commands.h"
+#include "init/isolation.h"
 #include "init/log.h"
 #include "init/sandbox_limit.h"
 #include "init/supervise.h"
@@ -98,11 +99,17 @@ static void load_policy(const struct options *o, struct policy *p)
 	policy_errors_free(&errs);
 }
 
-static void check_privilege(void)
+/* The mode this run gets ([sandbox] isolation), or exit 125 saying what is missing. */
+static int choose_isolation(const struct policy *p)
 {
-	if (geteuid() != 0)
-		log_fatal("sandbox-exec needs root (CAP_SYS_ADMIN) to create the sandbox's "
-			  "namespaces; run it as root");
+	char why[1024];
+	int mode = isolation_choose(p->isolation, why, sizeof why);
+	if (mode < 0)
+		log_fatal("%s", why);
+	log_verbose("sandbox-exec: isolation %s%s", isolation_name(mode),
+		    mode == POLICY_ISOLATION_USERNS ? " (a user namespace of its own; the "
+		    "policy's user inside is this process's uid and gid outside)" : "");
+	return mode;
 }
 
 /* A copy of `strv` (CMD's arguments, or its environment) with every secret's real value
@@ -158,10 +165,10 @@ int sandbox_main(int argc, char **argv)
 	struct options o;
 	parse_options(argc, argv, &o);
 	log_verbosity = o.verbose;
-	check_privilege();
 
 	struct policy policy;
 	load_policy(&o, &policy);
+	int userns = choose_isolation(&policy) == POLICY_ISOLATION_USERNS;
 
 	struct supervisor sv;
 	if (supervisor_prepare(&sv, &policy, o.audit) < 0)
@@ -187,12 +194,18 @@ int sandbox_main(int argc, char **argv)
 	sandbox_env_free(env);
 	report_removed(removed);
 	a.views = make_views(&policy);
+	struct fs_plan plan;
+	fs_plan_make(&policy, &plan);
+	a.fs_plan = &plan;
 	a.ca_pem = sv.ca_pem;
 	a.ca_pem_len = sv.ca_pem_len;
 	a.bundle_pem = sv.bundle_pem;
 	a.bundle_pem_len = sv.bundle_pem_len;
 	struct sandbox_limit limit;
-	if (sandbox_limit_prepare(&limit, policy.max_processes, a.id.uid) < 0)
+	a.userns = userns;
+	a.outside_uid = geteuid();
+	a.outside_gid = getegid();
+	if (sandbox_limit_prepare(&limit, policy.max_processes, a.id.uid, userns) < 0)
 		return EXIT_AIRLOCK;
 	a.nproc_rlimit = limit.rlimit;
 
@@ -208,8 +221,9 @@ int sandbox_main(int argc, char **argv)
 	if (supervise_block_signals() < 0)
 		log_fatal("cannot block signals: %s", strerror(errno));
 	supervisor_block_signals(&sv);
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-				   CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD, NULL, NULL, NULL, NULL);
+	pid_t pid = (pid_t)syscall(SYS_clone, (userns ? CLONE_NEWUSER : 0) | CLONE_NEWNS |
+				   CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
+				   SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0) {
 		if (errno == EPERM)
 			log_fatal("cannot create the sandbox's namespaces: operation not permitted "

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "policy/identity.h"
+#include "init/sandbox_fs_plan.h"
 #include "policy/policy.h"
 
 /* Tags of the fds the child sends to the supervisor (fdpass). */
@@ -37,11 +38,16 @@ struct sandbox_child_args {
 	const char *bundle_pem;    /* system roots + CA, PEM */
 	size_t bundle_pem_len;
 	const struct sandbox_view *views; /* per policy secret: what its `file` shows */
+	const struct fs_plan *fs_plan;     /* the [filesystem] paths, resolved outside */
 	int fd_sock;               /* UNIX socket to send the listeners on */
 	int death_fd;              /* read end of a pipe whose write end only the supervisor
 	                              holds: one byte means "go", EOF that the supervisor
 	                              failed or is gone */
 	unsigned nproc_rlimit;     /* RLIMIT_NPROC to set before dropping root; 0: none */
+	int userns;                /* in a user namespace of its own (isolation userns):
+	                              the policy's uid/gid inside is outside_uid/gid */
+	uid_t outside_uid;
+	gid_t outside_gid;
 	int verbose;
 };
 

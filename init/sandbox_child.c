@@ -14,6 +14,7 @@
 #include "init/sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -109,6 +110,39 @@ static void close_inherited_fds(void)
 		close(fd);
 }
 
+static void write_proc_self(const char *name, const char *text)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/%s", name);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+	if (n != (ssize_t)strlen(text))
+		log_fatal("cannot write %s of the sandbox's user namespace: %s", path,
+			  strerror(errno));
+	close(fd);
+}
+
+/* isolation userns: this process is in a user namespace of its own, with every
+ * capability there and none outside. One uid and one gid are mapped: the policy's user
+ * inside is the caller outside, so what CMD writes to a read_write folder is the
+ * caller's. setgroups is denied first, as the kernel requires of an unprivileged map. */
+static void map_own_userns(const struct sandbox_child_args *a)
+{
+	char line[64];
+	/* /proc/self's files belong to root while this process is not dumpable (it is a
+	 * copy of the supervisor, which is not): dumpable for as long as the maps take,
+	 * before CMD exists. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		log_fatal("cannot map the sandbox's user namespace: %s", strerror(errno));
+	write_proc_self("setgroups", "deny");
+	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)a->id.uid, (unsigned)a->outside_uid);
+	write_proc_self("uid_map", line);
+	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)a->id.gid, (unsigned)a->outside_gid);
+	write_proc_self("gid_map", line);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		log_fatal("cannot make the sandbox's PID 1 not dumpable: %s", strerror(errno));
+}
+
 /* /dev/tty opens the controlling terminal, whichever it is. sandbox-exec started with
  * stdio on pipes (the runner's NDJSON) from a shell on a terminal still has that
  * terminal as its controlling one, and CMD could read what is typed there. Where no
@@ -161,6 +195,8 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	const struct policy *p = a->policy;
 
 	die_with_supervisor(a->death_fd);
+	if (a->userns)
+		map_own_userns(a);
 	leave_unused_terminal();
 	wipe_inherited_environment();
 	wipe_inherited_arguments(a->caller_argv);
@@ -172,7 +208,7 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	if (sandbox_limit_apply_rlimit(a->nproc_rlimit) < 0)
 		log_fatal("cannot set RLIMIT_NPROC to %u ([sandbox] max_processes): %s",
 			  a->nproc_rlimit, strerror(errno));
-	if (privs_drop(&a->id, err, sizeof err) < 0)
+	if ((a->userns ? privs_drop_in_userns : privs_drop)(&a->id, err, sizeof err) < 0)
 		log_fatal("cannot drop privileges: %s", err);
 	die_with_supervisor(a->death_fd);
 

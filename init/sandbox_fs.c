@@ -21,10 +21,11 @@
 #include <unistd.h>
 
 #include "init/log.h"
+#include "init/sandbox_fs_plan.h"
 #include "policy/safe_open.h"
 #include "policy/sandbox_env.h"
 
-#define OLD "/.airlock-host"
+#define OLD FS_PLAN_OLD_ROOT
 #define SECRETS_DIR SANDBOX_RUN_DIR "/secrets"
 
 #ifndef SYS_mount_setattr
@@ -41,13 +42,6 @@
 /* Our copy of struct mount_attr (linux/mount.h clashes with sys/mount.h). */
 struct fs_mount_attr {
 	uint64_t attr_set, attr_clr, propagation, userns_fd;
-};
-
-enum entry_kind { ENTRY_RO, ENTRY_RW, ENTRY_TMPFS };
-
-struct entry {
-	char *path;  /* resolved on the host, no symbolic link in it */
-	enum entry_kind kind;
 };
 
 static char *host(const char *path, char *buf, size_t len)
@@ -112,6 +106,10 @@ static void may_create(const char *path)
 			  path, dir, path);
 }
 
+/* isolation userns: this process is in the sandbox's own user namespace, where only
+ * the sandbox's uid and gid are mapped (host owners show as the overflow uid). */
+static int in_userns;
+
 /* mkdir of one directory of the new root, with the owner and mode of the same
  * directory on the host: traversal permissions on the way to a listed path stay the
  * host's (a folder the sandbox user cannot enter on the host stays closed inside). */
@@ -135,6 +133,19 @@ static void mkdir_like_host(const char *path)
 		if (errno == EEXIST)
 			return;
 		log_fatal("cannot create %s in the sandbox's root: %s", path, strerror(errno));
+	}
+	if (in_userns) {
+		/* Only the sandbox's own uid is mapped, so the folder is its: it gets as owner
+		 * what the caller (the sandbox's identity on the host) may do there. The root
+		 * is read-only by the time CMD runs, so it cannot chmod it. */
+		mode = 0755;
+		if (stat(h, &st) == 0)
+			mode = (faccessat(AT_FDCWD, h, R_OK, AT_EACCESS) == 0 ? 0444 : 0) |
+			       (faccessat(AT_FDCWD, h, X_OK, AT_EACCESS) == 0 ? 0111 : 0);
+		if (chmod(path, mode) < 0)
+			log_fatal("cannot set the mode of %s in the sandbox's root: %s", path,
+				  strerror(errno));
+		return;
 	}
 	if (chown(path, uid, gid) < 0 || chmod(path, mode) < 0)
 		log_fatal("cannot set the owner and mode of %s in the sandbox's root: %s", path,
@@ -193,94 +204,6 @@ static void recreate_link(const char *path, const char *target)
 			  target, strerror(errno));
 }
 
-/* Whether only root could have placed the link `lnk` found in folder `dir`: the link
- * is root's, in a folder of root's that neither group nor others may write (/bin ->
- * usr/bin, /lib64 -> usr/lib64; safe_open.h's rule for system files). Any other link on
- * the way to a listed path could have been made by an earlier sandbox in its read_write
- * tree, to point this run's mount at a host folder the policy never named. */
-static int root_placed(const struct stat *lnk, const struct stat *dir)
-{
-	return lnk->st_uid == 0 && dir->st_uid == 0 && !(dir->st_mode & (S_IWGRP | S_IWOTH));
-}
-
-/* Resolves `path` (listed as `what`) on the host as the kernel would, following only
- * links root placed (any other: exit 125, naming it) and recreating each in the new
- * root, so that the path as written resolves inside as it does on the host. Writes the
- * host path without links to `out`. Returns 0, or -1 with errno (ENOENT when the path
- * does not exist on this image). */
-static int resolve(const char *path, const char *what, char *out, size_t outlen)
-{
-	char todo[PATH_MAX], cur[PATH_MAX] = "", next[PATH_MAX], h[PATH_MAX];
-	int links = 0;
-	snprintf(todo, sizeof todo, "%s", path);
-	const char *p = todo;
-	for (;;) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		size_t n = strcspn(p, "/");
-		if (n > NAME_MAX) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		char comp[NAME_MAX + 1];
-		memcpy(comp, p, n);
-		comp[n] = 0;
-		p += n;
-		if (strcmp(comp, ".") == 0)
-			continue;
-		if (strcmp(comp, "..") == 0) {
-			char *slash = strrchr(cur, '/');
-			if (slash)
-				*slash = 0;
-			continue;
-		}
-		if (snprintf(next, sizeof next, "%s/%s", cur, comp) >= (int)sizeof next) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		struct stat st;
-		if (lstat(host(next, h, sizeof h), &st) < 0)
-			return -1;
-		if (!S_ISLNK(st.st_mode)) {
-			memcpy(cur, next, sizeof cur);
-			continue;
-		}
-		if (++links > 40) {
-			errno = ELOOP;
-			return -1;
-		}
-		char target[PATH_MAX], rest[PATH_MAX];
-		ssize_t tl = readlink(h, target, sizeof target - 1);
-		if (tl < 0)
-			return -1;
-		target[tl] = 0;
-		struct stat dir;
-		if (lstat(host(cur, h, sizeof h), &dir) < 0)
-			return -1;
-		if (!root_placed(&st, &dir))
-			log_fatal("%s %s: %s is a symbolic link (to %s) that root did not place "
-				  "(the link is uid %u's, in a folder of uid %u's with mode %04o), "
-				  "so an earlier sandbox could have made it to point this mount at "
-				  "another host folder; airlock follows only root's links here; list "
-				  "the real path instead",
-				  what, path, next, target, (unsigned)st.st_uid, (unsigned)dir.st_uid,
-				  (unsigned)(dir.st_mode & 07777));
-		recreate_link(next, target);
-		if (snprintf(rest, sizeof rest, "%s/%s", target, p) >= (int)sizeof rest) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(todo, rest, sizeof todo);
-		p = todo;
-		if (target[0] == '/')
-			cur[0] = 0;
-	}
-	snprintf(out, outlen, "%s", cur[0] ? cur : "/");
-	return 0;
-}
-
 /* An empty file or directory to mount over, like the source. */
 static void make_mount_point(const char *path, int is_dir, int open_parents)
 {
@@ -327,76 +250,6 @@ static void bind(const char *src, const char *dst, uint64_t set, const char *why
 			  strerror(errno));
 }
 
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct entry *x = a, *y = b;
-	int c = strcmp(x->path, y->path);
-	/* parents before their children; for the same path, read_write wins */
-	return c ? c : (int)x->kind - (int)y->kind;
-}
-
-/* Whether the resolved `path` is airlock's own place in the new root. */
-static int reserved(const char *path)
-{
-	static const char *const own[] = {"/", "/run", SANDBOX_RUN_DIR, "/proc", "/dev",
-					  "/dev/pts", OLD};
-	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
-		size_t n = strlen(own[i]);
-		if (strcmp(path, own[i]) == 0)
-			return 1;
-		/* beneath /run/airlock, /proc, /dev/pts or OLD; /run/x and /dev/x are fine */
-		if (i >= 2 && i != 4 && strncmp(path, own[i], n) == 0 && path[n] == '/')
-			return 1;
-	}
-	return 0;
-}
-
-static void add_entries(struct entry *e, size_t *n, const struct policy_path *list,
-			size_t count, enum entry_kind kind)
-{
-	static const char *const what[] = {"[filesystem] read_only", "[filesystem] read_write",
-					   "[filesystem] tmpfs"};
-	for (size_t i = 0; i < count; i++) {
-		char real[PATH_MAX];
-		int rc = resolve(list[i].path, what[kind], real, sizeof real);
-		/* A tmpfs needs nothing of the host: where the path is missing there, its
-		 * mount point is made. */
-		if (rc < 0 && kind == ENTRY_TMPFS && errno == ENOENT && list[i].path[0] == '/') {
-			snprintf(real, sizeof real, "%s", list[i].path);
-		} else if (rc < 0) {
-			/* Landlock's rules report the path as missing too (-v). */
-			log_verbose("filesystem: %s is not in the sandbox: %s", list[i].path,
-				    strerror(errno));
-			continue;
-		}
-		if (reserved(real)) {
-			log_msg("warning: [filesystem] %s is not mounted in the sandbox: %s is "
-				"made by airlock itself", list[i].path, real);
-			continue;
-		}
-		e[*n].path = strdup(real);
-		if (!e[*n].path)
-			log_fatal("out of memory");
-		e[*n].kind = kind;
-		(*n)++;
-	}
-}
-
-/* Of the entries before `i` (sorted: parents first), the deepest one that is `i`'s
- * path or one of its parents: the mount `i` would land in. NULL when none. */
-static const struct entry *covering(const struct entry *e, size_t i)
-{
-	for (size_t j = i; j-- > 0;) {
-		if (!e[j].path)
-			continue;
-		size_t n = strlen(e[j].path);
-		if (strncmp(e[i].path, e[j].path, n) == 0 &&
-		    (e[i].path[n] == '/' || e[i].path[n] == 0 || n == 1))
-			return &e[j];
-	}
-	return NULL;
-}
-
 /* [filesystem] tmpfs: an empty, writable (1777, like /tmp) folder of the sandbox's own,
  * gone with it, holding at most `size` bytes. Over whatever a listed folder has there. */
 static void mount_tmpfs(const char *path, uint64_t size)
@@ -412,55 +265,38 @@ static void mount_tmpfs(const char *path, uint64_t size)
 	log_verbose("filesystem: tmpfs %s (%llu bytes at most)", path, (unsigned long long)size);
 }
 
-/* The policy's lists, resolved, each bound at its own path. */
-static void mount_policy_paths(const struct policy *p)
+/* The plan's links, then its paths, each bound at its own path. */
+static void mount_policy_paths(const struct fs_plan *plan, uint64_t tmpfs_size)
 {
-	size_t total = p->nread_only + p->nread_write + p->ntmpfs, n = 0;
-	struct entry *e = calloc(total + 1, sizeof *e);
-	if (!e)
-		log_fatal("out of memory");
-	add_entries(e, &n, p->read_only, p->nread_only, ENTRY_RO);
-	add_entries(e, &n, p->read_write, p->nread_write, ENTRY_RW);
-	add_entries(e, &n, p->tmpfs, p->ntmpfs, ENTRY_TMPFS);
-	qsort(e, n, sizeof *e, entry_cmp);
-	for (size_t i = 0; i < n; i++) {
-		char h[PATH_MAX];
+	for (size_t i = 0; i < plan->nlinks; i++)
+		recreate_link(plan->links[i].path, plan->links[i].target);
+	for (size_t i = 0; i < plan->nentries; i++) {
+		const struct fs_entry *e = &plan->entries[i];
+		if (e->kind == FS_TMPFS) {
+			mount_tmpfs(e->path, tmpfs_size);
+			continue;
+		}
+		/* What was resolved, opened again without following any link: one swapped in
+		 * since (by a sandbox of the same uid running now) is refused, not followed. */
+		char h[PATH_MAX], err[256], src[64];
 		struct stat st;
-		const struct entry *over = covering(e, i);
-		if (over && over->kind == e[i].kind) {
-			/* /bin -> usr/bin under a listed /usr: already there, as it should be */
-			log_verbose("filesystem: %s is in %s already", e[i].path, over->path);
-			free(e[i].path);
-			e[i].path = NULL;
-			continue;
-		}
-		if (e[i].kind == ENTRY_TMPFS) {
-			mount_tmpfs(e[i].path, p->tmpfs_size);
-			continue;
-		}
-		/* What was resolved, held open: a link swapped in since (by a sandbox of
-		 * the same uid running now) is refused rather than followed by mount(). */
-		char err[256], src[64];
-		int fd = safe_open(host(e[i].path, h, sizeof h), O_PATH, 0, SAFE_NO_LINKS, err,
+		int fd = safe_open(host(e->path, h, sizeof h), O_PATH, 0, SAFE_NO_LINKS, err,
 				   sizeof err);
 		if (fd < 0 || fstat(fd, &st) < 0)
-			log_fatal("cannot open %s to bind it into the sandbox: %s", e[i].path,
+			log_fatal("cannot open %s to bind it into the sandbox: %s", e->path,
 				  fd < 0 ? err : strerror(errno));
-		make_mount_point(e[i].path, S_ISDIR(st.st_mode), 0);
+		make_mount_point(e->path, S_ISDIR(st.st_mode), 0);
 		/* The host's /proc (still mounted at OLD/proc) names the descriptor. */
 		snprintf(src, sizeof src, OLD "/proc/self/fd/%d", fd);
 		/* read_write is bound as it is but for set-id bits, so a listed device
 		 * (/dev/kvm, /dev/dri) still works; read_only gets nodev too. */
-		bind(access(src, F_OK) == 0 ? src : h, e[i].path,
-		     ATTR_NOSUID | (e[i].kind == ENTRY_RO ? ATTR_RDONLY | ATTR_NODEV : 0),
-		     e[i].kind == ENTRY_RO ? "[filesystem] read_only" : "[filesystem] read_write");
+		int ro = e->kind == FS_READ_ONLY;
+		bind(access(src, F_OK) == 0 ? src : h, e->path,
+		     ATTR_NOSUID | (ro ? ATTR_RDONLY | ATTR_NODEV : 0),
+		     ro ? "[filesystem] read_only" : "[filesystem] read_write");
 		close(fd);
-		log_verbose("filesystem: %s %s", e[i].kind == ENTRY_RO ? "read-only" : "read-write",
-			    e[i].path);
+		log_verbose("filesystem: %s %s", ro ? "read-only" : "read-write", e->path);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(e[i].path);
-	free(e);
 }
 
 static void mkdir_root_dir(const char *path, mode_t mode)
@@ -535,7 +371,7 @@ static int in_own_run(const char *path)
 {
 	char dir[PATH_MAX];
 	struct stat st;
-	if (strncmp(path, "/run/", 5) != 0 || reserved(path))
+	if (strncmp(path, "/run/", 5) != 0 || fs_plan_reserved(path))
 		return 0;
 	parent_of(path, dir, sizeof dir);
 	while (lstat(dir, &st) < 0 && errno == ENOENT)
@@ -573,7 +409,11 @@ static int open_the_way(const char *file, uid_t uid, gid_t gid, char *dir, size_
 			continue;
 		*q = 0;
 		struct stat st;
-		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && !searchable(&st, uid, gid)) {
+		/* In a user namespace the owners seen are mapped ones: ask the kernel (whose
+		 * override does not reach the host's unmapped owners) instead. */
+		int closed = in_userns ? faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) < 0
+				       : !searchable(&st, uid, gid);
+		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && closed) {
 			if (mount("airlock", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				  "mode=0755,size=64k") < 0)
 				log_fatal("cannot open the way to a secret's file through %s: %s", dir,
@@ -689,13 +529,14 @@ static void leave_host_root(void)
 void sandbox_fs_build(const struct sandbox_child_args *a)
 {
 	const struct policy *p = a->policy;
+	in_userns = a->userns;
 	char cwd[PATH_MAX];
 	int have_cwd = getcwd(cwd, sizeof cwd) != NULL;
 	/* Nothing mounted in here may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		log_fatal("cannot make mounts private: %s", strerror(errno));
 	enter_new_root();
-	mount_policy_paths(p);
+	mount_policy_paths(a->fs_plan, p->tmpfs_size);
 	mount_dev();
 	/* A /proc of the new PID namespace: the supervisor and the host are not in it.
 	 * Mounted while the host's /proc is still in this namespace (the kernel wants a

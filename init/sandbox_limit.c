@@ -263,7 +263,7 @@ static unsigned others_with_uid(uid_t uid)
 	return n;
 }
 
-int sandbox_limit_prepare(struct sandbox_limit *l, unsigned max, uid_t uid)
+int sandbox_limit_prepare(struct sandbox_limit *l, unsigned max, uid_t uid, int own_userns)
 {
 	memset(l, 0, sizeof *l);
 	l->max = max;
@@ -274,6 +274,11 @@ int sandbox_limit_prepare(struct sandbox_limit *l, unsigned max, uid_t uid)
 		return 0;
 	}
 	l->rlimit = max;
+	if (own_userns) {
+		log_verbose("process limit: %u processes and threads, by RLIMIT_NPROC in the "
+			    "sandbox's own user namespace (no pids cgroup: %s)", max, why);
+		return 0;
+	}
 	unsigned others = others_with_uid(uid);
 	if (others == 0) {
 		log_verbose("process limit: %u processes and threads, by RLIMIT_NPROC on uid %u, "

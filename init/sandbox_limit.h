@@ -32,8 +32,9 @@ int sandbox_limit_cgroup_dir(const char *proc_cgroup, const char *mountinfo, cha
 			     size_t outlen, int *v2);
 
 /* In the supervisor, before the clone: chooses and prepares the means (see the top),
- * says which with -v (or warns). Returns 0, or -1 after saying why. */
-int sandbox_limit_prepare(struct sandbox_limit *l, unsigned max, uid_t uid);
+ * says which with -v (or warns). `own_userns`: the sandbox gets a user namespace of its
+ * own, where RLIMIT_NPROC counts its processes only (Linux 5.14 and later). Returns 0, or -1 after saying why. */
+int sandbox_limit_prepare(struct sandbox_limit *l, unsigned max, uid_t uid, int own_userns);
 
 /* After the clone, before CMD may start: puts the sandbox's PID 1 in the cgroup.
  * Returns 0, or -1 after saying why. */

@@ -133,7 +133,7 @@ static _Noreturn void child_exec(char *const argv[], const struct supervise_opts
 		tcsetpgrp(STDIN_FILENO, getpid());
 	if (o->user) {
 		char err[300];
-		if (identity_switch(o->user, 0, err, sizeof err) < 0)
+		if (identity_switch(o->user, IDENTITY_GROUPS_SET, err, sizeof err) < 0)
 			child_fail(fd, EXIT_AIRLOCK, err);
 	}
 	sigprocmask(SIG_SETMASK, &sv.old_mask, NULL);

@@ -346,11 +346,12 @@ int identity_lookup(const char *spec, struct identity *id, char *err, size_t err
 	return identity_lookup_files(spec, "/etc/passwd", "/etc/group", id, err, errlen);
 }
 
-int identity_switch(const struct identity *id, int clear_groups, char *err, size_t errlen)
+int identity_switch(const struct identity *id, enum identity_groups groups, char *err,
+		    size_t errlen)
 {
 	/* Order matters: groups and gid can only be changed while still privileged. */
-	size_t n = clear_groups ? 0 : id->ngroups;
-	if (setgroups(n, n ? id->groups : NULL) < 0) {
+	size_t n = groups == IDENTITY_GROUPS_CLEAR ? 0 : id->ngroups;
+	if (groups != IDENTITY_GROUPS_KEEP && setgroups(n, n ? id->groups : NULL) < 0) {
 		log_format(err, errlen,
 		       "cannot set the supplementary groups for uid %u: %s (switching user needs "
 		       "root or CAP_SETGID)",

@@ -14,6 +14,15 @@
 
 enum policy_mode { POLICY_REQUIRED = 0, POLICY_BEST_EFFORT = 1 };
 
+/* [sandbox] isolation: how the sandbox is made (README: Modes). AUTO takes the strongest
+ * this process can have here; a named mode is that one or nothing. */
+enum policy_isolation {
+	POLICY_ISOLATION_AUTO = 0,
+	POLICY_ISOLATION_FULL,         /* root or CAP_SYS_ADMIN: namespaces of the host's */
+	POLICY_ISOLATION_USERNS,       /* namespaces owned by an unprivileged user namespace */
+	POLICY_ISOLATION_UNPRIVILEGED, /* no namespace at all (not in this build) */
+};
+
 /* What the proxy does with a connection to a host:port. */
 enum policy_action {
 	ACTION_DENY = 0,
@@ -98,6 +107,7 @@ struct policy {
 	char *workdir;       /* NULL: the caller's working directory */
 	enum policy_mode landlock;
 	enum policy_mode seccomp;
+	enum policy_isolation isolation;
 	unsigned max_processes;  /* processes and threads inside, its PID 1 included */
 
 	/* [filesystem] */

@@ -170,6 +170,22 @@ static void k_tmpfs_size(struct loader *L, const char *key, char *value)
 	L->p->tmpfs_size = (uint64_t)n << shift;
 }
 
+static void k_isolation(struct loader *L, const char *key, char *value)
+{
+	static const char *const names[] = {"auto", "full", "userns", "unprivileged"};
+	char q[128];
+	char *item = one_value(L, &L->isolation_line, key, value);
+	if (!item)
+		return;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(item, names[i]) == 0) {
+			L->p->isolation = (enum policy_isolation)i;
+			return;
+		}
+	load_fail(L, L->line, "%s = '%s' is not a mode (auto, full, userns or unprivileged)",
+		  key, policy_quote(item, q, sizeof q));
+}
+
 static void k_max_processes(struct loader *L, const char *key, char *value)
 {
 	char q[128];
@@ -601,6 +617,7 @@ static const struct {
 	{SEC_SANDBOX, "landlock", k_mode},
 	{SEC_SANDBOX, "seccomp", k_mode},
 	{SEC_SANDBOX, "max_processes", k_max_processes},
+	{SEC_SANDBOX, "isolation", k_isolation},
 	{SEC_FILESYSTEM, "read_only", k_paths},
 	{SEC_FILESYSTEM, "read_write", k_paths},
 	{SEC_FILESYSTEM, "tmpfs", k_paths},

@@ -44,7 +44,7 @@ struct loader {
 
 	int user_line, workdir_line, landlock_line, seccomp_line, upstream_line;
 	int credentials_line;      /* the first credentials line (0: the default list) */
-	int max_processes_line;
+	int max_processes_line, isolation_line;
 	int tmpfs_size_line;
 
 	struct var_use *vars;

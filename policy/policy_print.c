@@ -47,6 +47,8 @@ static void write_policy(FILE *f, const struct policy *p)
 	else
 		fprintf(f, "; workdir: not set, CMD starts in the caller's working directory\n");
 	fprintf(f, "landlock = %s\nseccomp = %s\n", mode(p->landlock), mode(p->seccomp));
+	static const char *const isolation[] = {"auto", "full", "userns", "unprivileged"};
+	fprintf(f, "isolation = %s\n", isolation[p->isolation]);
 	fprintf(f, "max_processes = %u\n\n", p->max_processes);
 
 	fprintf(f, "[filesystem]\n");

@@ -37,7 +37,8 @@ static const char *fixed_part_differs(const struct policy *a, const struct polic
 {
 	if (!same_str(a->user, b->user) || a->uid != b->uid || a->gid != b->gid ||
 	    !same_str(a->workdir, b->workdir) || a->landlock != b->landlock ||
-	    a->seccomp != b->seccomp || a->max_processes != b->max_processes)
+	    a->seccomp != b->seccomp || a->max_processes != b->max_processes ||
+	    a->isolation != b->isolation)
 		return "[sandbox]";
 	if (!same_paths(a->read_only, a->nread_only, b->read_only, b->nread_only) ||
 	    !same_paths(a->read_write, a->nread_write, b->read_write, b->nread_write) ||

@@ -42,7 +42,8 @@ static int caps_all_zero(void)
 	return 1;
 }
 
-int privs_drop(const struct identity *id, char *err, size_t errlen)
+static int drop(const struct identity *id, enum identity_groups groups, char *err,
+		size_t errlen)
 {
 	if (id->uid == 0) {
 		snprintf(err, errlen, "refusing to run the sandbox as uid 0 (set [sandbox] user)");
@@ -61,7 +62,7 @@ int privs_drop(const struct identity *id, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot clear ambient capabilities: %s", strerror(errno));
 		return -1;
 	}
-	if (identity_switch(id, 1, err, errlen) < 0)
+	if (identity_switch(id, groups, err, errlen) < 0)
 		return -1;
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
@@ -85,9 +86,19 @@ int privs_drop(const struct identity *id, char *err, size_t errlen)
 	 * visible in the sandbox's PID namespace. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (getuid() != id->uid || geteuid() != id->uid || getgid() != id->gid ||
-	    getegid() != id->gid || getgroups(0, NULL) != 0) {
+	    getegid() != id->gid || (groups == IDENTITY_GROUPS_CLEAR && getgroups(0, NULL) != 0)) {
 		snprintf(err, errlen, "identity did not change as asked");
 		return -1;
 	}
 	return 0;
+}
+
+int privs_drop(const struct identity *id, char *err, size_t errlen)
+{
+	return drop(id, IDENTITY_GROUPS_CLEAR, err, errlen);
+}
+
+int privs_drop_in_userns(const struct identity *id, char *err, size_t errlen)
+{
+	return drop(id, IDENTITY_GROUPS_KEEP, err, errlen);
 }

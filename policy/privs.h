@@ -13,4 +13,8 @@
  * `err`. */
 int privs_drop(const struct identity *id, char *err, size_t errlen);
 
+/* The same in a user namespace of the sandbox's own, where the supplementary groups the
+ * caller had cannot be dropped (setgroups is denied there): they are kept. */
+int privs_drop_in_userns(const struct identity *id, char *err, size_t errlen);
+
 #endif

@@ -119,7 +119,7 @@ def syscase(name, nr_name, *args, ok=denied, child=False):
 
     def attack():
         r = probe()
-        return denied(r), "%s -> %s" % (nr_name, r)
+        return ok(r), "%s -> %s" % (nr_name, r)
 
     def control():
         r = probe()
@@ -705,7 +705,8 @@ syscase("init-module", "init_module", 0, 0, ctypes.c_char_p(b""))
 syscase("finit-module", "finit_module", -1, ctypes.c_char_p(b""), 0)
 syscase("delete-module", "delete_module", ctypes.c_char_p(b"nonexistent_escape"), 0o4000)
 syscase("fanotify-init", "fanotify_init", 0, 0, child=True)
-syscase("setuid-root", "setuid", 0, child=True)
+# In a user namespace of the sandbox's own, uid 0 is not mapped at all: EINVAL.
+syscase("setuid-root", "setuid", 0, child=True, ok=lambda r: denied(r) or r == "EINVAL")
 
 
 def setns_net():

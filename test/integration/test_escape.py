@@ -34,6 +34,10 @@ HOST_ONLY = "host_" + pysecrets.token_hex(12)
 REALS = (TOKEN, FILE_TOKEN, SIBLING, HOST_ONLY)
 MASKS = {TOKEN: "TOKEN", FILE_TOKEN: "FILETOK"}
 MAX_PROCESSES = 64
+# isolation userns: sandbox-exec started by an unprivileged uid with no passwd entry (as
+# on OpenShift); it is the sandbox's identity on the host.
+CALLER = 1000680000
+AS_CALLER = ["setpriv", f"--reuid={CALLER}", f"--regid={CALLER}", "--clear-groups"]
 KERNEL_LACKS = ("ENOSYS", "EAFNOSUPPORT")
 
 
@@ -151,8 +155,10 @@ def parse(out):
     return res
 
 
-@pytest.fixture
-def world(root):
+@pytest.fixture(params=["full", "userns"])
+def world(root, request):
+    mode = request.param
+    owner = CALLER if mode == "userns" else 65534  # who the sandbox is on the host
     made = []
 
     def mk(prefix, mode=0o755):
@@ -162,10 +168,12 @@ def world(root):
         return d
     box = mk("airlock-escape-")
     listeners = Listeners(box)
-    sleeper = subprocess.Popen(["sleep", "600"])
+    # A host process and a host pty of the sandbox's own host uid: the closest targets.
+    sleeper = subprocess.Popen(["sleep", "600"], user=owner, group=owner)
     master, slave = os.openpty()
+    os.chown(os.ttyname(slave), owner, -1)
     try:
-        yield mk, box, listeners, sleeper, os.ttyname(slave)
+        yield mode, owner, mk, box, listeners, sleeper, os.ttyname(slave)
     finally:
         os.close(master)
         os.close(slave)
@@ -177,13 +185,13 @@ def world(root):
 
 
 def test_escape_battery(world):
-    mk, box, listeners, sleeper, host_pty = world
+    mode, owner, mk, box, listeners, sleeper, host_pty = world
     pki = PKI(os.path.join(box, "pki"))
     ro = os.path.join(box, "ro")
     rw = os.path.join(box, "rw")
     os.mkdir(ro)
     os.mkdir(rw)
-    os.chown(rw, 65534, 65534)
+    os.chown(rw, owner, owner)
     with open(os.path.join(ro, "file"), "w") as f:
         f.write("read-only content\n")
     os.chmod(os.path.join(ro, "file"), 0o644)
@@ -227,6 +235,7 @@ def test_escape_battery(world):
             f.write(textwrap.dedent(f"""\
                 [sandbox]
                 user = 65534:65534
+                isolation = {mode}
                 max_processes = {MAX_PROCESSES}
                 [filesystem]
                 read_only = /usr /lib /lib64 /bin /sbin /etc {box} {TOP / "test" / "escape"}
@@ -249,10 +258,12 @@ def test_escape_battery(world):
         outside = subprocess.run([PY, BATTERY, "--outside", cfg_path], capture_output=True,
                                  text=True, timeout=300)
         before = len(listeners.got)
-        audit = os.path.join(box, "audit.jsonl")
-        inside = subprocess.run([AIRLOCK, "sandbox-exec", "--policy", policy, "--audit", audit,
-                                 "--", PY, BATTERY, cfg_path], capture_output=True, text=True,
-                                timeout=600, env=env)
+        audit_dir = mk("airlock-escape-audit-")
+        os.chown(audit_dir, owner, owner)
+        audit = os.path.join(audit_dir, "audit.jsonl")
+        inside = subprocess.run((AS_CALLER if mode == "userns" else []) + [
+            AIRLOCK, "sandbox-exec", "-v", "--policy", policy, "--audit", audit, "--", PY,
+            BATTERY, cfg_path], capture_output=True, text=True, timeout=600, env=env)
         after = listeners.got[before:]
         other_seen = other.raw_requests()
         api_paths = [r["path"] for r in api.requests]
@@ -276,8 +287,9 @@ def test_escape_battery(world):
             absent.append(name)
         else:
             problems.append("%s: the control outside failed: %s" % (name, detail))
+    assert f"sandbox-exec: isolation {mode}" in inside.stderr, inside.stderr
     blocked = sum(1 for r, _ in ins.values() if r == "BLOCKED")
-    print("escape battery: %d cases, %d blocked" % (len(ins), blocked))
+    print("escape battery (%s): %d cases, %d blocked" % (mode, len(ins), blocked))
     if absent:
         print("escape battery: this kernel has no %s at all (the control outside got "
               "ENOSYS or EAFNOSUPPORT); blocked inside too" % ", ".join(absent))

@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 
 	char err[512];
 	struct identity id = {.uid = p.uid, .gid = p.gid};
-	if (identity_switch(&id, 1, err, sizeof err) != 0)
+	if (identity_switch(&id, IDENTITY_GROUPS_CLEAR, err, sizeof err) != 0)
 		fail("identity", err);
 	if (!skip_landlock) {
 		int rc = landlock_apply(&p, err, sizeof err);

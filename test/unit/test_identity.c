@@ -202,7 +202,7 @@ TEST(identity_switch_in_child)
 	CHECK_EQ_INT(lookup("alice", &id, err, sizeof err), 0);
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (identity_switch(&id, 0, err, sizeof err) < 0)
+		if (identity_switch(&id, IDENTITY_GROUPS_SET, err, sizeof err) < 0)
 			_exit(1);
 		gid_t gs[IDENTITY_MAX_GROUPS];
 		int n = getgroups(IDENTITY_MAX_GROUPS, gs);

@@ -1,0 +1,99 @@
+/* isolation.c: see isolation.h. */
+#include "init/isolation.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NAMESPACES (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+
+/* Brings up `lo` in the current network namespace: 0, or an errno. */
+static int lo_up(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	int rc = s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ? errno : 0;
+	ifr.ifr_flags |= IFF_UP;
+	if (rc == 0 && ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		rc = errno;
+	if (s >= 0)
+		close(s);
+	return rc;
+}
+
+/* In a throwaway child: unshare `flags` (CLONE_NEWUSER first, alone, when `userns`), then
+ * lo up. 0, or the errno met. */
+static int probe(int userns)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (userns && unshare(CLONE_NEWUSER) < 0)
+			_exit(errno & 0xff);
+		_exit((unshare(NAMESPACES) < 0 ? errno : lo_up()) & 0xff);
+	}
+	int st;
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return errno ? errno : ECHILD;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : EINTR;
+}
+
+int isolation_probe_full(void)
+{
+	return probe(0);
+}
+
+int isolation_probe_userns(void)
+{
+	return probe(1);
+}
+
+const char *isolation_name(enum policy_isolation mode)
+{
+	static const char *const names[] = {"auto", "full", "userns", "unprivileged"};
+	return (unsigned)mode < sizeof names / sizeof names[0] ? names[mode] : "?";
+}
+
+int isolation_choose(enum policy_isolation want, char *why, size_t len)
+{
+	if (want == POLICY_ISOLATION_UNPRIVILEGED) {
+		snprintf(why, len, "[sandbox] isolation = unprivileged: this build has no "
+			 "unprivileged mode yet (isolation = auto or userns runs without "
+			 "privilege where user namespaces are allowed)");
+		return -1;
+	}
+	/* Full only for root: a non-root caller with CAP_SYS_ADMIN is rare, and its
+	 * supervisor would still guard files as if it were root. */
+	int full = geteuid() == 0 ? isolation_probe_full() : EPERM;
+	if (full == 0 && want != POLICY_ISOLATION_USERNS)
+		return POLICY_ISOLATION_FULL;
+	if (want == POLICY_ISOLATION_FULL) {
+		snprintf(why, len, "[sandbox] isolation = full: the sandbox's namespaces cannot "
+			 "be made here: %s (run as root with CAP_SYS_ADMIN and CAP_NET_ADMIN, "
+			 "under a seccomp profile that allows unshare; or set isolation = auto)",
+			 geteuid() == 0 ? strerror(full) : "not root");
+		return -1;
+	}
+	int userns = isolation_probe_userns();
+	if (userns == 0)
+		return POLICY_ISOLATION_USERNS;
+	char full_why[128];
+	snprintf(full_why, sizeof full_why, "%s", geteuid() == 0 ? strerror(full) : "not root");
+	snprintf(why, len, "%s: a user namespace cannot be made here: %s%s%s (allow it with "
+		 "a seccomp profile that allows unshare and clone with namespace flags, such as "
+		 "podman's or CRI-O's default; on Kubernetes securityContext.hostUsers: false; "
+		 "sysctl user.max_user_namespaces > 0)",
+		 want == POLICY_ISOLATION_USERNS ? "[sandbox] isolation = userns" :
+		 "no sandbox can be made", strerror(userns),
+		 want == POLICY_ISOLATION_USERNS ? "" : "; full mode: ",
+		 want == POLICY_ISOLATION_USERNS ? "" : full_why);
+	return -1;
+}

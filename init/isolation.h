@@ -1,0 +1,34 @@
+/* isolation.h: which way of making the sandbox this process can have here
+ * ([sandbox] isolation), tried, not guessed.
+ *
+ *  - full: the sandbox's namespaces made with the host's privilege (root or
+ *    CAP_SYS_ADMIN, and CAP_NET_ADMIN to bring up its lo);
+ *  - userns: the same namespaces, owned by a new user namespace any uid may make where
+ *    the kernel and the container's seccomp profile allow it. The policy's user is the
+ *    identity inside, mapped to the caller's uid and gid outside; nothing else is mapped.
+ *
+ * Each probe makes the namespaces in a throwaway child and brings up lo there.
+ */
+#ifndef AIRLOCK_ISOLATION_H
+#define AIRLOCK_ISOLATION_H
+
+#include <stddef.h>
+
+#include "policy/policy.h"
+
+/* 0 when a child could make the full mode's namespaces (lo up included), else the
+ * errno it met. */
+int isolation_probe_full(void);
+
+/* The same for the namespaces owned by a new user namespace. */
+int isolation_probe_userns(void);
+
+/* The mode to run in for `want` (AUTO: the strongest that works here). Returns
+ * POLICY_ISOLATION_FULL or _USERNS, or -1 with one line in `why` naming what is missing
+ * and what would provide it. */
+int isolation_choose(enum policy_isolation want, char *why, size_t len);
+
+/* "full", "userns", ... */
+const char *isolation_name(enum policy_isolation mode);
+
+#endif
