@@ -2,11 +2,13 @@
 #include "init/isolation.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,15 +31,46 @@ static int lo_up(void)
 	return rc;
 }
 
-/* In a throwaway child: unshare `flags` (CLONE_NEWUSER first, alone, when `userns`), then
- * lo up. 0, or the errno met. */
+/* Writes `text` to /proc/self/`name`: 0, or an errno. */
+static int write_self(const char *name, const char *text)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/%s", name);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int rc = fd < 0 ? errno : write(fd, text, strlen(text)) < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* A user namespace mapping this process's uid and gid, as sandbox-exec makes it (uid 0
+ * outside takes CAP_SETFCAP: the probe must meet that too). 0, or an errno. */
+static int own_userns(void)
+{
+	char map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	if (unshare(CLONE_NEWUSER) < 0)
+		return errno;
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* /proc/self is root's otherwise */
+	snprintf(map, sizeof map, "65534 %u 1\n", (unsigned)uid);
+	int rc = write_self("setgroups", "deny");
+	if (!rc)
+		rc = write_self("uid_map", map);
+	snprintf(map, sizeof map, "65534 %u 1\n", (unsigned)gid);
+	return rc ? rc : write_self("gid_map", map);
+}
+
+/* In a throwaway child: a user namespace of its own when `userns`, then the sandbox's
+ * namespaces, then lo up. 0, or the errno met. */
 static int probe(int userns)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (userns && unshare(CLONE_NEWUSER) < 0)
-			_exit(errno & 0xff);
+		int rc = userns ? own_userns() : 0;
+		if (rc)
+			_exit(rc & 0xff);
 		_exit((unshare(NAMESPACES) < 0 ? errno : lo_up()) & 0xff);
 	}
 	int st;
@@ -90,10 +123,11 @@ int isolation_choose(enum policy_isolation want, char *why, size_t len)
 	snprintf(why, len, "%s: a user namespace cannot be made here: %s%s%s (allow it with "
 		 "a seccomp profile that allows unshare and clone with namespace flags, such as "
 		 "podman's or CRI-O's default; on Kubernetes securityContext.hostUsers: false; "
-		 "sysctl user.max_user_namespaces > 0)",
+		 "sysctl user.max_user_namespaces > 0%s)",
 		 want == POLICY_ISOLATION_USERNS ? "[sandbox] isolation = userns" :
 		 "no sandbox can be made", strerror(userns),
 		 want == POLICY_ISOLATION_USERNS ? "" : "; full mode: ",
-		 want == POLICY_ISOLATION_USERNS ? "" : full_why);
+		 want == POLICY_ISOLATION_USERNS ? "" : full_why,
+		 geteuid() == 0 ? "; as root, mapping uid 0 also needs CAP_SETFCAP" : "");
 	return -1;
 }

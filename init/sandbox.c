@@ -112,6 +112,37 @@ static int choose_isolation(const struct policy *p)
 	return mode;
 }
 
+/* isolation userns: the sandbox is this process's uid on the host, which owns the
+ * runner's token files (the uid-based rule of safe_open_guarded() cannot tell them
+ * apart). What the sandbox can reach of the host is what the policy binds, so a file
+ * airlock reads for the operator must not lie in a read_write path, where one run
+ * could change or rename it for the next. Exits 125 naming the file and the path. */
+static void refuse_in_writable(const struct fs_plan *plan, const char *path, const char *what)
+{
+	char real[PATH_MAX];
+	if (!path || !realpath(path, real)) /* links were refused already; missing: later */
+		return;
+	const char *rw = fs_plan_writable_at(plan, real);
+	if (rw)
+		log_fatal("%s %s lies in the read_write path %s, where the sandbox (uid %u on "
+			  "the host, isolation userns) could change or rename it for the next run; "
+			  "keep it outside the sandbox's read_write paths", what, path, rw,
+			  (unsigned)geteuid());
+}
+
+static void guard_operator_files(const struct fs_plan *plan, const struct policy *p,
+				 const char *policy_path)
+{
+	char what[128];
+	refuse_in_writable(plan, policy_path, "the policy");
+	for (size_t i = 0; i < p->ntrust; i++)
+		refuse_in_writable(plan, p->trust[i], "[network] trust");
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		snprintf(what, sizeof what, "[secret %s] file", p->secrets[i].name);
+		refuse_in_writable(plan, p->secrets[i].file, what);
+	}
+}
+
 /* A copy of `strv` (CMD's arguments, or its environment) with every secret's real value
  * replaced by its placeholder: an MCP configuration passed on the command line or in a
  * variable not named like a credential carries placeholders only. */
@@ -197,6 +228,8 @@ int sandbox_main(int argc, char **argv)
 	struct fs_plan plan;
 	fs_plan_make(&policy, &plan);
 	a.fs_plan = &plan;
+	if (userns)
+		guard_operator_files(&plan, &policy, o.policy);
 	a.ca_pem = sv.ca_pem;
 	a.ca_pem_len = sv.ca_pem_len;
 	a.bundle_pem = sv.bundle_pem;

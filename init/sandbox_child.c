@@ -110,15 +110,17 @@ static void close_inherited_fds(void)
 		close(fd);
 }
 
-static void write_proc_self(const char *name, const char *text)
+static void write_proc_self(const char *name, const char *text, uid_t outside)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/%s", name);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
 	if (n != (ssize_t)strlen(text))
-		log_fatal("cannot write %s of the sandbox's user namespace: %s", path,
-			  strerror(errno));
+		log_fatal("cannot write %s of the sandbox's user namespace: %s%s", path,
+			  strerror(errno), outside == 0 && errno == EPERM ?
+			  " (mapping uid 0 outside needs CAP_SETFCAP; run sandbox-exec as a "
+			  "non-root uid, or as root with CAP_SYS_ADMIN for the full mode)" : "");
 	close(fd);
 }
 
@@ -134,11 +136,11 @@ static void map_own_userns(const struct sandbox_child_args *a)
 	 * before CMD exists. */
 	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
 		log_fatal("cannot map the sandbox's user namespace: %s", strerror(errno));
-	write_proc_self("setgroups", "deny");
+	write_proc_self("setgroups", "deny", a->outside_uid);
 	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)a->id.uid, (unsigned)a->outside_uid);
-	write_proc_self("uid_map", line);
+	write_proc_self("uid_map", line, a->outside_uid);
 	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)a->id.gid, (unsigned)a->outside_gid);
-	write_proc_self("gid_map", line);
+	write_proc_self("gid_map", line, a->outside_uid);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		log_fatal("cannot make the sandbox's PID 1 not dumpable: %s", strerror(errno));
 }

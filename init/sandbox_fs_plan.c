@@ -117,6 +117,18 @@ static int resolve(struct fs_plan *plan, const char *path, const char *what, cha
 	return 0;
 }
 
+const char *fs_plan_writable_at(const struct fs_plan *plan, const char *path)
+{
+	for (size_t i = 0; i < plan->nentries; i++) {
+		const struct fs_entry *e = &plan->entries[i];
+		size_t n = strlen(e->path);
+		if (e->kind == FS_READ_WRITE && strncmp(path, e->path, n) == 0 &&
+		    (path[n] == '/' || path[n] == 0 || n == 1))
+			return e->path;
+	}
+	return NULL;
+}
+
 int fs_plan_reserved(const char *path)
 {
 	static const char *const own[] = {"/", "/run", SANDBOX_RUN_DIR, "/proc", "/dev",

@@ -45,6 +45,10 @@ struct fs_plan {
  * /proc, ...) is left out with a warning; a link root did not place exits 125. */
 void fs_plan_make(const struct policy *p, struct fs_plan *plan);
 
+/* The read_write entry of `plan` that is `path` (absolute, without links) or a folder
+ * above it, or NULL: where a sandbox could change or rename what `path` names. */
+const char *fs_plan_writable_at(const struct fs_plan *plan, const char *path);
+
 /* Whether `path` (without links) is one of airlock's own places in the new root: "/",
  * /run, /dev, or anything beneath /run/airlock, /proc, /dev/pts or the old root. */
 int fs_plan_reserved(const char *path);

@@ -56,3 +56,18 @@ def run(args, timeout=60, **kw):
     kw.setdefault("capture_output", True)
     kw.setdefault("text", True)
     return subprocess.run(args, timeout=timeout, **kw)
+
+
+# isolation userns: sandbox-exec run by an unprivileged uid. Some kernels or places
+# refuse unprivileged user namespaces (a chroot always does; a sysctl can); there the
+# userns tests check that sandbox-exec refuses with the reason, and say so.
+CALLER = 1000680000  # an OpenShift-style uid with no /etc/passwd entry
+AS_CALLER = ["setpriv", f"--reuid={CALLER}", f"--regid={CALLER}", "--clear-groups"]
+
+
+def userns_refusal():
+    """None when CALLER can make a user namespace owning a network namespace here, else
+    what the kernel said (tried with util-linux's unshare, not with airlock)."""
+    r = subprocess.run(AS_CALLER + ["unshare", "-U", "-n", "true"], capture_output=True,
+                       text=True, timeout=30)
+    return None if r.returncode == 0 else (r.stderr.strip() or "refused")

@@ -3,7 +3,7 @@ here, tried in throwaway children, and the mode sandbox-exec would run in."""
 import os
 import subprocess
 
-from conftest import AIRLOCK
+from conftest import AIRLOCK, userns_refusal
 
 
 def doctor(uid=None):
@@ -33,16 +33,40 @@ def test_doctor_as_root_finds_the_full_mode(root):
 
 def test_doctor_without_privilege_and_without_a_passwd_entry(root):
     """An OpenShift-style arbitrary uid: no entry, no capabilities; the full mode is out
-    of reach and doctor says why (exit 1); what the kernel would allow is still tried."""
+    of reach, and a user namespace gives the userns mode (exit 0) where the kernel
+    allows one (tried first, with util-linux)."""
     r = doctor(uid=1000680000)
-    assert r.returncode == 1, r.stdout + r.stderr
     got = lines(r)
     assert r.stdout.startswith("uid 1000680000 (no /etc/passwd entry)")
     assert "CAP_SYS_ADMIN no" in got["capabilities"]
     assert got["sandbox namespaces (network, PID, mount, IPC, UTS) with lo up"] == \
         "Operation not permitted"
-    assert got["mode full (root or CAP_SYS_ADMIN)"].startswith("unavailable: the sandbox's "
-                                                               "namespaces cannot be made")
+    assert got["mode full (root or CAP_SYS_ADMIN)"] == "unavailable: not root"
+    refused = userns_refusal()
+    if refused:
+        print("this kernel refuses unprivileged user namespaces here (%s): doctor must "
+              "say no mode works" % refused)
+        assert got["mode userns (an unprivileged user namespace)"].startswith("unavailable")
+        assert got["sandbox-exec here"] == "none; it would exit 125"
+        assert r.returncode == 1
+        return
+    assert got["the same owned by a user namespace"] == "yes"
+    assert got["mode userns (an unprivileged user namespace)"] == "available"
+    assert got["sandbox-exec here"].startswith("userns (the policy's user inside")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_doctor_where_no_namespace_can_be_made(root, tools):
+    """Under a Docker-like seccomp profile (no unshare, no namespace flags on clone)
+    nothing works: doctor says so and what would allow it (exit 1)."""
+    r = subprocess.run(["setpriv", "--reuid=1001", "--regid=1001", "--clear-groups",
+                        str(tools / "no_userns"), AIRLOCK, "doctor"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 1, r.stdout + r.stderr
+    got = lines(r)
+    assert got["no_new_privs"] == "set"
+    assert got["user namespace"] == "Operation not permitted"
+    assert got["mode userns (an unprivileged user namespace)"].startswith(
+        "unavailable: no user namespace owning the sandbox's namespaces can be made here")
+    assert "securityContext.hostUsers: false" in got["mode userns (an unprivileged user namespace)"]
     assert got["sandbox-exec here"] == "none; it would exit 125"
-    # an unprivileged user namespace is tried, not guessed: the answer is the kernel's
-    assert got["user namespace"] in ("yes", "Operation not permitted", "No space left on device")
