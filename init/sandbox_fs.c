@@ -411,9 +411,9 @@ static int open_the_way(const char *file, uid_t uid, gid_t gid, char *dir, size_
 		struct stat st;
 		/* In a user namespace the owners seen are mapped ones: ask the kernel (whose
 		 * override does not reach the host's unmapped owners) instead. */
-		int closed = in_userns ? faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) < 0
-				       : !searchable(&st, uid, gid);
-		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && closed) {
+		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    (in_userns ? faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) < 0
+			       : !searchable(&st, uid, gid))) {
 			if (mount("airlock", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				  "mode=0755,size=64k") < 0)
 				log_fatal("cannot open the way to a secret's file through %s: %s", dir,

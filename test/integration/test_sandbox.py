@@ -104,12 +104,21 @@ def test_usage_and_bad_policy_are_125_with_reason(box):
     assert f"{bad}:2" in r.stderr, r.stderr
 
 
-def test_needs_root_says_so(box):
+def test_full_mode_needs_root_says_so(box):
+    """isolation = full is that mode or nothing: a non-root caller gets 125 and why (auto
+    would take a user namespace: test_userns.py)."""
     p = write_policy(box)
+    with open(p) as f:
+        text = f.read().replace("seccomp = required\n", "seccomp = required\nisolation = full\n")
+    with open(p, "w") as f:
+        f.write(text)
     r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
              AIRLOCK, "sandbox-exec", "--policy", p, "--", "/bin/true"])
     assert r.returncode == 125
-    assert r.stderr.startswith("airlock:") and "root" in r.stderr, r.stderr
+    assert r.stderr == ("airlock: [sandbox] isolation = full: the sandbox's namespaces cannot "
+                        "be made here: not root (run as root with CAP_SYS_ADMIN and "
+                        "CAP_NET_ADMIN, under a seccomp profile that allows unshare; or set "
+                        "isolation = auto)\n"), r.stderr
 
 
 def test_invoked_as_sandbox_exec_link(box):

@@ -20,7 +20,31 @@ TEST(policy_empty_gets_defaults)
 	CHECK_EQ_INT(p.nsecrets, 0);
 	CHECK(p.upstream_proxy == NULL);
 	CHECK_EQ_INT(p.max_processes, 1024);
+	CHECK_EQ_INT(p.isolation, POLICY_ISOLATION_AUTO);
 	policy_free(&p);
+}
+
+TEST(policy_isolation)
+{
+	static const struct {
+		const char *word;
+		enum policy_isolation mode;
+	} ok[] = {{"auto", POLICY_ISOLATION_AUTO}, {"full", POLICY_ISOLATION_FULL},
+		  {"userns", POLICY_ISOLATION_USERNS},
+		  {"unprivileged", POLICY_ISOLATION_UNPRIVILEGED}};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		struct policy p;
+		char text[64];
+		snprintf(text, sizeof text, "[sandbox]\nisolation = %s\n", ok[i].word);
+		CHECK(pt_loads(text, &p));
+		CHECK_EQ_INT(p.isolation, ok[i].mode);
+		policy_free(&p);
+	}
+	CHECK(pt_fails_with("[sandbox]\nisolation = root\n",
+			    "t.ini:2: isolation = 'root' is not a mode (auto, full, userns or "
+			    "unprivileged)"));
+	CHECK(pt_fails_with("[sandbox]\nisolation = full\nisolation = auto\n",
+			    "t.ini:3: isolation is given twice"));
 }
 
 TEST(policy_max_processes)

@@ -35,7 +35,7 @@ TEST(policy_print_round_trips_every_key)
 	char text[2048];
 	snprintf(text, sizeof text,
 		 "[sandbox]\nuser = 1000:1001\nworkdir = /workspace\nlandlock = best_effort\n"
-		 "max_processes = 77\n"
+		 "isolation = userns\nmax_processes = 77\n"
 		 "[filesystem]\nread_only = /usr /no/such/dir\nread_write = /tmp\n"
 		 "[network]\nallow = API.example.com *.gh.test:8443 [0::1]:443 10.1.2.3\n"
 		 "passthrough = *.tunnel.test:443\n"
@@ -49,7 +49,7 @@ TEST(policy_print_round_trips_every_key)
 		CHECK(strstr(out, "\nuser = 1000:1001 ; uid 1000, gid 1001\n"));
 		CHECK(strstr(out, "\nworkdir = /workspace\n"));
 		CHECK(strstr(out, "\nlandlock = best_effort\nseccomp = required\n"
-				  "max_processes = 77\n"));
+				  "isolation = userns\nmax_processes = 77\n"));
 		CHECK(strstr(out, "\nread_only = /usr\nread_only = /no/such/dir ; does not exist here"));
 		CHECK(strstr(out, "\nallow = api.example.com\nallow = *.gh.test:8443\n"
 				  "allow = [::1]:443\nallow = 10.1.2.3\npassthrough = *.tunnel.test:443\n"));
@@ -71,7 +71,7 @@ TEST(policy_print_writes_defaults)
 	if (out) {
 		CHECK(strstr(out, "\nuser = 65534:65534 ; uid 65534, gid 65534\n"));
 		CHECK(strstr(out, "\nlandlock = required\nseccomp = required\n"
-				  "max_processes = 1024\n"));
+				  "isolation = auto\nmax_processes = 1024\n"));
 		CHECK(strstr(out, "\n; workdir: not set"));
 		CHECK(strstr(out, "\n; upstream_proxy: not set"));
 	}
