@@ -128,8 +128,9 @@ int doctor_main(int argc, char **argv)
 	printf("seccomp user notification: %s\n", result(e_notify));
 	printf("user namespace: %s\n", result(e_userns));
 	printf("sandbox namespaces (network, PID, mount, IPC, UTS) with lo up: %s\n",
-	       result(e_full));
-	printf("the same owned by a user namespace: %s\n", result(e_uns_net));
+	       e_full ? isolation_strerror(e_full) : "yes");
+	printf("the same owned by a user namespace: %s\n",
+	       e_uns_net ? isolation_strerror(e_uns_net) : "yes");
 
 	int full = geteuid() == 0 && e_full == 0 && e_seccomp == 0;
 	int userns = e_uns_net == 0 && e_seccomp == 0;
@@ -139,6 +140,8 @@ int doctor_main(int argc, char **argv)
 		       "or with CAP_SYS_ADMIN and CAP_NET_ADMIN, under a seccomp profile that "
 		       "allows unshare)" : "unavailable: seccomp filters cannot be loaded");
 	printf("mode userns (an unprivileged user namespace): %s\n", userns ? "available" :
+	       e_uns_net == ISOLATION_NO_PROC ? "unavailable: the sandbox would have no /proc "
+					      "of its own here" :
 	       e_uns_net ? "unavailable: no user namespace owning the sandbox's namespaces can "
 			   "be made here (a seccomp profile that allows unshare, or on Kubernetes "
 			   "securityContext.hostUsers: false)" :

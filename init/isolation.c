@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -61,22 +62,52 @@ static int own_userns(void)
 	return rc ? rc : write_self("gid_map", map);
 }
 
+/* Waits for `pid`: its exit status, or an errno when it could not be had. */
+static int wait_status(pid_t pid)
+{
+	int st;
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return errno ? errno : ECHILD;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : EINTR;
+}
+
+/* In the new PID namespace (a child of the one that unshared it): a /proc of its own,
+ * over the old one in a private copy of the mounts. */
+static int own_proc(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(errno & 0xff);
+		_exit(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0
+			      ? (errno == EPERM ? ISOLATION_NO_PROC : errno & 0xff) : 0);
+	}
+	return wait_status(pid);
+}
+
 /* In a throwaway child: a user namespace of its own when `userns`, then the sandbox's
- * namespaces, then lo up. 0, or the errno met. */
+ * namespaces, lo up, and a /proc of its own. 0, or the errno met. */
 static int probe(int userns)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
 		int rc = userns ? own_userns() : 0;
-		if (rc)
-			_exit(rc & 0xff);
-		_exit((unshare(NAMESPACES) < 0 ? errno : lo_up()) & 0xff);
+		if (!rc)
+			rc = unshare(NAMESPACES) < 0 ? errno : lo_up();
+		_exit((rc ? rc : own_proc()) & 0xff);
 	}
-	int st;
-	if (pid < 0 || waitpid(pid, &st, 0) != pid)
-		return errno ? errno : ECHILD;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : EINTR;
+	return wait_status(pid);
+}
+
+const char *isolation_strerror(int err)
+{
+	if (err == ISOLATION_NO_PROC)
+		return "no /proc of the sandbox's own can be mounted (this place's /proc has "
+		       "masked paths, and the kernel refuses a new one in a user namespace; "
+		       "unmask it: podman --security-opt unmask=/proc/*, Kubernetes "
+		       "securityContext procMount: Unmasked with hostUsers: false)";
+	return strerror(err);
 }
 
 int isolation_probe_full(void)
@@ -112,20 +143,26 @@ int isolation_choose(enum policy_isolation want, char *why, size_t len)
 		snprintf(why, len, "[sandbox] isolation = full: the sandbox's namespaces cannot "
 			 "be made here: %s (run as root with CAP_SYS_ADMIN and CAP_NET_ADMIN, "
 			 "under a seccomp profile that allows unshare; or set isolation = auto)",
-			 geteuid() == 0 ? strerror(full) : "not root");
+			 geteuid() == 0 ? isolation_strerror(full) : "not root");
 		return -1;
 	}
 	int userns = isolation_probe_userns();
 	if (userns == 0)
 		return POLICY_ISOLATION_USERNS;
-	char full_why[128];
-	snprintf(full_why, sizeof full_why, "%s", geteuid() == 0 ? strerror(full) : "not root");
+	const char *what = want == POLICY_ISOLATION_USERNS ? "[sandbox] isolation = userns" :
+			   "no sandbox can be made";
+	if (userns == ISOLATION_NO_PROC) {
+		snprintf(why, len, "%s: a user namespace can be made here, but %s", what,
+			 isolation_strerror(userns));
+		return -1;
+	}
+	char full_why[512];
+	snprintf(full_why, sizeof full_why, "%s", geteuid() == 0 ? isolation_strerror(full) : "not root");
 	snprintf(why, len, "%s: a user namespace cannot be made here: %s%s%s (allow it with "
 		 "a seccomp profile that allows unshare and clone with namespace flags, such as "
 		 "podman's or CRI-O's default; on Kubernetes securityContext.hostUsers: false; "
 		 "sysctl user.max_user_namespaces > 0%s)",
-		 want == POLICY_ISOLATION_USERNS ? "[sandbox] isolation = userns" :
-		 "no sandbox can be made", strerror(userns),
+		 what, isolation_strerror(userns),
 		 want == POLICY_ISOLATION_USERNS ? "" : "; full mode: ",
 		 want == POLICY_ISOLATION_USERNS ? "" : full_why,
 		 geteuid() == 0 ? "; as root, mapping uid 0 also needs CAP_SETFCAP" : "");

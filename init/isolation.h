@@ -16,8 +16,11 @@
 
 #include "policy/policy.h"
 
-/* 0 when a child could make the full mode's namespaces (lo up included), else the
- * errno it met. */
+/* What a probe returns when all but the sandbox's own /proc worked. */
+#define ISOLATION_NO_PROC 250
+
+/* 0 when a child could make the full mode's namespaces (lo up and a /proc of their own
+ * included), else the errno it met or ISOLATION_NO_PROC. */
 int isolation_probe_full(void);
 
 /* The same for the namespaces owned by a new user namespace. */
@@ -27,6 +30,10 @@ int isolation_probe_userns(void);
  * POLICY_ISOLATION_FULL or _USERNS, or -1 with one line in `why` naming what is missing
  * and what would provide it. */
 int isolation_choose(enum policy_isolation want, char *why, size_t len);
+
+/* A probe's answer as words: strerror(), or what ISOLATION_NO_PROC means and how to
+ * allow it. */
+const char *isolation_strerror(int err);
 
 /* "full", "userns", ... */
 const char *isolation_name(enum policy_isolation mode);

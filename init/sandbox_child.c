@@ -202,8 +202,12 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	leave_unused_terminal();
 	wipe_inherited_environment();
 	wipe_inherited_arguments(a->caller_argv);
+	/* The UTS namespace is the sandbox's own either way; a container's seccomp profile
+	 * may refuse sethostname (podman's does without CAP_SYS_ADMIN): the name then stays
+	 * the caller's, which CMD could read anyway. */
 	if (sethostname("airlock", 7) < 0)
-		log_fatal("cannot set the sandbox's host name: %s", strerror(errno));
+		log_verbose("the sandbox keeps the caller's host name: sethostname: %s",
+			    strerror(errno));
 	sandbox_fs_build(a);
 	setup_network(a);
 

@@ -499,6 +499,24 @@ static void make_cwd(const char *dir)
 	mkdir_like_host(dir);
 }
 
+/* A /proc of the sandbox's PID namespace. In a user namespace, the kernel refuses a new
+ * /proc where the one already there has paths masked by mounts (containers mask
+ * /proc/kcore, /proc/keys, ...): it would reveal what they hide. The sandbox then
+ * cannot have a /proc of its own, and a view of the container's processes is not
+ * offered instead: exit 125 naming the setting that unmasks it. */
+static void mount_proc(void)
+{
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
+		return;
+	if (in_userns && errno == EPERM)
+		log_fatal("cannot mount a /proc of the sandbox's own: the kernel refuses one in "
+			  "a user namespace while this place's /proc has masked paths (a "
+			  "container's default); run the container with its /proc unmasked "
+			  "(podman --security-opt unmask=/proc/*, Kubernetes securityContext "
+			  "procMount: Unmasked with hostUsers: false)");
+	log_fatal("cannot mount /proc for the sandbox: %s", strerror(errno));
+}
+
 /* Enters the tmpfs at /run as the new root, keeping the host's root at OLD. */
 static void enter_new_root(void)
 {
@@ -542,8 +560,7 @@ void sandbox_fs_build(const struct sandbox_child_args *a)
 	 * Mounted while the host's /proc is still in this namespace (the kernel wants a
 	 * fully visible /proc there before it allows a new one). */
 	mkdir_root_dir("/proc", 0555);
-	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		log_fatal("cannot mount /proc for the sandbox: %s", strerror(errno));
+	mount_proc();
 	make_run_dir(a);
 	mount_secret_files(p, a->views);
 	cover_var_run();

@@ -312,7 +312,17 @@ int sandbox_limit_apply_rlimit(unsigned rlimit)
 {
 	if (!rlimit)
 		return 0;
-	struct rlimit r = {rlimit, rlimit};
+	/* A lower hard limit set by the container (podman --ulimit nproc) stays: raising it
+	 * takes a privilege the sandbox must not need, and lower is stricter. */
+	struct rlimit now, r = {rlimit, rlimit};
+	if (getrlimit(RLIMIT_NPROC, &now) == 0 && now.rlim_max != RLIM_INFINITY &&
+	    now.rlim_max < r.rlim_max) {
+		log_verbose("process limit: the hard RLIMIT_NPROC here is %llu, below "
+			    "max_processes = %u: %llu applies",
+			    (unsigned long long)now.rlim_max, rlimit,
+			    (unsigned long long)now.rlim_max);
+		r.rlim_cur = r.rlim_max = now.rlim_max;
+	}
 	return setrlimit(RLIMIT_NPROC, &r);
 }
 
