@@ -6,6 +6,7 @@ Podman runs with its own storage under a temporary directory (vfs driver, runc,
 cgroupfs: what works on these machines, see /work/shared/notes.md), which is removed at
 the end of the session together with every container and image.
 """
+import json
 import os
 import pathlib
 import shutil
@@ -171,3 +172,99 @@ def test_runs_in_an_empty_root(airlock, root, tmp_path):
     assert r.returncode == 125  # no /etc/passwd: only numeric ids work
     assert r.stderr.startswith("airlock: init: --user nobody: no user 'nobody'")
     assert os.listdir(tmp_path) == ["airlock"]
+
+
+# --- sandbox-exec in containers (issue 11): no privilege, the runner's pod settings --------
+
+HOST_RO = [a for d in ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc")
+           for a in ("-v", f"{d}:{d}:ro")]
+RESTRICTED = ["--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
+UNMASKED = ["--security-opt", "unmask=/proc/*"]
+SANDBOX_POLICY = """\
+[sandbox]
+user = 65534:65534
+[filesystem]
+read_only = /usr /lib /lib64 /bin /sbin /etc
+tmpfs = /tmp
+[network]
+allow = api.example.test
+"""
+INSIDE = "id -u; grep CapEff /proc/self/status; ls /proc | grep -cv '^[0-9]'"
+# Docker's default profile in small: no unshare or setns, clone3 ENOSYS (so libc uses
+# clone), and clone refused when any namespace flag is set (one rule per flag: a clone
+# without them, a plain fork, passes).
+NS_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000,
+            0x40000000)
+DOCKER_LIKE = json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+    {"names": ["unshare", "setns"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+    {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}] + [
+    {"names": ["clone"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+     "args": [{"index": 0, "value": f, "valueTwo": f, "op": "SCMP_CMP_MASKED_EQ"}]}
+    for f in NS_FLAGS]})
+
+
+@pytest.fixture
+def sandbox_in(image, tmp_path):
+    """Runs `airlock sandbox-exec -v` in the FROM scratch image, the host's /usr, /lib,
+    /etc... bound read-only for the clients; returns the podman result."""
+    podman, name = image
+    pol = tmp_path / "policy.ini"
+    pol.write_text(SANDBOX_POLICY)
+    os.chmod(tmp_path, 0o755)
+    os.chmod(pol, 0o644)
+    prof = tmp_path / "docker-like.json"
+    prof.write_text(DOCKER_LIKE)
+
+    def run_it(*opts, docker_like=False):
+        extra = ["--security-opt", f"seccomp={prof}"] if docker_like else []
+        return podman("run", "--rm", *RUN_OPTS, *opts, *extra, *HOST_RO, "-v",
+                      f"{pol}:/policy.ini:ro", name, "/airlock", "sandbox-exec", "-v",
+                      "--policy", "/policy.ini", "--", "/bin/sh", "-c", INSIDE, timeout=120)
+    run_it.image, run_it.profile = image, prof
+    return run_it
+
+
+@pytest.mark.parametrize("uid", ["1001", "1000680000"])
+def test_sandbox_in_a_restricted_container_picks_userns(sandbox_in, root, uid):
+    """The runner's pod: a non-root uid (OpenShift: one without a passwd entry), every
+    capability dropped, no_new_privs, podman's default seccomp profile."""
+    r = sandbox_in("--user", f"{uid}:{uid}", *RESTRICTED, *UNMASKED)
+    assert r.returncode == 0, r.stderr
+    assert "sandbox-exec: isolation userns" in r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[:2] == ["65534", "CapEff:\t0000000000000000"], r.stdout
+    assert int(lines[2]) > 10  # a whole /proc of its own: not only the pid folders
+
+
+def test_container_proc_masks_are_named_not_worked_around(sandbox_in, root):
+    """With the runtime's default masks on /proc the kernel refuses the sandbox a /proc
+    of its own in a user namespace: 125, naming the setting that unmasks it."""
+    r = sandbox_in("--user", "1001:1001", *RESTRICTED)
+    assert r.returncode == 125 and r.stdout == "", r.stderr
+    assert "no /proc of the sandbox's own can be mounted" in r.stderr
+    assert "unmask=/proc/*" in r.stderr and "procMount: Unmasked" in r.stderr
+
+
+def test_docker_like_profile_leaves_no_mode(sandbox_in, root):
+    """Docker's default profile without CAP_SYS_ADMIN: no namespace at all. As a non-root
+    uid and as root with the default capabilities, sandbox-exec refuses and says why."""
+    for opts in (["--user", "1001:1001", *RESTRICTED], []):
+        r = sandbox_in(*opts, *UNMASKED, docker_like=True)
+        assert r.returncode == 125 and r.stdout == "", r.stderr
+        assert "a user namespace cannot be made here: Operation not permitted" in r.stderr
+        assert "securityContext.hostUsers: false" in r.stderr
+    # The profile refuses namespaces only: processes are made as ever.
+    podman, name = sandbox_in.image
+    r = podman("run", "--rm", *RUN_OPTS, "--security-opt",
+               f"seccomp={sandbox_in.profile}", *HOST_RO, name, "/bin/sh", "-c",
+               "echo $(echo forked)", timeout=60)
+    assert r.returncode == 0 and r.stdout == "forked\n", r.stderr
+
+
+def test_root_with_default_capabilities_picks_userns(sandbox_in, root):
+    """Root with the runtime's default capabilities (no CAP_SYS_ADMIN, no CAP_NET_ADMIN)
+    cannot make the namespaces itself; its CAP_SETFCAP lets it map uid 0."""
+    r = sandbox_in(*UNMASKED)
+    assert r.returncode == 0, r.stderr
+    assert "sandbox-exec: isolation userns" in r.stderr
+    assert r.stdout.splitlines()[:2] == ["65534", "CapEff:\t0000000000000000"]
