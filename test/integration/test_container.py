@@ -12,12 +12,15 @@ import pathlib
 import shutil
 import subprocess
 import tempfile
+import textwrap
 import time
+import urllib.request
 import uuid
 
 import pytest
 
-from conftest import TOP, run
+from conftest import TOP, free_port, run
+from tlsservers import PKI, TLSServer
 
 RUN_OPTS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000",
             "--network", "none"]
@@ -268,3 +271,71 @@ def test_root_with_default_capabilities_picks_userns(sandbox_in, root):
     assert r.returncode == 0, r.stderr
     assert "sandbox-exec: isolation userns" in r.stderr
     assert r.stdout.splitlines()[:2] == ["65534", "CapEff:\t0000000000000000"]
+
+
+def test_the_runners_shape_end_to_end(image, root, tmp_path):
+    """The runner as it is deployed: `airlock init` as the image's ENTRYPOINT in front of
+    uvicorn, as uid 1001 with every capability dropped and no_new_privs. An HTTP call to
+    the app makes it spawn `sandbox-exec -- curl ...` as the runner spawns the CLI; curl
+    goes through the MITM with the placeholder, the upstream gets the real token, the
+    answer to the caller holds neither the token nor anything but what curl printed.
+    `podman stop` ends it all within the grace period with the app's exit status."""
+    podman, name = image
+    token = "tok-runner-" + uuid.uuid4().hex
+    app = tmp_path / "app"
+    app.mkdir()
+    os.chmod(tmp_path, 0o755)
+    os.chmod(app, 0o755)
+    shutil.copy(TOP / "test" / "integration" / "runner_app.py", app / "runner_app.py")
+    pki = PKI(str(app / "pki"))
+    crt, key = pki.leaf("api.example.test")
+    port = free_port()
+    with TLSServer(crt, key, secrets={token: "API_TOKEN"}) as api:
+        (app / "policy.ini").write_text(textwrap.dedent(f"""\
+            [sandbox]
+            user = 65534:65534
+            [filesystem]
+            read_only = /usr /lib /lib64 /bin /sbin /etc
+            tmpfs = /tmp
+            [network]
+            allow = api.example.test
+            map = api.example.test 127.0.0.1:{api.port}
+            trust = /app/pki/root-ca.pem
+            [secret API_TOKEN]
+            hosts = api.example.test
+            """))
+        for f in app.rglob("*"):
+            os.chmod(f, 0o755 if f.is_dir() else 0o644)
+        cname = f"airlock-runner-{uuid.uuid4().hex[:10]}"
+        r = podman("run", "-d", "--name", cname, "--network", "host", "--ulimit",
+                   "nofile=1024:1024", "--ulimit", "nproc=1000:1000", "--user", "1001:1001",
+                   *RESTRICTED, *UNMASKED, *HOST_RO, "-v", f"{app}:/app:ro",
+                   "-e", f"API_TOKEN={token}", "-e", "HOME=/tmp", name, "/usr/bin/python3",
+                   "-m", "uvicorn", "--app-dir", "/app", "--host", "127.0.0.1", "--port",
+                   str(port), "runner_app:app", timeout=60)
+        assert r.returncode == 0, r.stderr
+        try:
+            body = None
+            end = time.monotonic() + 30
+            while time.monotonic() < end and body is None:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
+                    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/run",
+                                                  timeout=60).read().decode()
+                except OSError:
+                    time.sleep(0.2)
+            logs = podman("logs", cname)
+            assert body is not None, logs.stdout + logs.stderr
+            out, _, err = body.partition("\n--\n")
+            assert out.startswith("status 0\n"), body
+            assert '["Authorization", "Bearer <REAL:API_TOKEN>"]' in out, body
+            assert token not in body
+            got = [v for rec in api.requests for k, v in rec["headers"] if k == "Authorization"]
+            assert got == ["Bearer " + token]
+            t0 = time.monotonic()
+            podman("stop", "-t", "10", cname, timeout=60, check=True)
+            assert time.monotonic() - t0 < 10
+            code = podman("inspect", "--format", "{{.State.ExitCode}}", cname).stdout.strip()
+            assert code == "0", podman("logs", cname).stderr
+        finally:
+            podman("rm", "-f", "-t", "0", cname, timeout=60)
