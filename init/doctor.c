@@ -133,15 +133,16 @@ int doctor_main(int argc, char **argv)
 	       e_uns_net ? isolation_strerror(e_uns_net) : "yes");
 
 	int full = geteuid() == 0 && e_full == 0 && e_seccomp == 0;
-	int userns = e_uns_net == 0 && e_seccomp == 0;
+	int userns = (e_uns_net == 0 || e_uns_net == ISOLATION_NO_PROC) && e_seccomp == 0;
 	printf("mode full (root or CAP_SYS_ADMIN): %s\n", full ? "available" :
 	       geteuid() != 0 ? "unavailable: not root" :
 	       e_full ? "unavailable: the sandbox's namespaces cannot be made here (run as root "
 		       "or with CAP_SYS_ADMIN and CAP_NET_ADMIN, under a seccomp profile that "
 		       "allows unshare)" : "unavailable: seccomp filters cannot be loaded");
-	printf("mode userns (an unprivileged user namespace): %s\n", userns ? "available" :
-	       e_uns_net == ISOLATION_NO_PROC ? "unavailable: the sandbox would have no /proc "
-					      "of its own here" :
+	printf("mode userns (an unprivileged user namespace): %s\n",
+	       userns && e_uns_net == ISOLATION_NO_PROC ? "available, with this container's /proc "
+						       "(Landlock required)" :
+	       userns ? "available" :
 	       e_uns_net ? "unavailable: no user namespace owning the sandbox's namespaces can "
 			   "be made here (a seccomp profile that allows unshare, or on Kubernetes "
 			   "securityContext.hostUsers: false)" :

@@ -103,10 +103,11 @@ static int probe(int userns)
 const char *isolation_strerror(int err)
 {
 	if (err == ISOLATION_NO_PROC)
-		return "no /proc of the sandbox's own can be mounted (this place's /proc has "
-		       "masked paths, and the kernel refuses a new one in a user namespace; "
-		       "unmask it: podman --security-opt unmask=/proc/*, Kubernetes "
-		       "securityContext procMount: Unmasked with hostUsers: false)";
+		return "yes, but with this container's /proc (its /proc has masked paths, and "
+		       "the kernel refuses a new one in a user namespace: the container's "
+		       "processes are listed inside, Landlock keeps them unreadable; unmask it "
+		       "for a /proc of the sandbox's own: podman --security-opt "
+		       "unmask=/proc/*, Kubernetes procMount: Unmasked)";
 	return strerror(err);
 }
 
@@ -147,15 +148,10 @@ int isolation_choose(enum policy_isolation want, char *why, size_t len)
 		return -1;
 	}
 	int userns = isolation_probe_userns();
-	if (userns == 0)
+	if (userns == 0 || userns == ISOLATION_NO_PROC)
 		return POLICY_ISOLATION_USERNS;
 	const char *what = want == POLICY_ISOLATION_USERNS ? "[sandbox] isolation = userns" :
 			   "no sandbox can be made";
-	if (userns == ISOLATION_NO_PROC) {
-		snprintf(why, len, "%s: a user namespace can be made here, but %s", what,
-			 isolation_strerror(userns));
-		return -1;
-	}
 	char full_why[512];
 	snprintf(full_why, sizeof full_why, "%s", geteuid() == 0 ? isolation_strerror(full) : "not root");
 	snprintf(why, len, "%s: a user namespace cannot be made here: %s%s%s (allow it with "

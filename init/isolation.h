@@ -16,7 +16,8 @@
 
 #include "policy/policy.h"
 
-/* What a probe returns when all but the sandbox's own /proc worked. */
+/* What a probe returns when all worked but a /proc of the sandbox's own: userns then
+ * runs with the container's /proc (sandbox_fs.h). */
 #define ISOLATION_NO_PROC 250
 
 /* 0 when a child could make the full mode's namespaces (lo up and a /proc of their own

@@ -210,6 +210,12 @@ int sandbox_main(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	a.policy = &policy;
 	a.argv = mask_values(&sv, o.argv, "arguments");
+	/* CMD's arguments may hold real values (an MCP configuration with expanded tokens),
+	 * and this process's /proc/PID/cmdline shows them to whoever may read it (in a
+	 * container whose /proc the sandbox shares, the sandbox too): CMD gets the masked
+	 * copy, the originals are wiped. The options before CMD hold no value. */
+	for (char **s = o.argv; *s; s++)
+		explicit_bzero(*s, strlen(*s));
 	a.caller_argv = argv;
 	a.verbose = o.verbose;
 	char err[512];

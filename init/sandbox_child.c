@@ -208,7 +208,7 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	if (sethostname("airlock", 7) < 0)
 		log_verbose("the sandbox keeps the caller's host name: sethostname: %s",
 			    strerror(errno));
-	sandbox_fs_build(a);
+	int shared_proc = sandbox_fs_build(a);
 	setup_network(a);
 
 	if (sandbox_limit_apply_rlimit(a->nproc_rlimit) < 0)
@@ -219,6 +219,13 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	die_with_supervisor(a->death_fd);
 
 	int rc = landlock_apply(p, err, sizeof err);
+	if (rc != 0 && shared_proc)
+		log_fatal("landlock is required here: the sandbox shares this container's /proc "
+			  "(a new one is refused in a user namespace while it has masked paths), "
+			  "and only Landlock keeps those processes' memory and environment closed "
+			  "(%s); unmask the container's /proc (podman --security-opt "
+			  "unmask=/proc/*, Kubernetes procMount: Unmasked) or run where Landlock is",
+			  rc > 0 ? "this kernel has no Landlock" : err);
 	apply_layer("landlock", p->landlock, rc, err);
 	rc = seccomp_apply(err, sizeof err);
 	apply_layer("seccomp", p->seccomp, rc, err);

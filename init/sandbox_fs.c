@@ -499,22 +499,26 @@ static void make_cwd(const char *dir)
 	mkdir_like_host(dir);
 }
 
-/* A /proc of the sandbox's PID namespace. In a user namespace, the kernel refuses a new
- * /proc where the one already there has paths masked by mounts (containers mask
- * /proc/kcore, /proc/keys, ...): it would reveal what they hide. The sandbox then
- * cannot have a /proc of its own, and a view of the container's processes is not
- * offered instead: exit 125 naming the setting that unmasks it. */
-static void mount_proc(void)
+/* A /proc of the sandbox's PID namespace. In a user namespace the kernel refuses a new
+ * /proc where the one already there has paths masked by mounts (a container's /proc:
+ * /proc/kcore, /proc/keys, ...), as it would reveal what they hide. The container's own
+ * /proc, masks included, is bound instead: the container's processes are listed there,
+ * but their memory, environment and descriptors stay closed to the sandbox (Landlock's
+ * ptrace rule, which sandbox_child then requires; seccomp denies ptrace itself), and
+ * none of them can be signalled from the sandbox's PID namespace. Returns 1 then, else 0. */
+static int mount_proc(void)
 {
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
-		return;
-	if (in_userns && errno == EPERM)
-		log_fatal("cannot mount a /proc of the sandbox's own: the kernel refuses one in "
-			  "a user namespace while this place's /proc has masked paths (a "
-			  "container's default); run the container with its /proc unmasked "
-			  "(podman --security-opt unmask=/proc/*, Kubernetes securityContext "
-			  "procMount: Unmasked with hostUsers: false)");
-	log_fatal("cannot mount /proc for the sandbox: %s", strerror(errno));
+		return 0;
+	if (!in_userns || errno != EPERM)
+		log_fatal("cannot mount /proc for the sandbox: %s", strerror(errno));
+	if (mount(OLD "/proc", "/proc", NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    restrict_mount("/proc", ATTR_NOSUID | ATTR_NODEV | ATTR_NOEXEC) < 0)
+		log_fatal("cannot bind this place's /proc into the sandbox: %s", strerror(errno));
+	log_verbose("filesystem: /proc is this container's (a new one is refused in a user "
+		    "namespace while its /proc has masked paths): its processes are listed, "
+		    "Landlock keeps them unreadable");
+	return 1;
 }
 
 /* Enters the tmpfs at /run as the new root, keeping the host's root at OLD. */
@@ -544,7 +548,7 @@ static void leave_host_root(void)
 		log_fatal("cannot make the sandbox's root read-only: %s", strerror(errno));
 }
 
-void sandbox_fs_build(const struct sandbox_child_args *a)
+int sandbox_fs_build(const struct sandbox_child_args *a)
 {
 	const struct policy *p = a->policy;
 	in_userns = a->userns;
@@ -560,7 +564,7 @@ void sandbox_fs_build(const struct sandbox_child_args *a)
 	 * Mounted while the host's /proc is still in this namespace (the kernel wants a
 	 * fully visible /proc there before it allows a new one). */
 	mkdir_root_dir("/proc", 0555);
-	mount_proc();
+	int shared_proc = mount_proc();
 	make_run_dir(a);
 	mount_secret_files(p, a->views);
 	cover_var_run();
@@ -570,4 +574,5 @@ void sandbox_fs_build(const struct sandbox_child_args *a)
 	if (chdir(dir ? dir : "/") < 0)
 		log_fatal("cannot enter %s %s: %s", p->workdir ? "workdir" : "the working directory",
 			  dir, strerror(errno));
+	return shared_proc;
 }

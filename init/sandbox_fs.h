@@ -18,7 +18,9 @@
 /* Builds the new root and enters it (pivot_root; the host's root is detached), then
  * changes to CMD's working directory: the policy's workdir, else the caller's (`cwd`,
  * which is made an empty directory inside when the policy does not list it). Runs as
- * root in the sandbox's new mount and PID namespaces; exits 125 naming what failed. */
-void sandbox_fs_build(const struct sandbox_child_args *a);
+ * root in the sandbox's new mount and PID namespaces; exits 125 naming what failed.
+ * Returns 1 when /proc is the container's own rather than the sandbox's (a user
+ * namespace in a container whose /proc is masked): Landlock must then be applied. */
+int sandbox_fs_build(const struct sandbox_child_args *a);
 
 #endif
