@@ -44,8 +44,26 @@ static int write_self(const char *name, const char *text)
 	return rc;
 }
 
-/* A user namespace mapping this process's uid and gid, as sandbox-exec makes it (uid 0
- * outside takes CAP_SETFCAP: the probe must meet that too). 0, or an errno. */
+int isolation_map_child(pid_t pid, uid_t uid, gid_t gid)
+{
+	char path[64], map[64];
+	const char *const file[] = {"uid_map", "gid_map"};
+	const unsigned id[] = {(unsigned)uid, (unsigned)gid};
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, file[i]);
+		snprintf(map, sizeof map, "%u %u 1\n", id[i], id[i]);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		int rc = fd < 0 ? errno : write(fd, map, strlen(map)) < 0 ? errno : 0;
+		if (fd >= 0)
+			close(fd);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* A user namespace mapping this process's uid and gid, as sandbox-exec makes it for a
+ * caller other than root. 0, or an errno. */
 static int own_userns(void)
 {
 	char map[64];
@@ -85,17 +103,42 @@ static int own_proc(void)
 	return wait_status(pid);
 }
 
-/* In a throwaway child: a user namespace of its own when `userns`, then the sandbox's
- * namespaces, lo up, and a /proc of its own. 0, or the errno met. */
+/* In a throwaway child: a user namespace of its own when `userns` (mapped by this
+ * process for root, as sandbox-exec does), then the sandbox's namespaces, lo up, and a
+ * /proc of its own. 0, or the errno met. */
 static int probe(int userns)
 {
+	int by_parent = userns && geteuid() == 0, up[2] = {-1, -1}, down[2] = {-1, -1};
+	if (by_parent && (pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0))
+		return errno;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
-		int rc = userns ? own_userns() : 0;
+		int rc = 0;
+		char c = 0;
+		if (by_parent) {
+			rc = unshare(CLONE_NEWUSER) < 0 ? errno : 0;
+			if (write(up[1], &c, 1) != 1 || read(down[0], &c, 1) != 1 || c)
+				_exit(rc ? rc & 0xff : c ? c : EPERM);
+		} else if (userns) {
+			rc = own_userns();
+		}
 		if (!rc)
 			rc = unshare(NAMESPACES) < 0 ? errno : lo_up();
 		_exit((rc ? rc : own_proc()) & 0xff);
+	}
+	if (by_parent) {
+		char c;
+		int rc = pid < 0 || read(up[0], &c, 1) != 1 ? EPERM : isolation_map_child(pid, 65534, 65534);
+		c = (char)rc;
+		if (write(down[1], &c, 1) != 1)
+			rc = EPIPE;
+		for (int i = 0; i < 2; i++) {
+			close(up[i]);
+			close(down[i]);
+		}
+		int st = wait_status(pid);
+		return rc ? rc : st;
 	}
 	return wait_status(pid);
 }
@@ -161,6 +204,7 @@ int isolation_choose(enum policy_isolation want, char *why, size_t len)
 		 what, isolation_strerror(userns),
 		 want == POLICY_ISOLATION_USERNS ? "" : "; full mode: ",
 		 want == POLICY_ISOLATION_USERNS ? "" : full_why,
-		 geteuid() == 0 ? "; as root, mapping uid 0 also needs CAP_SETFCAP" : "");
+		 geteuid() == 0 ? "; as root, mapping the sandbox's uid needs CAP_SETUID and "
+				  "CAP_SETGID" : "");
 	return -1;
 }

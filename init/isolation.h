@@ -13,6 +13,7 @@
 #define AIRLOCK_ISOLATION_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "policy/policy.h"
 
@@ -31,6 +32,12 @@ int isolation_probe_userns(void);
  * POLICY_ISOLATION_FULL or _USERNS, or -1 with one line in `why` naming what is missing
  * and what would provide it. */
 int isolation_choose(enum policy_isolation want, char *why, size_t len);
+
+/* For a root caller: maps uid `uid` and gid `gid` inside the user namespace of process
+ * `pid` to the same ids outside (root's CAP_SETUID and CAP_SETGID allow it), so the
+ * sandbox is the policy's user on the host too, never uid 0. Setgroups stays allowed.
+ * 0, or an errno. */
+int isolation_map_child(pid_t pid, uid_t uid, gid_t gid);
 
 /* A probe's answer as words: strerror(), or what ISOLATION_NO_PROC means and how to
  * allow it. */

@@ -242,8 +242,14 @@ int sandbox_main(int argc, char **argv)
 	a.bundle_pem_len = sv.bundle_pem_len;
 	struct sandbox_limit limit;
 	a.userns = userns;
-	a.outside_uid = geteuid();
-	a.outside_gid = getegid();
+	/* Root maps the policy's user to itself, so the sandbox is never uid 0 on the host;
+	 * any other caller can only map its own ids. */
+	int root_maps = userns && geteuid() == 0, map[2] = {-1, -1};
+	a.outside_uid = root_maps ? a.id.uid : geteuid();
+	a.outside_gid = root_maps ? a.id.gid : getegid();
+	if (root_maps && pipe2(map, O_CLOEXEC) < 0)
+		log_fatal("cannot create the supervisor's channels: %s", strerror(errno));
+	a.map_fd = map[0];
 	if (sandbox_limit_prepare(&limit, policy.max_processes, a.id.uid, userns) < 0)
 		return EXIT_AIRLOCK;
 	a.nproc_rlimit = limit.rlimit;
@@ -273,6 +279,8 @@ int sandbox_main(int argc, char **argv)
 	if (pid == 0) {
 		close(sp[0]);
 		close(death[1]);
+		if (map[1] >= 0)
+			close(map[1]);
 		/* Signals stay blocked: the sandbox's PID 1 would drop those that arrive with
 		 * the default action. supervise_spawn() gives CMD the caller's original mask. */
 		signal(SIGPIPE, SIG_DFL);
@@ -280,6 +288,18 @@ int sandbox_main(int argc, char **argv)
 	}
 	close(sp[1]);
 	close(death[0]);
+	if (root_maps) {
+		int err = isolation_map_child(pid, a.id.uid, a.id.gid);
+		if (err || write(map[1], "", 1) != 1) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			log_fatal("cannot map the sandbox's user namespace (uid %u to itself): %s "
+				  "(root needs CAP_SETUID and CAP_SETGID for it)", (unsigned)a.id.uid,
+				  strerror(err ? err : errno));
+		}
+		close(map[0]);
+		close(map[1]);
+	}
 	/* In the cgroup before the "go": CMD and all it makes are counted. */
 	if (sandbox_limit_attach(&limit, pid) < 0) {
 		kill(pid, SIGKILL);

@@ -48,6 +48,9 @@ struct sandbox_child_args {
 	                              the policy's uid/gid inside is outside_uid/gid */
 	uid_t outside_uid;
 	gid_t outside_gid;
+	int map_fd;                /* root caller: the supervisor maps the user namespace
+	                              (the same ids outside) and writes one byte here;
+	                              -1: the child maps itself */
 	int verbose;
 };
 

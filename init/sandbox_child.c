@@ -110,17 +110,15 @@ static void close_inherited_fds(void)
 		close(fd);
 }
 
-static void write_proc_self(const char *name, const char *text, uid_t outside)
+static void write_proc_self(const char *name, const char *text)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/%s", name);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
 	if (n != (ssize_t)strlen(text))
-		log_fatal("cannot write %s of the sandbox's user namespace: %s%s", path,
-			  strerror(errno), outside == 0 && errno == EPERM ?
-			  " (mapping uid 0 outside needs CAP_SETFCAP; run sandbox-exec as a "
-			  "non-root uid, or as root with CAP_SYS_ADMIN for the full mode)" : "");
+		log_fatal("cannot write %s of the sandbox's user namespace: %s", path,
+			  strerror(errno));
 	close(fd);
 }
 
@@ -136,13 +134,34 @@ static void map_own_userns(const struct sandbox_child_args *a)
 	 * before CMD exists. */
 	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
 		log_fatal("cannot map the sandbox's user namespace: %s", strerror(errno));
-	write_proc_self("setgroups", "deny", a->outside_uid);
+	write_proc_self("setgroups", "deny");
 	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)a->id.uid, (unsigned)a->outside_uid);
-	write_proc_self("uid_map", line, a->outside_uid);
+	write_proc_self("uid_map", line);
 	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)a->id.gid, (unsigned)a->outside_gid);
-	write_proc_self("gid_map", line, a->outside_uid);
+	write_proc_self("gid_map", line);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		log_fatal("cannot make the sandbox's PID 1 not dumpable: %s", strerror(errno));
+}
+
+/* A root caller's supervisor maps this user namespace from outside: nothing may be done
+ * in it before that (EOF: the supervisor failed and said why). This process is still
+ * uid 0 outside, which is not mapped inside, so it takes the policy's ids at once (what
+ * it creates must have an owner there). Root not being mapped, the change keeps the
+ * capabilities it has in the namespace. */
+static void wait_for_map(const struct sandbox_child_args *a)
+{
+	char c;
+	ssize_t n;
+	do
+		n = read(a->map_fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(EXIT_AIRLOCK);
+	close(a->map_fd);
+	if (setresgid(a->id.gid, a->id.gid, a->id.gid) < 0 ||
+	    setresuid(a->id.uid, a->id.uid, a->id.uid) < 0)
+		log_fatal("cannot take the sandbox's ids in its user namespace: %s",
+			  strerror(errno));
 }
 
 /* /dev/tty opens the controlling terminal, whichever it is. sandbox-exec started with
@@ -197,7 +216,9 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	const struct policy *p = a->policy;
 
 	die_with_supervisor(a->death_fd);
-	if (a->userns)
+	if (a->userns && a->map_fd >= 0)
+		wait_for_map(a);
+	else if (a->userns)
 		map_own_userns(a);
 	leave_unused_terminal();
 	wipe_inherited_environment();
@@ -214,7 +235,9 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	if (sandbox_limit_apply_rlimit(a->nproc_rlimit) < 0)
 		log_fatal("cannot set RLIMIT_NPROC to %u ([sandbox] max_processes): %s",
 			  a->nproc_rlimit, strerror(errno));
-	if ((a->userns ? privs_drop_in_userns : privs_drop)(&a->id, err, sizeof err) < 0)
+	/* Only an unprivileged map denies setgroups; root's leaves it to be emptied. */
+	int keep_groups = a->userns && a->map_fd < 0;
+	if ((keep_groups ? privs_drop_in_userns : privs_drop)(&a->id, err, sizeof err) < 0)
 		log_fatal("cannot drop privileges: %s", err);
 	die_with_supervisor(a->death_fd);
 

@@ -227,15 +227,22 @@ def test_named_modes_are_that_mode_or_nothing(box, tools):
 def test_root_without_cap_sys_admin_gets_userns(box):
     """Root with a container's default capabilities but not CAP_SYS_ADMIN or
     CAP_NET_ADMIN (under a profile that allows user namespaces): root cannot make the
-    namespaces itself, auto finds a user namespace (mapping uid 0 takes CAP_SETFCAP,
-    which that default set holds)."""
+    namespaces itself, auto finds a user namespace. Root's CAP_SETUID and CAP_SETGID map
+    the policy's user to itself, so the sandbox is uid 65534 on the host, never root:
+    root-only files stay closed and what it writes is 65534's."""
+    os.chmod(f"{box}/work", 0o777)
     r = subprocess.run(["setpriv", "--bounding-set=-sys_admin,-net_admin", AIRLOCK,
                         "sandbox-exec", "-v", "--policy", policy(box), "--", "/bin/sh", "-c",
-                        "id -u; grep CapEff /proc/self/status"], capture_output=True,
-                       text=True, timeout=60)
+                        f"id -u; grep -E '^(CapEff|Groups)' /proc/self/status; "
+                        f"cat /etc/shadow >/dev/null 2>&1 || echo shadow-closed; "
+                        f"touch {box}/work/made"], capture_output=True, text=True,
+                       timeout=60)
     if userns_refusal():
         assert r.returncode == 125, r.stderr
         return
     assert r.returncode == 0, r.stderr
     assert "sandbox-exec: isolation userns" in r.stderr
-    assert r.stdout == "65534\nCapEff:\t0000000000000000\n"
+    assert [l.split() for l in r.stdout.splitlines()[:4]] == [
+        ["65534"], ["Groups:"], ["CapEff:", "0000000000000000"], ["shadow-closed"]], r.stdout
+    st = os.stat(f"{box}/work/made")
+    assert (st.st_uid, st.st_gid) == (65534, 65534)
