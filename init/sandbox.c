@@ -117,9 +117,8 @@ static int choose_isolation(const struct policy *p)
  * apart). What the sandbox can reach of the host is what the policy binds, so a file
  * airlock reads for the operator must not lie in a read_write path, where one run
  * could change or rename it for the next. Exits 125 naming the file and the path. */
-static uid_t plan_uid; /* root maps the policy's uid to itself: that is the sandbox outside */
-
-static void refuse_in_writable(const struct fs_plan *plan, const char *path, const char *what)
+static void refuse_in_writable(const struct fs_plan *plan, const char *path, const char *what,
+			       uid_t outside)
 {
 	char real[PATH_MAX];
 	if (!path || !realpath(path, real)) /* links were refused already; missing: later */
@@ -129,20 +128,21 @@ static void refuse_in_writable(const struct fs_plan *plan, const char *path, con
 		log_fatal("%s %s lies in the read_write path %s, where the sandbox (uid %u on "
 			  "the host, isolation userns) could change or rename it for the next run; "
 			  "keep it outside the sandbox's read_write paths", what, path, rw,
-			  (unsigned)(geteuid() == 0 ? plan_uid : geteuid()));
+			  (unsigned)outside);
 }
 
 static void guard_operator_files(const struct fs_plan *plan, const struct policy *p,
 				 const char *policy_path)
 {
 	char what[128];
-	plan_uid = p->uid;
-	refuse_in_writable(plan, policy_path, "the policy");
+	/* Root maps the policy's uid to itself: that is who the sandbox is outside. */
+	uid_t outside = geteuid() == 0 ? p->uid : geteuid();
+	refuse_in_writable(plan, policy_path, "the policy", outside);
 	for (size_t i = 0; i < p->ntrust; i++)
-		refuse_in_writable(plan, p->trust[i], "[network] trust");
+		refuse_in_writable(plan, p->trust[i], "[network] trust", outside);
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		snprintf(what, sizeof what, "[secret %s] file", p->secrets[i].name);
-		refuse_in_writable(plan, p->secrets[i].file, what);
+		refuse_in_writable(plan, p->secrets[i].file, what, outside);
 	}
 }
 
