@@ -1,26 +1,10 @@
 /* http_rules.c: see http_rules.h. */
 #include "policy/http_rules.h"
+#include "proxy/percent.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '.' || c == '_' || c == '~';
-}
 
 /* Removes dot-segments (RFC 3986 5.2.4) from the NUL-terminated path `s`, in place. */
 static void remove_dots(char *s)
@@ -65,11 +49,12 @@ long http_rules_normalize(const char *target, size_t len, int slash, char *out, 
 		if (c == '%') {
 			if (i + 2 >= len)
 				return -1;
-			int h = hexval(target[i + 1]), l = h < 0 ? -1 : hexval(target[i + 2]);
+			int h = percent_hexval((unsigned char)target[i + 1]),
+			    l = h < 0 ? -1 : percent_hexval((unsigned char)target[i + 2]);
 			if (l < 0)
 				return -1; /* a bare '%': not a path anyone agrees on */
 			unsigned char v = (unsigned char)(h * 16 + l);
-			if (unreserved(v) || (slash && v == '/')) {
+			if (percent_unreserved(v) || (slash && v == '/')) {
 				if (w + 1 >= cap)
 					return -1;
 				out[w++] = (char)v;

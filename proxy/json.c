@@ -1,6 +1,7 @@
 /* json.c: see json.h. A recursive-descent validator that, on its way, follows the
  * members named by the path. */
 #include "proxy/json.h"
+#include "proxy/percent.h"
 
 #include <string.h>
 
@@ -30,23 +31,12 @@ static void skip_ws(struct scan *s)
 		s->i++;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The 4 hex digits at p (known to be there): their value, or -1. */
 static long hex4(const char *p)
 {
 	long v = 0;
 	for (int k = 0; k < 4; k++) {
-		int h = hexval(p[k]);
+		int h = percent_hexval((unsigned char)p[k]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;
