@@ -32,11 +32,11 @@ static int lo_up(void)
 	return rc;
 }
 
-/* Writes `text` to /proc/self/`name`: 0, or an errno. */
-static int write_self(const char *name, const char *text)
+/* Writes `text` to /proc/`who`/`name` ("self", or a pid): 0, or an errno. */
+static int write_proc(const char *who, const char *name, const char *text)
 {
 	char path[64];
-	snprintf(path, sizeof path, "/proc/self/%s", name);
+	snprintf(path, sizeof path, "/proc/%s/%s", who, name);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	int rc = fd < 0 ? errno : write(fd, text, strlen(text)) < 0 ? errno : 0;
 	if (fd >= 0)
@@ -46,38 +46,43 @@ static int write_self(const char *name, const char *text)
 
 int isolation_map_child(pid_t pid, uid_t uid, gid_t gid)
 {
-	char path[64], map[64];
-	const char *const file[] = {"uid_map", "gid_map"};
-	const unsigned id[] = {(unsigned)uid, (unsigned)gid};
-	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof path, "/proc/%ld/%s", (long)pid, file[i]);
-		snprintf(map, sizeof map, "%u %u 1\n", id[i], id[i]);
-		int fd = open(path, O_WRONLY | O_CLOEXEC);
-		int rc = fd < 0 ? errno : write(fd, map, strlen(map)) < 0 ? errno : 0;
-		if (fd >= 0)
-			close(fd);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	char who[32], map[64];
+	snprintf(who, sizeof who, "%ld", (long)pid);
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	int rc = write_proc(who, "uid_map", map);
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+	return rc ? rc : write_proc(who, "gid_map", map);
+}
+
+int isolation_map_self(uid_t uid, gid_t gid, uid_t outside_uid, gid_t outside_gid)
+{
+	char map[64];
+	/* /proc/self's files belong to root while this process is not dumpable (a copy of
+	 * the supervisor, which is not): dumpable for as long as the maps take. */
+	int was = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return errno;
+	int rc = write_proc("self", "setgroups", "deny");
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)outside_uid);
+	if (!rc)
+		rc = write_proc("self", "uid_map", map);
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)outside_gid);
+	if (!rc)
+		rc = write_proc("self", "gid_map", map);
+	if (prctl(PR_SET_DUMPABLE, was > 0 ? was : 0, 0, 0, 0) < 0 && !rc)
+		rc = errno;
+	return rc;
 }
 
 /* A user namespace mapping this process's uid and gid, as sandbox-exec makes it for a
  * caller other than root. 0, or an errno. */
 static int own_userns(void)
 {
-	char map[64];
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 	if (unshare(CLONE_NEWUSER) < 0)
 		return errno;
-	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* /proc/self is root's otherwise */
-	snprintf(map, sizeof map, "65534 %u 1\n", (unsigned)uid);
-	int rc = write_self("setgroups", "deny");
-	if (!rc)
-		rc = write_self("uid_map", map);
-	snprintf(map, sizeof map, "65534 %u 1\n", (unsigned)gid);
-	return rc ? rc : write_self("gid_map", map);
+	return isolation_map_self(65534, 65534, uid, gid);
 }
 
 /* Waits for `pid`: its exit status, or an errno when it could not be had. */

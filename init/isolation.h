@@ -39,6 +39,12 @@ int isolation_choose(enum policy_isolation want, char *why, size_t len);
  * 0, or an errno. */
 int isolation_map_child(pid_t pid, uid_t uid, gid_t gid);
 
+/* For any other caller, in the new user namespace it just entered: maps `uid` and `gid`
+ * inside to `outside_uid` and `outside_gid` (its own ids before the namespace), after
+ * denying setgroups as the kernel requires of an unprivileged map. Leaves the process as
+ * dumpable as it was. 0, or an errno. */
+int isolation_map_self(uid_t uid, gid_t gid, uid_t outside_uid, gid_t outside_gid);
+
 /* A probe's answer as words: strerror(), or what ISOLATION_NO_PROC means and how to
  * allow it. */
 const char *isolation_strerror(int err);

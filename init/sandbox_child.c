@@ -14,7 +14,6 @@
 #include "init/sandbox.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "init/isolation.h"
 #include "init/log.h"
 #include "init/sandbox_fs.h"
 #include "init/sandbox_limit.h"
@@ -110,37 +110,15 @@ static void close_inherited_fds(void)
 		close(fd);
 }
 
-static void write_proc_self(const char *name, const char *text)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/self/%s", name);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
-	if (n != (ssize_t)strlen(text))
-		log_fatal("cannot write %s of the sandbox's user namespace: %s", path,
-			  strerror(errno));
-	close(fd);
-}
-
 /* isolation userns: this process is in a user namespace of its own, with every
  * capability there and none outside. One uid and one gid are mapped: the policy's user
  * inside is the caller outside, so what CMD writes to a read_write folder is the
- * caller's. setgroups is denied first, as the kernel requires of an unprivileged map. */
+ * caller's. Done before CMD exists (the process is dumpable while the maps are made). */
 static void map_own_userns(const struct sandbox_child_args *a)
 {
-	char line[64];
-	/* /proc/self's files belong to root while this process is not dumpable (it is a
-	 * copy of the supervisor, which is not): dumpable for as long as the maps take,
-	 * before CMD exists. */
-	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-		log_fatal("cannot map the sandbox's user namespace: %s", strerror(errno));
-	write_proc_self("setgroups", "deny");
-	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)a->id.uid, (unsigned)a->outside_uid);
-	write_proc_self("uid_map", line);
-	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)a->id.gid, (unsigned)a->outside_gid);
-	write_proc_self("gid_map", line);
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		log_fatal("cannot make the sandbox's PID 1 not dumpable: %s", strerror(errno));
+	int err = isolation_map_self(a->id.uid, a->id.gid, a->outside_uid, a->outside_gid);
+	if (err)
+		log_fatal("cannot map the sandbox's user namespace: %s", strerror(err));
 }
 
 /* A root caller's supervisor maps this user namespace from outside: nothing may be done
