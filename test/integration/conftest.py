@@ -71,3 +71,20 @@ def userns_refusal():
     r = subprocess.run(AS_CALLER + ["unshare", "-U", "-n", "true"], capture_output=True,
                        text=True, timeout=30)
     return None if r.returncode == 0 else (r.stderr.strip() or "refused")
+
+
+def refused_for_userns(r):
+    """Where user namespaces are refused (a chroot refuses them, and so does every
+    container started from one): asserts that sandbox-exec (result `r`) exited 125 with
+    the reason and ran nothing, says so, and returns True. Elsewhere returns False and
+    the caller checks the mode itself."""
+    reason = userns_refusal()
+    if not reason:
+        return False
+    print("this kernel refuses unprivileged user namespaces here (%s): checking that "
+          "sandbox-exec refuses" % reason)
+    out = r.stdout if isinstance(r.stdout, str) else r.stdout.decode()
+    err = r.stderr if isinstance(r.stderr, str) else r.stderr.decode()
+    assert r.returncode == 125 and out == "", out + err
+    assert "a user namespace cannot be made here" in err, err
+    return True
