@@ -1,7 +1,8 @@
 /* sandbox.c: `airlock sandbox-exec`, the supervisor side.
  *
- * The supervisor stays outside the sandbox, as root in the caller's namespaces: it holds
- * the secrets' real values and the CA key, and runs the proxy. It makes the sandbox's
+ * The supervisor stays outside the sandbox, as the caller in the caller's namespaces
+ * (root in the full mode, any uid in userns: isolation.h): it holds the secrets' real
+ * values and the CA key, and runs the proxy. It makes the sandbox's
  * PID 1 (sandbox_child.c) with clone(2), receives the listeners the child creates inside
  * the sandbox's network namespace, serves them, forwards signals to the sandbox, and
  * exits with CMD's status.
@@ -274,9 +275,10 @@ int sandbox_main(int argc, char **argv)
 				   SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0) {
 		if (errno == EPERM)
-			log_fatal("cannot create the sandbox's namespaces: operation not permitted "
-				  "(sandbox-exec needs CAP_SYS_ADMIN; in a container, run it with "
-				  "that capability and an unconfined seccomp profile)");
+			log_fatal("cannot create the sandbox's namespaces (isolation %s): operation "
+				  "not permitted, though a probe a moment ago could; run `airlock "
+				  "doctor` to see what this place allows",
+				  userns ? "userns" : "full");
 		log_fatal("cannot create the sandbox's namespaces: %s", strerror(errno));
 	}
 	if (pid == 0) {
