@@ -61,7 +61,7 @@ $(OUT)/test/fuzz/%: $(OUT)/obj/fuzz/test/fuzz/%.o $(FUZZOBJ)
 # The seccomp filter is compiled by libseccomp at build time into a constant program
 # (policy/gen/seccomp_gen.c): with the pinned libseccomp for the static binary, with the
 # host's for the test builds, whose unit tests compare it with a run-time compilation.
-GENOBJ   = $(call obj,$(1),$(TOP)/policy/gen/seccomp_gen.c $(TOP)/policy/seccomp_rules.c $(TOP)/init/log.c)
+GENOBJ   = $(call obj,$(1),$(TOP)/policy/gen/seccomp_gen.c $(TOP)/policy/seccomp_rules.c $(TOP)/policy/seccomp_worker.c $(TOP)/init/log.c)
 $(OUT)/gen/musl/seccomp_gen: $(call GENOBJ,musl)
 	@mkdir -p $(dir $@)
 	$(MUSLCC) -static -o $@ $^ $(DEPS)/lib/libseccomp.a

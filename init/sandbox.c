@@ -1,11 +1,12 @@
 /* sandbox.c: `airlock sandbox-exec`, the supervisor side.
  *
  * The supervisor stays outside the sandbox, as the caller in the caller's namespaces
- * (root in the full mode, any uid in userns: isolation.h): it holds the secrets' real
- * values and the CA key, and runs the proxy. It makes the sandbox's
- * PID 1 (sandbox_child.c) with clone(2), receives the listeners the child creates inside
- * the sandbox's network namespace, serves them, forwards signals to the sandbox, and
- * exits with CMD's status.
+ * (root in the full mode, any uid in userns: isolation.h), split in three (privsep.h):
+ * this process, the monitor, makes the sandbox's PID 1 (sandbox_child.c) with clone(2),
+ * passes the listeners the child creates inside the sandbox's network namespace to the
+ * proxy worker, forwards signals to the sandbox, and exits with CMD's status; the
+ * unprivileged proxy worker holds the secrets' values and serves the listeners; the CA
+ * process holds the CA key.
  */
 #include "init/sandbox.h"
 
@@ -206,9 +207,8 @@ int sandbox_main(int argc, char **argv)
 	int userns = choose_isolation(&policy) == POLICY_ISOLATION_USERNS;
 
 	struct supervisor sv;
-	if (supervisor_prepare(&sv, &policy, o.audit) < 0)
+	if (supervisor_prepare(&sv, &policy, o.audit, o.policy) < 0)
 		return EXIT_AIRLOCK;
-	sv.policy_path = o.policy;
 
 	struct sandbox_child_args a;
 	memset(&a, 0, sizeof a);
@@ -234,6 +234,7 @@ int sandbox_main(int argc, char **argv)
 		explicit_bzero(env[i], strlen(env[i]));
 	sandbox_env_free(env);
 	report_removed(removed);
+	supervisor_hand_secrets(&sv); /* the values live in the proxy worker only now */
 	a.views = make_views(&policy);
 	struct fs_plan plan;
 	fs_plan_make(&policy, &plan);

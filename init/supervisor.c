@@ -1,6 +1,5 @@
 /* supervisor.c: see supervisor.h. */
 #include "init/supervisor.h"
-#include "init/reload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -21,9 +19,8 @@
 #include "init/sandbox.h"
 #include "init/supervise.h"
 #include "net/fdpass.h"
-#include "net/loop.h"
 #include "policy/safe_open.h"
-#include "proxy/proxy.h"
+#include "proxy/pem.h"
 
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
@@ -83,44 +80,42 @@ static int open_audit(const char *audit)
 	return fd;
 }
 
-int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit)
+int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit,
+		       const char *policy_path)
 {
 	memset(sv, 0, sizeof *sv);
 	sv->policy = p;
+	sv->policy_path = policy_path;
 	sv->audit_fd = -1;
-	sv->verbose = log_verbosity;
-	/* The supervisor holds the real secrets: no core dumps, no ptrace by peers. */
+	sv->ps.ctl = -1;
+	sv->ps.ca_pid = sv->ps.worker_pid = -1;
+	/* The monitor holds the secrets' values for a moment: no core dumps, no ptrace. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (audit)
+		sv->audit_fd = open_audit(audit);
 
+	/* The helpers first: the worker is forked before any value is in memory. */
 	char err[512];
-	/* Values are read before CMD's environment replaces them with placeholders. */
-	if (secret_store_load(p, &sv->secrets, err, sizeof err) < 0)
+	struct privsep_config pc = {p, policy_path, sv->audit_fd, log_verbosity};
+	if (privsep_start(&sv->ps, &pc, err, sizeof err) < 0)
 		log_fatal("%s", err);
+
+	/* Values are read before CMD's environment replaces them with placeholders. */
+	if (secret_store_load(p, &sv->secrets, err, sizeof err) < 0) {
+		supervisor_stop(sv);
+		log_fatal("%s", err);
+	}
 	sv->secret_has_value = calloc(p->nsecrets + 1, sizeof *sv->secret_has_value);
-	if (!sv->secret_has_value)
+	size_t pem_cap = 8192 + 2 * sv->ps.ca_cert_len;
+	sv->ca_pem = malloc(pem_cap);
+	if (!sv->secret_has_value || !sv->ca_pem)
 		log_fatal("out of memory");
 	for (size_t i = 0; i < sv->secrets.count && i < p->nsecrets; i++)
 		sv->secret_has_value[i] = sv->secrets.entries[i].value != NULL;
-
-	/* A fresh CA for this sandbox, limited to the policy's allow hosts. */
-	/* ca_new(): locked pages, left out of core dumps, zeroed in forked children, so
-	 * the sandbox's PID 1 never holds the CA key. */
-	sv->ca = ca_new();
-	if (!sv->ca)
-		log_fatal("cannot allocate memory for the sandbox CA: %s", strerror(errno));
-	if (ca_generate_for_policy(sv->ca, p, time(NULL), err, sizeof err) < 0)
-		log_fatal("%s", err);
-	sv->ca_pem = malloc(8192 + 2 * sv->ca->cert_len);
-	if (!sv->ca_pem)
-		log_fatal("out of memory");
-	sv->ca_pem_len = ca_cert_pem(sv->ca, sv->ca_pem, 8192 + 2 * sv->ca->cert_len);
+	sv->ca_pem_len = pem_encode(sv->ca_pem, pem_cap, "CERTIFICATE", sv->ps.ca_cert,
+				    sv->ps.ca_cert_len);
 	if (!sv->ca_pem_len)
 		log_fatal("cannot encode the sandbox CA");
-
-	trust_init(&sv->trust); /* filled in supervisor_run() and by the proxy */
-
-	if (audit)
-		sv->audit_fd = open_audit(audit);
 
 	const char *roots = getenv("SSL_CERT_FILE");
 	if (!roots || !*roots)
@@ -144,13 +139,37 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 		if (n && sv->bundle_pem[n - 1] != '\n')
 			sv->bundle_pem[n++] = '\n';
 	}
-	if (sv->ca_pem) {
-		memcpy(sv->bundle_pem + n, sv->ca_pem, sv->ca_pem_len);
-		n += sv->ca_pem_len;
-	}
+	memcpy(sv->bundle_pem + n, sv->ca_pem, sv->ca_pem_len);
+	n += sv->ca_pem_len;
 	sv->bundle_pem_len = n;
 	free(system);
 	return 0;
+}
+
+extern char **environ;
+
+void supervisor_hand_secrets(struct supervisor *sv)
+{
+	for (size_t i = 0; i < sv->secrets.count; i++) {
+		const struct secret_entry *e = &sv->secrets.entries[i];
+		if (e->value && privsep_send_secret(&sv->ps, i, e->value, e->len, e->source) < 0) {
+			supervisor_stop(sv);
+			log_fatal("cannot hand the secrets to the proxy worker: %s",
+				  strerror(errno));
+		}
+		if (e->source != SECRET_SOURCE_ENV)
+			continue;
+		size_t nl = strlen(e->secret->name);
+		for (char **v = environ; *v; v++)
+			if (strncmp(*v, e->secret->name, nl) == 0 && (*v)[nl] == '=')
+				explicit_bzero(*v + nl + 1, strlen(*v + nl + 1));
+	}
+	secret_store_free(&sv->secrets);
+}
+
+void supervisor_stop(struct supervisor *sv)
+{
+	privsep_stop(&sv->ps);
 }
 
 /* Signals the supervisor forwards: the set supervise_block_signals() blocked (built in
@@ -174,130 +193,120 @@ static int exit_status(int status)
 	return EXIT_AIRLOCK;
 }
 
-struct run_state {
-	struct supervisor *sv;
-	struct proxy *px;
-	pid_t child;
-	int sfd;
-};
-
-/* The signalfd's callback: forwards signals to the sandbox, and ends the loop with
- * CMD's status once the sandbox's PID 1 is gone. */
-static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
+/* SIGHUP: the contract reloads the policy, it is not forwarded. The monitor reopens
+ * the file (as the caller, with its checks); the worker parses it. */
+static void reload(struct supervisor *sv)
 {
-	struct run_state *rs = arg;
-	struct signalfd_siginfo si;
-	ssize_t n = read(fd, &si, sizeof si);
-	if (n != (ssize_t)sizeof si)
-		return;
-	if (si.ssi_signo == SIGHUP) {
-		/* The contract: SIGHUP reloads the policy; it is not forwarded. */
-		reload_policy(rs->sv, rs->px);
+	if (!sv->policy_path) {
+		privsep_reload(&sv->ps, -1, "");
 		return;
 	}
-	if (si.ssi_signo != SIGCHLD) {
-		/* The sandbox shares our process group: a key on our terminal (Ctrl-C,
-		 * Ctrl-\, Ctrl-Z, a resize) already reached it from the kernel. */
-		int keyboard = si.ssi_signo == SIGINT || si.ssi_signo == SIGQUIT ||
-			       si.ssi_signo == SIGTSTP || si.ssi_signo == SIGWINCH;
-		if (keyboard && si.ssi_code == SI_KERNEL)
-			return;
-		log_verbose("forwarding signal %u to the sandbox", si.ssi_signo);
-		kill(rs->child, (int)si.ssi_signo);
-		return;
-	}
-	int status;
-	if (waitpid(rs->child, &status, WNOHANG) == rs->child)
-		loop_stop(l, exit_status(status));
+	struct policy_errors errs;
+	int fd = policy_file_open(sv->policy_path, sv->policy, &errs);
+	privsep_reload(&sv->ps, fd, errs.count ? errs.msgs[0] : "the policy file cannot be opened");
+	policy_errors_free(&errs);
+	if (fd >= 0)
+		close(fd);
 }
 
-/* Takes the listeners the child made inside the sandbox until it closes its end. */
-static void receive_listeners(struct proxy *px, int fd_sock)
+/* Reaps what exited. Returns CMD's status once the sandbox's PID 1 is gone, 125 when a
+ * helper died (the sandbox is stopped: without its proxy it cannot do its work, and
+ * without its CA no TLS connection can start), or -1 while all run. */
+static int reap(struct supervisor *sv, pid_t child)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		const char *what;
+		if (pid == child)
+			return exit_status(status);
+		if (!privsep_reaped(&sv->ps, pid, &what))
+			continue;
+		char how[80];
+		if (WIFSIGNALED(status))
+			snprintf(how, sizeof how, "was killed by signal %d (%s)", WTERMSIG(status),
+				 strsignal(WTERMSIG(status)));
+		else
+			snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(status));
+		log_msg("%s (pid %d) %s; the sandbox is stopped", what, (int)pid, how);
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return EXIT_AIRLOCK;
+	}
+	return -1;
+}
+
+/* Takes the listeners the child made inside the sandbox until it closes its end, and
+ * passes them to the worker unread. */
+static void pass_listeners(struct supervisor *sv, int fd_sock)
 {
 	for (;;) {
 		uint32_t tag;
 		int fd = fdpass_recv(fd_sock, &tag);
 		if (fd < 0)
 			break; /* all sent, or the child failed and exits with its reason */
-		int rc = (tag & SANDBOX_FD_FORWARD)
-				 ? proxy_add_forward(px, fd, (uint16_t)(tag & 0xffff))
-				 : proxy_add_listener(px, fd);
-		if (rc < 0) {
-			log_msg("cannot serve a sandbox listener: %s", strerror(errno));
-			close(fd);
-		}
+		if (privsep_send_listener(&sv->ps, fd, tag) < 0)
+			log_msg("cannot hand a sandbox listener to the proxy worker: %s",
+				strerror(errno));
+		close(fd);
 	}
 	close(fd_sock);
 }
 
 /* Stops the sandbox before CMD runs (the child exits 125 without a "go"). */
-static int abort_child(pid_t child)
+static int abort_child(struct supervisor *sv, pid_t child)
 {
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
+	supervisor_stop(sv);
 	return EXIT_AIRLOCK;
 }
 
 int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock, int go_fd)
 {
-	char err[512];
-	struct run_state rs = {sv, NULL, child, -1};
-	/* Upstream servers are verified against the policy's trust files, loaded here (a
-	 * file that cannot be used stops airlock before CMD runs), and the system roots,
-	 * which the proxy adds at first use. */
-	const struct policy *p = sv->policy;
-	for (size_t i = 0; i < p->ntrust; i++) {
-		if (trust_add_file(&sv->trust, p->trust[i], err, sizeof err) < 0) {
-			log_msg("upstream trust: %s (a [network] trust file of the policy)", err);
-			return abort_child(child);
-		}
+	pass_listeners(sv, fd_sock);
+	if (privsep_go(&sv->ps) < 0) {
+		log_msg("the proxy worker did not start (it said why above); nothing was run");
+		return abort_child(sv, child);
 	}
-	struct loop *loop = loop_new();
-	struct proxy_config cfg = {
-		.policy = sv->policy,
-		.audit_fd = sv->audit_fd,
-		.verbose = sv->verbose,
-		.ca = sv->ca,
-		.trust = &sv->trust,
-		.secrets = &sv->secrets,
-	};
-	struct proxy *px = loop ? proxy_new(loop, &cfg, err, sizeof err) : NULL;
-	if (!px) {
-		log_msg("cannot start the proxy: %s", loop ? err : strerror(errno));
-		return abort_child(child);
-	}
-	rs.px = px;
-	receive_listeners(px, fd_sock);
 	if (write(go_fd, "g", 1) != 1) {
 		log_msg("cannot start the sandbox: %s", strerror(errno));
-		return abort_child(child);
+		return abort_child(sv, child);
 	}
-
-	rs.sfd = signalfd(-1, &sv->blocked, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (rs.sfd < 0 || loop_add(loop, rs.sfd, EPOLLIN, on_signal, &rs) < 0) {
+	int sfd = signalfd(-1, &sv->blocked, SFD_CLOEXEC);
+	if (sfd < 0) {
 		log_msg("cannot watch signals: %s", strerror(errno));
-		kill(child, SIGKILL);
+		return abort_child(sv, child);
 	}
 	/* A SIGCHLD that came before the signalfd existed is still pending and will be
 	 * read; but the child may also be gone already. */
-	int status;
-	int rc;
-	if (waitpid(child, &status, WNOHANG) == child)
-		rc = exit_status(status);
-	else
-		rc = loop_run(loop);
-	if (rc < 0) {
-		log_msg("the supervisor's event loop failed: %s", strerror(errno));
-		kill(child, SIGKILL);
-		waitpid(child, &status, 0);
-		rc = exit_status(status);
+	int rc = reap(sv, child);
+	while (rc < 0) {
+		struct signalfd_siginfo si;
+		ssize_t n = read(sfd, &si, sizeof si);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof si) {
+			log_msg("the supervisor cannot read its signals: %s", strerror(errno));
+			kill(child, SIGKILL);
+			continue;
+		}
+		if (si.ssi_signo == SIGCHLD) {
+			rc = reap(sv, child);
+		} else if (si.ssi_signo == SIGHUP) {
+			reload(sv);
+		} else {
+			/* The sandbox shares our process group: a key on our terminal (Ctrl-C,
+			 * Ctrl-\, Ctrl-Z, a resize) already reached it from the kernel. */
+			int keyboard = si.ssi_signo == SIGINT || si.ssi_signo == SIGQUIT ||
+				       si.ssi_signo == SIGTSTP || si.ssi_signo == SIGWINCH;
+			if (keyboard && si.ssi_code == SI_KERNEL)
+				continue;
+			log_verbose("forwarding signal %u to the sandbox", si.ssi_signo);
+			kill(child, (int)si.ssi_signo);
+		}
 	}
-	proxy_free(px);
-	reload_free(sv);
-	if (rs.sfd >= 0) {
-		loop_del(loop, rs.sfd);
-		close(rs.sfd);
-	}
-	loop_free(loop);
+	close(sfd);
+	supervisor_stop(sv);
 	return rc;
 }

@@ -158,20 +158,10 @@ int policy_load_default(struct policy *p, struct policy_errors *errs)
 				  p, errs);
 }
 
-/* Reads the whole file (at most POLICY_FILE_MAX bytes) into a malloc'd buffer. */
-static char *read_all(const char *path, size_t *len, struct policy_errors *errs)
+/* Reads the whole file open on fd (at most POLICY_FILE_MAX bytes) into a malloc'd
+ * buffer, and closes fd. */
+static char *read_fd(int fd, const char *path, size_t *len, struct policy_errors *errs)
 {
-	char why[PATH_MAX + 200];
-	/* Not through a link: the policy may lie in a tree an earlier sandbox could write. */
-	int fd = safe_open(path, O_RDONLY, 0, SAFE_NO_LINKS, why, sizeof why);
-	if (fd < 0) {
-		if (errno == ELOOP)
-			policy_errors_add(errs, "%s: %s", path, why);
-		else
-			policy_errors_add(errs, "%s: cannot open the policy: %s (give the path of a "
-					  "readable policy file)", path, why);
-		return NULL;
-	}
 	struct stat st;
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		policy_errors_add(errs, "%s: is a directory (give the path of a policy file)", path);
@@ -210,13 +200,27 @@ static char *read_all(const char *path, size_t *len, struct policy_errors *errs)
 	return buf;
 }
 
+/* Opens the policy file, not through a link: it may lie in a tree an earlier sandbox
+ * could write. */
+static int open_policy(const char *path, struct policy_errors *errs)
+{
+	char why[PATH_MAX + 200];
+	int fd = safe_open(path, O_RDONLY, 0, SAFE_NO_LINKS, why, sizeof why);
+	if (fd < 0 && errno == ELOOP)
+		policy_errors_add(errs, "%s: %s", path, why);
+	else if (fd < 0)
+		policy_errors_add(errs, "%s: cannot open the policy: %s (give the path of a "
+				  "readable policy file)", path, why);
+	return fd;
+}
+
 /* The policy decides what the next sandbox may do: a file the sandbox's identity could
  * change (one kept in its read_write tree) would let one run widen the next. The same
  * rule as for token files (safe_open_guarded), with the identity the policy names. */
-static int check_policy_file(const char *path, const struct policy *p,
+static int check_policy_file(const char *path, uid_t uid, gid_t gid,
 			     struct policy_errors *errs)
 {
-	const struct safe_guard g = {p->uid, p->gid};
+	const struct safe_guard g = {uid, gid};
 	char why[PATH_MAX + 300];
 	int fd = safe_open_guarded(path, O_PATH, &g, why, sizeof why);
 	if (fd >= 0) {
@@ -233,14 +237,40 @@ int policy_load_file(const char *path, struct policy *p, struct policy_errors *e
 	size_t len = 0;
 	memset(p, 0, sizeof *p);
 	memset(errs, 0, sizeof *errs);
-	char *text = read_all(path, &len, errs);
+	int fd = open_policy(path, errs);
+	char *text = fd < 0 ? NULL : read_fd(fd, path, &len, errs);
 	if (!text)
 		return -1;
 	int r = policy_load_string(text, len, path, p, errs);
 	free(text);
-	if (r == 0 && check_policy_file(path, p, errs) < 0) {
+	if (r == 0 && check_policy_file(path, p->uid, p->gid, errs) < 0) {
 		policy_free(p);
 		return -1;
 	}
+	return r;
+}
+
+int policy_file_open(const char *path, const struct policy *current,
+		     struct policy_errors *errs)
+{
+	memset(errs, 0, sizeof *errs);
+	int fd = open_policy(path, errs);
+	if (fd >= 0 && check_policy_file(path, current->uid, current->gid, errs) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int policy_load_fd(int fd, const char *name, struct policy *p, struct policy_errors *errs)
+{
+	size_t len = 0;
+	memset(p, 0, sizeof *p);
+	memset(errs, 0, sizeof *errs);
+	char *text = read_fd(fd, name, &len, errs);
+	if (!text)
+		return -1;
+	int r = policy_load_string(text, len, name, p, errs);
+	free(text);
 	return r;
 }

@@ -165,6 +165,15 @@ int policy_load_string(const char *text, size_t len, const char *name, struct po
 /* Loads the embedded default policy (policy_default_text). */
 int policy_load_default(struct policy *p, struct policy_errors *errs);
 
+/* A reload split in two (init/privsep.h): policy_file_open() opens the file as
+ * policy_load_file() does, with its checks made for the identity of the policy in force
+ * (a reload cannot change it), and returns the fd, or -1 with errs filled; the
+ * unprivileged proxy worker then parses it with policy_load_fd(), which reads and
+ * closes fd. */
+int policy_file_open(const char *path, const struct policy *current,
+		     struct policy_errors *errs);
+int policy_load_fd(int fd, const char *name, struct policy *p, struct policy_errors *errs);
+
 /* The embedded default policy, as printed by `airlock policy default`. */
 extern const char policy_default_text[];
 

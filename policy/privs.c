@@ -102,3 +102,36 @@ int privs_drop_in_userns(const struct identity *id, char *err, size_t errlen)
 {
 	return drop(id, IDENTITY_GROUPS_KEEP, err, errlen);
 }
+
+int privs_drop_worker(uid_t uid, char *err, size_t errlen)
+{
+	if (geteuid() == 0) {
+		struct identity id;
+		memset(&id, 0, sizeof id);
+		id.uid = uid;
+		id.gid = (gid_t)uid;
+		return drop(&id, IDENTITY_GROUPS_CLEAR, err, errlen);
+	}
+	/* Not root: there is no other uid to take, and no capability to lose but those a
+	 * user namespace or an ambient set may have given; those go. */
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	int last = last_cap();
+	for (int cap = 0; cap <= last; cap++)
+		(void)prctl(PR_CAPBSET_DROP, cap, 0, 0, 0); /* EPERM without CAP_SETPCAP */
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof d);
+	if (syscall(SYS_capset, &h, d) < 0 || !caps_all_zero()) {
+		snprintf(err, errlen, "cannot clear capabilities: %s", strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
+		return -1;
+	}
+	struct rlimit core = {0, 0};
+	setrlimit(RLIMIT_CORE, &core);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	return 0;
+}

@@ -3,6 +3,7 @@
 #define AIRLOCK_PRIVS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "policy/identity.h"
 
@@ -16,5 +17,11 @@ int privs_drop(const struct identity *id, char *err, size_t errlen);
 /* The same in a user namespace of the sandbox's own, where the supplementary groups the
  * caller had cannot be dropped (setgroups is denied there): they are kept. */
 int privs_drop_in_userns(const struct identity *id, char *err, size_t errlen);
+
+/* The proxy worker's drop (init/privsep.c): as root, to `uid` and gid `uid` with no
+ * supplementary groups and no capabilities in any set; as anyone else, keeping the uid
+ * but clearing every capability. Both set no_new_privs, turn core dumps off and make
+ * the process not dumpable. Returns 0, or -1 with a sentence in `err`. */
+int privs_drop_worker(uid_t uid, char *err, size_t errlen);
 
 #endif

@@ -22,17 +22,22 @@ const struct sock_filter *seccomp_builtin(size_t *len)
 	return seccomp_builtin_insns;
 }
 
-int seccomp_apply(char *err, size_t errlen)
+const struct sock_filter *seccomp_worker_builtin(size_t *len)
 {
-	size_t len;
-	const struct sock_filter *insns = seccomp_builtin(&len);
+	*len = sizeof seccomp_worker_insns / sizeof seccomp_worker_insns[0];
+	return seccomp_worker_insns;
+}
+
+static int load(const struct sock_filter *insns, size_t len, unsigned flags, char *err,
+		size_t errlen)
+{
 	struct sock_fprog prog = {(unsigned short)len, (struct sock_filter *)insns};
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
 		log_format(err, errlen, "seccomp: cannot set no_new_privs: %s", strerror(errno));
 		return -1;
 	}
-	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0L, &prog);
-	if (rc != 0 && errno == ENOSYS) /* kernels before 3.17 */
+	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (long)flags, &prog);
+	if (rc != 0 && errno == ENOSYS && flags == 0) /* kernels before 3.17 */
 		rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
 	if (rc != 0) {
 		log_format(err, errlen,
@@ -42,4 +47,19 @@ int seccomp_apply(char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+int seccomp_apply(char *err, size_t errlen)
+{
+	size_t len;
+	const struct sock_filter *insns = seccomp_builtin(&len);
+	return load(insns, len, 0, err, errlen);
+}
+
+int seccomp_apply_worker(char *err, size_t errlen)
+{
+	size_t len;
+	const struct sock_filter *insns = seccomp_worker_builtin(&len);
+	/* TSYNC: every thread of the worker gets the filter (and no_new_privs). */
+	return load(insns, len, SECCOMP_FILTER_FLAG_TSYNC, err, errlen);
 }

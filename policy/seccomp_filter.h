@@ -14,4 +14,11 @@ int seccomp_apply(char *err, size_t errlen);
  * Stores its length in `*len`. */
 const struct sock_filter *seccomp_builtin(size_t *len);
 
+/* Loads the proxy worker's allow-list (seccomp_worker.c) into every thread of the
+ * calling process, with no_new_privs. Returns 0, or -1 with a sentence in `err`. */
+int seccomp_apply_worker(char *err, size_t errlen);
+
+/* The program seccomp_apply_worker() loads, compiled at build time. */
+const struct sock_filter *seccomp_worker_builtin(size_t *len);
+
 #endif

@@ -269,12 +269,9 @@ static scmp_filter_ctx build(int skip, int *nrules, char *err, size_t errlen)
 	return ctx;
 }
 
-int seccomp_export(int skip, struct seccomp_program *out, char *err, size_t errlen)
+int seccomp_export_ctx(void *vctx, struct seccomp_program *out, char *err, size_t errlen)
 {
-	memset(out, 0, sizeof *out);
-	scmp_filter_ctx ctx = build(skip, &out->rules, err, errlen);
-	if (!ctx)
-		return -1;
+	scmp_filter_ctx ctx = vctx;
 	/* libseccomp 2.5 exports only to a file descriptor: an anonymous file. */
 	int fd = memfd_create("airlock-seccomp", MFD_CLOEXEC);
 	int rc = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
@@ -294,4 +291,13 @@ int seccomp_export(int skip, struct seccomp_program *out, char *err, size_t errl
 	log_format(err, errlen, "seccomp: cannot export the filter as BPF: %s",
 		strerror(rc < 0 ? -rc : EIO));
 	return -1;
+}
+
+int seccomp_export(int skip, struct seccomp_program *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	scmp_filter_ctx ctx = build(skip, &out->rules, err, errlen);
+	if (!ctx)
+		return -1;
+	return seccomp_export_ctx(ctx, out, err, errlen);
 }

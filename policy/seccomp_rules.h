@@ -23,4 +23,12 @@ struct seccomp_program {
  * `err`. */
 int seccomp_export(int skip, struct seccomp_program *out, char *err, size_t errlen);
 
+/* The allow-list filter of the proxy worker (init/privsep.c): only the calls its event
+ * loop, resolver threads and the lazy loading of the system trust store make; every
+ * other call fails with EPERM, and other architectures are killed. Same conventions. */
+int seccomp_export_worker(struct seccomp_program *out, char *err, size_t errlen);
+
+/* Exports the libseccomp context `ctx` (a scmp_filter_ctx, released here) as BPF. */
+int seccomp_export_ctx(void *ctx, struct seccomp_program *out, char *err, size_t errlen);
+
 #endif

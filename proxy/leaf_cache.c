@@ -1,5 +1,6 @@
 /* leaf_cache.c: LRU cache of minted leaves (see leaf_cache.h). */
 #include "proxy/leaf_cache.h"
+#include "proxy/mint.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,16 @@
 void leaf_cache_init(struct leaf_cache *c)
 {
 	memset(c, 0, sizeof *c);
+	c->ca_fd = -1;
+}
+
+static int mint(struct leaf_cache *c, struct ca *ca, const char *host, time_t now,
+		unsigned char *out, size_t cap, size_t *len, time_t *not_after, char *err,
+		size_t errlen)
+{
+	if (c->ca_fd >= 0)
+		return mint_call(c->ca_fd, host, now, out, cap, len, not_after, err, errlen);
+	return leaf_mint(ca, host, now, out, cap, len, not_after, err, errlen);
 }
 
 static int copy_out(const struct leaf_entry *e, unsigned char *out, size_t cap, size_t *len,
@@ -28,7 +39,7 @@ int leaf_cache_get(struct leaf_cache *c, struct ca *ca, const char *host, time_t
 {
 	size_t hlen = strlen(host);
 	if (hlen == 0 || hlen >= LEAF_HOST_MAX) /* no valid host is this long: let it say why */
-		return leaf_mint(ca, host, now, out, cap, len, NULL, err, errlen);
+		return mint(c, ca, host, now, out, cap, len, NULL, err, errlen);
 
 	/* A linear scan of 256 names costs microseconds, against half a millisecond for
 	 * one signature: no index needed. Free entries have used == 0, so the least
@@ -52,7 +63,7 @@ int leaf_cache_get(struct leaf_cache *c, struct ca *ca, const char *host, time_t
 	struct leaf_entry *e = hit ? hit : victim;
 	e->host[0] = 0; /* stays free unless the mint succeeds */
 	e->used = 0;
-	if (leaf_mint(ca, host, now, e->der, sizeof e->der, &e->len, &e->not_after, err,
+	if (mint(c, ca, host, now, e->der, sizeof e->der, &e->len, &e->not_after, err,
 		      errlen) < 0)
 		return -1;
 	for (size_t i = 0; i <= hlen; i++)

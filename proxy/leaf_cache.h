@@ -31,13 +31,16 @@ struct leaf_cache {
 	struct leaf_entry e[LEAF_CACHE_SIZE];
 	uint64_t clock;
 	uint64_t hits, mints; /* for -v statistics and tests */
+	int ca_fd; /* >= 0: leaves come from the CA process on this socket (mint.h), and
+	              the ca passed in holds no CA key; -1 (the default): ca signs them */
 };
 
 /* An empty cache. */
 void leaf_cache_init(struct leaf_cache *c);
 
 /* Copies the leaf certificate (DER) for host into out (cap bytes; LEAF_CERT_MAX always
- * suffices) and its length into *len: from the cache, or minted by ca and cached. A copy,
+ * suffices) and its length into *len: from the cache, or minted (by ca, or by the CA
+ * process when c->ca_fd is set) and cached. A copy,
  * so the caller's TLS connection keeps a valid certificate whatever the cache evicts
  * meanwhile. Host names compare case-insensitively. Returns 0, or -1 with the minting
  * error in err. */

@@ -159,6 +159,7 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
 			return NULL;
 		}
 		leaf_cache_init(p->leaves);
+		p->leaves->ca_fd = cfg->ca_fd;
 	}
 	raise_nofile();
 	p->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -28,6 +28,9 @@ struct proxy_config {
 	/* TLS termination for `allow` hosts (NULL ca: allow hosts are tunnelled like
 	 * passthrough ones, and no secret is injected). All must outlive the proxy. */
 	struct ca *ca;                        /* the sandbox CA, mints the leaves */
+	int ca_fd;                            /* >= 0: ca holds only the CA certificate
+	                                         and leaf key, and the CA process on this
+	                                         socket mints (proxy/mint.h); -1: ca does */
 	struct trust_store *trust;            /* anchors for verifying upstream servers:
 	                                         the policy's trust files, loaded; the
 	                                         system's are added at first use */

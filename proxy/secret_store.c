@@ -264,10 +264,44 @@ int secret_store_load(const struct policy *p, struct secret_store *st, char *err
 	/* Keep the values out of swap where the memlock limit allows. */
 	if (used)
 		(void)mlock(st->arena, used);
+	st->used = used;
 	return 0;
 fail:
 	secret_store_free(st);
 	return -1;
+}
+
+int secret_store_prepare(const struct policy *p, struct secret_store *st, char *err,
+			 size_t errlen)
+{
+	memset(st, 0, sizeof *st);
+	if (p->nsecrets > SECRET_STORE_MAX) {
+		snprintf(err, errlen, "the policy has %zu [secret] sections; at most %d are "
+			 "supported", p->nsecrets, SECRET_STORE_MAX);
+		return -1;
+	}
+	if (arena_map(st, p->nsecrets, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < p->nsecrets; i++)
+		st->entries[i].secret = &p->secrets[i];
+	st->count = p->nsecrets;
+	return 0;
+}
+
+int secret_store_put(struct secret_store *st, size_t i, const char *value, size_t len,
+		     enum secret_source source)
+{
+	if (i >= st->count || st->entries[i].value || len == 0 || len > SECRET_VALUE_MAX ||
+	    !st->arena || st->used + len > st->arena_cap || value_unsafe(value, len))
+		return -1;
+	struct secret_entry *e = &st->entries[i];
+	e->value = st->arena + st->used;
+	memcpy(e->value, value, len);
+	e->len = len;
+	e->source = source;
+	(void)mlock(e->value, len);
+	st->used += len;
+	return 0;
 }
 
 int secret_store_find(const struct secret_store *st, const char *name, size_t namelen)

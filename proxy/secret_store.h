@@ -51,6 +51,7 @@ struct secret_store {
 	size_t count;
 	char *arena;      /* the mapping holding every value */
 	size_t arena_cap; /* its size */
+	size_t used;      /* bytes of it holding values */
 };
 
 /* Fills `st` from the policy's secrets (see the top of this file). Refuses, with a
@@ -60,6 +61,18 @@ struct secret_store {
  * not a regular file. Returns 0, or -1 with `st` left empty. */
 int secret_store_load(const struct policy *p, struct secret_store *st, char *err,
 		      size_t errlen);
+
+/* An empty store for the policy's secrets, every entry without a value: what the proxy
+ * worker fills with secret_store_put() from the values the monitor sends it. Returns 0,
+ * or -1 with a sentence in `err`. */
+int secret_store_prepare(const struct policy *p, struct secret_store *st, char *err,
+			 size_t errlen);
+
+/* Gives entry i (one of the policy's secrets) its value, copied into the arena. Refuses
+ * (-1) an index out of range, a second value, an empty, too long or unsafe (CR, LF,
+ * NUL) one. */
+int secret_store_put(struct secret_store *st, size_t i, const char *value, size_t len,
+		     enum secret_source source);
 
 /* The largest secret file read whole (a JSON credential file). */
 #define SECRET_FILE_MAX (1 << 20)

@@ -72,7 +72,7 @@ static void setup(void)
 	POL.nmaps = 2;
 	POL.upstream_proxy = "none";
 	L = loop_new();
-	struct proxy_config cfg = {.policy = &POL, .audit_fd = -1};
+	struct proxy_config cfg = {.policy = &POL, .audit_fd = -1, .ca_fd = -1};
 	char err[256];
 	int devnull = open("/dev/null", O_WRONLY);
 	cfg.audit_fd = devnull; /* exercise the audit path without printing */

@@ -125,7 +125,8 @@ int main(int argc, char **argv)
 	int sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	struct loop *l = loop_new();
-	struct proxy_config cfg = {.policy = &pol, .audit_fd = audit_fd, .verbose = log_verbosity};
+	struct proxy_config cfg = {.policy = &pol, .audit_fd = audit_fd, .verbose = log_verbosity,
+				   .ca_fd = -1};
 	struct trust_store trust;
 	trust_init(&trust);
 	if (ca_path) {

@@ -11,3 +11,9 @@ const struct sock_filter *seccomp_musl_program(size_t *len)
 	*len = sizeof seccomp_builtin_insns / sizeof seccomp_builtin_insns[0];
 	return seccomp_builtin_insns;
 }
+
+const struct sock_filter *seccomp_musl_worker_program(size_t *len)
+{
+	*len = sizeof seccomp_worker_insns / sizeof seccomp_worker_insns[0];
+	return seccomp_worker_insns;
+}

@@ -8,4 +8,7 @@
 /* The program out/airlock loads; its length in *len. */
 const struct sock_filter *seccomp_musl_program(size_t *len);
 
+/* The proxy worker's program, as out/airlock loads it. */
+const struct sock_filter *seccomp_musl_worker_program(size_t *len);
+
 #endif
