@@ -4,11 +4,13 @@
 #   musl   static, stripped out/airlock (musl-gcc, the pinned BearSSL/libseccomp/inih)
 #   asan   host gcc with ASan/UBSan: unit tests and test tools (Debian's -dev libraries)
 #   fuzz   clang with libFuzzer: one binary per test/fuzz/fuzz_*.c
-# Every module .c under init/ policy/ net/ proxy/ is picked up by itself; a new test file
+# Every module .c under init/ policy/ net/ proxy/ and their folders (not */gen/) is
+# picked up by itself; a new test file
 # test/unit/test_*.c, test/fuzz/fuzz_*.c or test/tools/*.c needs no edit here.
 
 VERSION := 0.1.0
-MODULES := $(sort $(wildcard $(TOP)/init/*.c $(TOP)/policy/*.c $(TOP)/net/*.c $(TOP)/proxy/*.c))
+LAYERS  := net/base proxy/proto proxy/tls policy net init/sandbox proxy init
+MODULES := $(sort $(foreach d,$(LAYERS),$(wildcard $(TOP)/$(d)/*.c)))
 MAIN    := $(TOP)/init/main.c
 LIBSRC  := $(filter-out $(MAIN),$(MODULES))
 INI     := $(DEPS)/src/inih/ini.c
@@ -59,9 +61,9 @@ $(OUT)/test/fuzz/%: $(OUT)/obj/fuzz/test/fuzz/%.o $(FUZZOBJ)
 	$(FUZZCC) -fsanitize=fuzzer,address,undefined -o $@ $^ -lbearssl -lseccomp -lpthread
 
 # The seccomp filter is compiled by libseccomp at build time into a constant program
-# (policy/gen/seccomp_gen.c): with the pinned libseccomp for the static binary, with the
+# (init/sandbox/gen/seccomp_gen.c): with the pinned libseccomp for the static binary, with the
 # host's for the test builds, whose unit tests compare it with a run-time compilation.
-GENOBJ   = $(call obj,$(1),$(TOP)/policy/gen/seccomp_gen.c $(TOP)/policy/seccomp_rules.c $(TOP)/policy/seccomp_worker.c $(TOP)/init/log.c)
+GENOBJ   = $(call obj,$(1),$(TOP)/init/sandbox/gen/seccomp_gen.c $(TOP)/init/sandbox/seccomp_rules.c $(TOP)/init/sandbox/seccomp_worker.c $(TOP)/net/base/log.c)
 $(OUT)/gen/musl/seccomp_gen: $(call GENOBJ,musl)
 	@mkdir -p $(dir $@)
 	$(MUSLCC) -static -o $@ $^ $(DEPS)/lib/libseccomp.a
@@ -70,8 +72,8 @@ $(OUT)/gen/host/seccomp_gen: $(call GENOBJ,asan)
 	$(ASANCC) -fsanitize=address,undefined -o $@ $^ -lseccomp
 $(OUT)/gen/%/seccomp_program.h: $(OUT)/gen/%/seccomp_gen
 	$< > $@.tmp && mv $@.tmp $@
-$(OUT)/obj/musl/policy/seccomp_filter.o: $(OUT)/gen/musl/seccomp_program.h
-$(OUT)/obj/asan/policy/seccomp_filter.o $(OUT)/obj/fuzz/policy/seccomp_filter.o: $(OUT)/gen/host/seccomp_program.h
+$(OUT)/obj/musl/init/sandbox/seccomp_filter.o: $(OUT)/gen/musl/seccomp_program.h
+$(OUT)/obj/asan/init/sandbox/seccomp_filter.o $(OUT)/obj/fuzz/init/sandbox/seccomp_filter.o: $(OUT)/gen/host/seccomp_program.h
 # The unit tests also check the static binary's own program (the pinned libseccomp's).
 $(OUT)/obj/asan/test/unit/seccomp_musl_program.o: $(OUT)/gen/musl/seccomp_program.h
 $(OUT)/obj/asan/test/unit/seccomp_musl_program.o: ASANFL := $(subst $(OUT)/gen/host,$(OUT)/gen/musl,$(ASANFL))

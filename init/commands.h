@@ -6,7 +6,7 @@
 
 int init_main(int argc, char **argv);       /* init/init.c */
 int sandbox_main(int argc, char **argv);    /* init/sandbox.c */
-int policy_cmd_main(int argc, char **argv); /* policy/policy_cmd.c */
+int policy_cmd_main(int argc, char **argv); /* init/policy_cmd.c */
 int doctor_main(int argc, char **argv);     /* init/doctor.c */
 
 #endif

@@ -5,9 +5,9 @@
  * which mode sandbox-exec would run in here and what each missing piece costs.
  */
 #include "init/commands.h"
-#include "init/isolation.h"
-#include "init/log.h"
-#include "policy/landlock.h"
+#include "init/sandbox/isolation.h"
+#include "net/base/log.h"
+#include "init/sandbox/landlock.h"
 
 #include <errno.h>
 #include <linux/filter.h>

@@ -6,7 +6,7 @@
  * hands over to supervise.c, which spawns CMD, forwards signals, reaps and shuts down.
  */
 #include "init/commands.h"
-#include "init/log.h"
+#include "net/base/log.h"
 #include "init/supervise.h"
 #include "policy/identity.h"
 

@@ -1,7 +1,7 @@
 /* main.c: picks the sub-command. Invoked as `sandbox-exec` (a link to the binary) it is
  * `airlock sandbox-exec`. */
 #include "init/commands.h"
-#include "init/log.h"
+#include "net/base/log.h"
 
 #include <stdio.h>
 #include <string.h>

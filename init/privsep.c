@@ -15,12 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "init/log.h"
+#include "net/base/log.h"
 #include "init/proxy_worker.h"
 #include "net/fdpass.h"
-#include "policy/privs.h"
-#include "policy/seccomp_filter.h"
-#include "proxy/mint.h"
+#include "init/sandbox/privs.h"
+#include "init/sandbox/seccomp_filter.h"
+#include "proxy/ca_policy.h"
+#include "proxy/tls/mint.h"
 
 uid_t privsep_helper_uid(pid_t pid, uid_t avoid)
 {
@@ -76,9 +77,11 @@ static void keep_only(const int *keep, size_t n)
 /* The common start of a helper: named for ps(1), deaf to the signals a terminal or a
  * runner sends the whole process group (the monitor forwards what CMD should get, and
  * ends the helpers itself). */
-static void helper_begin(const char *name)
+static void helper_begin(const char *name, char **cmd_argv)
 {
 	prctl(PR_SET_NAME, name, 0, 0, 0);
+	for (char **a = cmd_argv; a && *a; a++)
+		explicit_bzero(*a, strlen(*a));
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGSEGV && sig != SIGBUS &&
 		    sig != SIGILL && sig != SIGFPE && sig != SIGABRT && sig != SIGSYS &&
@@ -108,10 +111,12 @@ void privsep_confine(pid_t monitor, const char *who)
 
 /* The CA process: makes the CA, sends the monitor its certificate and the worker the
  * leaf key, and mints leaves until the worker is gone. */
-static _Noreturn void ca_main(const struct policy *p, pid_t monitor, int sock, int cert_fd)
+static _Noreturn void ca_main(const struct privsep_config *cfg, pid_t monitor, int sock,
+			       int cert_fd)
 {
+	const struct policy *p = cfg->policy;
 	int keep[] = {sock, cert_fd};
-	helper_begin("airlock-ca");
+	helper_begin("airlock-ca", cfg->cmd_argv);
 	keep_only(keep, 2);
 	char err[512];
 	struct ca *ca = ca_new();
@@ -184,7 +189,7 @@ int privsep_start(struct privsep *ps, const struct privsep_config *cfg, char *er
 	fflush(NULL);
 	ps->ca_pid = fork();
 	if (ps->ca_pid == 0)
-		ca_main(cfg->policy, monitor, mint[0], cert[1]);
+		ca_main(cfg, monitor, mint[0], cert[1]);
 	close(mint[0]);
 	close(cert[1]);
 	if (ps->ca_pid < 0 || read_cert(ps, cert[0]) < 0) {
@@ -200,7 +205,7 @@ int privsep_start(struct privsep *ps, const struct privsep_config *cfg, char *er
 	if (ps->worker_pid == 0) {
 		close(ctl[0]);
 		int keep[] = {ctl[1], mint[1], cfg->audit_fd};
-		helper_begin("airlock-proxy");
+		helper_begin("airlock-proxy", cfg->cmd_argv);
 		keep_only(keep, 3);
 		proxy_worker_main(cfg, monitor, ctl[1], mint[1]);
 	}

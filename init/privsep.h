@@ -9,9 +9,9 @@
  *   proxy worker forked before the secrets are loaded; receives them, the listeners
  *                (SCM_RIGHTS) and the policy, then runs as a uid of its own with no
  *                capabilities, no_new_privs, not dumpable, under a seccomp allow-list
- *                (policy/seccomp_worker.c). It parses everything: HTTP, TLS, SNI.
+ *                (init/sandbox/seccomp_worker.c). It parses everything: HTTP, TLS, SNI.
  *   CA process   holds the sandbox CA's private key and nothing else; answers "mint a
- *                leaf for HOST" (proxy/mint.h) for the policy's allow hosts only.
+ *                leaf for HOST" (proxy/tls/mint.h) for the policy's allow hosts only.
  *
  * Messages on the monitor's control socket to the worker (SOCK_SEQPACKET, one per
  * packet): 'S' u32 index, u8 source, value (a secret's value); 'L' u32 tag + fd (a
@@ -26,7 +26,7 @@
 #include <sys/types.h>
 
 #include "policy/policy.h"
-#include "proxy/cert.h"
+#include "proxy/tls/cert.h"
 #include "proxy/secret_store.h"
 
 struct privsep {
@@ -42,6 +42,9 @@ struct privsep_config {
 	const char *policy_path; /* NULL: the embedded default */
 	int audit_fd;            /* -1: none */
 	int verbose;
+	char **cmd_argv;         /* CMD and its arguments in sandbox-exec's argv: each
+	                            helper wipes its copy, which /proc/PID/cmdline shows
+	                            and which may hold real values */
 };
 
 /* Forks the CA process (which makes the CA and sends its certificate back) and the

@@ -9,11 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "init/log.h"
+#include "net/base/log.h"
 #include "init/reload.h"
 #include "init/sandbox.h"
 #include "net/fdpass.h"
-#include "proxy/mint.h"
+#include "proxy/tls/mint.h"
 
 static _Noreturn void fail(const char *fmt, const char *what)
 {

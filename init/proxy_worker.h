@@ -9,7 +9,7 @@
 #include "net/loop.h"
 #include "proxy/proxy.h"
 #include "proxy/secret_store.h"
-#include "proxy/trust.h"
+#include "proxy/tls/trust.h"
 
 struct worker {
 	const struct policy *policy; /* in force; the first is the monitor's, inherited */

@@ -1,6 +1,6 @@
 /* reload.c: see reload.h. */
 #include "init/reload.h"
-#include "init/log.h"
+#include "net/base/log.h"
 #include "policy/policy_reload.h"
 #include "proxy/audit.h"
 

@@ -26,9 +26,9 @@
 #include <unistd.h>
 
 #include "init/commands.h"
-#include "init/isolation.h"
-#include "init/log.h"
-#include "init/sandbox_limit.h"
+#include "init/sandbox/isolation.h"
+#include "net/base/log.h"
+#include "init/sandbox/sandbox_limit.h"
 #include "init/supervise.h"
 #include "init/supervisor.h"
 #include "net/fdpass.h"
@@ -207,7 +207,7 @@ int sandbox_main(int argc, char **argv)
 	int userns = choose_isolation(&policy) == POLICY_ISOLATION_USERNS;
 
 	struct supervisor sv;
-	if (supervisor_prepare(&sv, &policy, o.audit, o.policy) < 0)
+	if (supervisor_prepare(&sv, &policy, o.audit, o.policy, o.argv) < 0)
 		return EXIT_AIRLOCK;
 
 	struct sandbox_child_args a;

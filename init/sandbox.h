@@ -9,50 +9,7 @@
 #ifndef AIRLOCK_SANDBOX_H
 #define AIRLOCK_SANDBOX_H
 
-#include <stddef.h>
-
-#include "policy/identity.h"
-#include "init/sandbox_fs_plan.h"
-#include "policy/policy.h"
-
-/* Tags of the fds the child sends to the supervisor (fdpass). */
-#define SANDBOX_FD_PROXY 0x10000u     /* a proxy listener */
-#define SANDBOX_FD_FORWARD 0x20000u   /* | port: a `forward` listener */
-
-/* What a secret's `file` shows inside (secret_view.h); data NULL for a secret without
- * a file. */
-struct sandbox_view {
-	char *data;
-	size_t len;
-};
-
-struct sandbox_child_args {
-	const struct policy *policy;
-	struct identity id;        /* who CMD runs as */
-	char **argv;               /* CMD and its arguments, secret values masked */
-	char **caller_argv;        /* sandbox-exec's own arguments: wiped in the child,
-	                              whose /proc/1/cmdline would show them */
-	char **envp;               /* CMD's environment (sandbox_env_build) */
-	const char *ca_pem;        /* the CA certificate, PEM (NULL: none yet) */
-	size_t ca_pem_len;
-	const char *bundle_pem;    /* system roots + CA, PEM */
-	size_t bundle_pem_len;
-	const struct sandbox_view *views; /* per policy secret: what its `file` shows */
-	const struct fs_plan *fs_plan;     /* the [filesystem] paths, resolved outside */
-	int fd_sock;               /* UNIX socket to send the listeners on */
-	int death_fd;              /* read end of a pipe whose write end only the supervisor
-	                              holds: one byte means "go", EOF that the supervisor
-	                              failed or is gone */
-	unsigned nproc_rlimit;     /* RLIMIT_NPROC to set before dropping root; 0: none */
-	int userns;                /* in a user namespace of its own (isolation userns):
-	                              the policy's uid/gid inside is outside_uid/gid */
-	uid_t outside_uid;
-	gid_t outside_gid;
-	int map_fd;                /* root caller: the supervisor maps the user namespace
-	                              (the same ids outside) and writes one byte here;
-	                              -1: the child maps itself */
-	int verbose;
-};
+#include "init/sandbox/sandbox_args.h"
 
 /* The child's whole life (init/sandbox_child.c). Exits with CMD's status (128+N when
  * CMD was killed by signal N), or 125 when the sandbox could not be set up. */

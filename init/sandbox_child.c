@@ -23,17 +23,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "init/isolation.h"
-#include "init/log.h"
-#include "init/sandbox_fs.h"
-#include "init/sandbox_limit.h"
+#include "init/sandbox/isolation.h"
+#include "net/base/log.h"
+#include "init/sandbox/sandbox_fs.h"
+#include "init/sandbox/sandbox_limit.h"
 #include "init/supervise.h"
 #include "net/fdpass.h"
 #include "net/netns.h"
-#include "policy/landlock.h"
-#include "policy/privs.h"
+#include "init/sandbox/landlock.h"
+#include "init/sandbox/privs.h"
 #include "policy/sandbox_env.h"
-#include "policy/seccomp_filter.h"
+#include "init/sandbox/seccomp_filter.h"
 
 extern char **environ;
 

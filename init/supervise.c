@@ -2,7 +2,8 @@
  * sigtimedwait(), so nothing runs in a signal handler and nothing is lost. */
 #include "init/supervise.h"
 
-#include "init/log.h"
+#include "net/base/log.h"
+#include "init/sandbox/privs.h"
 
 #include <dirent.h>
 #include <errno.h>

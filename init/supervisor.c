@@ -15,12 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "init/log.h"
+#include "net/base/log.h"
 #include "init/sandbox.h"
 #include "init/supervise.h"
 #include "net/fdpass.h"
-#include "policy/safe_open.h"
-#include "proxy/pem.h"
+#include "net/base/safe_open.h"
+#include "proxy/tls/pem.h"
 
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
@@ -81,7 +81,7 @@ static int open_audit(const char *audit)
 }
 
 int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit,
-		       const char *policy_path)
+		       const char *policy_path, char **cmd_argv)
 {
 	memset(sv, 0, sizeof *sv);
 	sv->policy = p;
@@ -96,7 +96,7 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 
 	/* The helpers first: the worker is forked before any value is in memory. */
 	char err[512];
-	struct privsep_config pc = {p, policy_path, sv->audit_fd, log_verbosity};
+	struct privsep_config pc = {p, policy_path, sv->audit_fd, log_verbosity, cmd_argv};
 	if (privsep_start(&sv->ps, &pc, err, sizeof err) < 0)
 		log_fatal("%s", err);
 

@@ -31,7 +31,7 @@ struct supervisor {
  * starts the CA process and the proxy worker, then loads the secrets' values (for
  * masking CMD's arguments and environment). Exits 125 saying why on failure. */
 int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit,
-		       const char *policy_path);
+		       const char *policy_path, char **cmd_argv);
 
 /* Once CMD's arguments and environment are masked: sends the values to the proxy
  * worker, wipes this process's copies, and blanks the values of secret variables in its

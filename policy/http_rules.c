@@ -1,6 +1,6 @@
 /* http_rules.c: see http_rules.h. */
 #include "policy/http_rules.h"
-#include "proxy/percent.h"
+#include "net/base/percent.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -7,8 +7,8 @@
  * getpwnam does, rather than failing the whole lookup.
  */
 #include "policy/identity.h"
-#include "init/log.h"
-#include "policy/safe_open.h"
+#include "net/base/log.h"
+#include "net/base/safe_open.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -344,29 +344,4 @@ int identity_lookup_files(const char *spec, const char *passwd, const char *grou
 int identity_lookup(const char *spec, struct identity *id, char *err, size_t errlen)
 {
 	return identity_lookup_files(spec, "/etc/passwd", "/etc/group", id, err, errlen);
-}
-
-int identity_switch(const struct identity *id, enum identity_groups groups, char *err,
-		    size_t errlen)
-{
-	/* Order matters: groups and gid can only be changed while still privileged. */
-	size_t n = groups == IDENTITY_GROUPS_CLEAR ? 0 : id->ngroups;
-	if (groups != IDENTITY_GROUPS_KEEP && setgroups(n, n ? id->groups : NULL) < 0) {
-		log_format(err, errlen,
-		       "cannot set the supplementary groups for uid %u: %s (switching user needs "
-		       "root or CAP_SETGID)",
-		       (unsigned)id->uid, strerror(errno));
-		return -1;
-	}
-	if (setresgid(id->gid, id->gid, id->gid) < 0) {
-		log_format(err, errlen, "cannot switch to gid %u: %s (needs root or CAP_SETGID)",
-		       (unsigned)id->gid, strerror(errno));
-		return -1;
-	}
-	if (setresuid(id->uid, id->uid, id->uid) < 0) {
-		log_format(err, errlen, "cannot switch to uid %u: %s (needs root or CAP_SETUID)",
-		       (unsigned)id->uid, strerror(errno));
-		return -1;
-	}
-	return 0;
 }

@@ -36,15 +36,4 @@ int identity_lookup_mem(const char *spec, const char *passwd, size_t passwd_len,
 /* identity_lookup_files() with /etc/passwd and /etc/group. */
 int identity_lookup(const char *spec, struct identity *id, char *err, size_t errlen);
 
-/* identity_switch()'s `groups`: the identity's supplementary groups, none, or those the
- * process has (in a user namespace where setgroups is denied, as an unprivileged one
- * must be, they cannot be changed). */
-enum identity_groups { IDENTITY_GROUPS_SET = 0, IDENTITY_GROUPS_CLEAR = 1,
-		       IDENTITY_GROUPS_KEEP = 2 };
-
-/* Switches the calling process to `id`: setgroups (as `groups` says), then setresgid,
- * then setresuid. Returns 0, or -1 with a sentence in `err`. */
-int identity_switch(const struct identity *id, enum identity_groups groups, char *err,
-		    size_t errlen);
-
 #endif

@@ -2,8 +2,8 @@
  * default, freeing, the error list and the small helpers the loader's files share.
  */
 #include "policy/policy_internal.h"
-#include "policy/safe_open.h"
-#include "init/log.h"
+#include "net/base/safe_open.h"
+#include "net/base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,10 +2,10 @@
  * struct policy, or says what is wrong with the item and what would be right.
  */
 #include "policy/policy_load.h"
-#include "policy/safe_open.h"
+#include "net/base/safe_open.h"
 #include "policy/sandbox_env.h"
 #include "policy/http_rules.h"
-#include "proxy/json.h"
+#include "proxy/proto/json.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -44,14 +44,14 @@ static char *next_item(char **cur)
 static char *one_value(struct loader *L, int *seen, const char *key, char *value)
 {
 	if (*seen) {
-		load_fail(L, L->line, "%s is given twice (first on line %d; give it once)", key,
+		policy_load_fail(L, L->line, "%s is given twice (first on line %d; give it once)", key,
 			  *seen);
 		return NULL;
 	}
 	*seen = L->line;
 	char *cur = value, *item = next_item(&cur);
 	if (item && next_item(&cur)) {
-		load_fail(L, L->line, "%s takes one value, not several (write %s = VALUE)", key,
+		policy_load_fail(L, L->line, "%s takes one value, not several (write %s = VALUE)", key,
 			  key);
 		return NULL;
 	}
@@ -64,7 +64,7 @@ static char *path_item(struct loader *L, const char *key, const char *item)
 	char err[512];
 	char *path = policy_expand_path(item, err, sizeof err);
 	if (!path) {
-		load_fail(L, L->line, "%s %s", key, err);
+		policy_load_fail(L, L->line, "%s %s", key, err);
 		return NULL;
 	}
 	if (strstr(item, "${")) {
@@ -91,7 +91,7 @@ static char *file_item(struct loader *L, const char *key, const char *item, cons
 	else if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
 	if (why) {
-		load_fail(L, L->line, "%s '%s': %s (%s)", key, policy_quote(item, q, sizeof q), why,
+		policy_load_fail(L, L->line, "%s '%s': %s (%s)", key, policy_quote(item, q, sizeof q), why,
 			  hint);
 		free(path);
 		return NULL;
@@ -108,7 +108,7 @@ static void k_user(struct loader *L, const char *key, char *value)
 	if (!item)
 		return;
 	if (policy_resolve_user(item, &uid, &gid, err, sizeof err) < 0) {
-		load_fail(L, L->line, "user: %s", err);
+		policy_load_fail(L, L->line, "user: %s", err);
 		return;
 	}
 	L->p->user = policy_xstrdup(item);
@@ -136,7 +136,7 @@ static void k_mode(struct loader *L, const char *key, char *value)
 	else if (strcmp(item, "best_effort") == 0)
 		m = POLICY_BEST_EFFORT;
 	else {
-		load_fail(L, L->line, "%s = '%s' is not a mode (required or best_effort)", key,
+		policy_load_fail(L, L->line, "%s = '%s' is not a mode (required or best_effort)", key,
 			  policy_quote(item, q, sizeof q));
 		return;
 	}
@@ -163,7 +163,7 @@ static void k_tmpfs_size(struct loader *L, const char *key, char *value)
 	else if (n && !errno && *end)
 		shift = -1;
 	if (!n || errno || shift < 0 || n > (POLICY_TMPFS_SIZE_MAX >> shift)) {
-		load_fail(L, L->line, "%s = '%s' is not a size (a number of bytes, or with K, M or "
+		policy_load_fail(L, L->line, "%s = '%s' is not a size (a number of bytes, or with K, M or "
 			  "G, up to 1024G; the default is 512M)", key, policy_quote(item, q, sizeof q));
 		return;
 	}
@@ -182,7 +182,7 @@ static void k_isolation(struct loader *L, const char *key, char *value)
 			L->p->isolation = (enum policy_isolation)i;
 			return;
 		}
-	load_fail(L, L->line, "%s = '%s' is not a mode (auto, full, userns or unprivileged)",
+	policy_load_fail(L, L->line, "%s = '%s' is not a mode (auto, full, userns or unprivileged)",
 		  key, policy_quote(item, q, sizeof q));
 }
 
@@ -196,7 +196,7 @@ static void k_max_processes(struct loader *L, const char *key, char *value)
 	errno = 0;
 	unsigned long n = item[0] >= '0' && item[0] <= '9' ? strtoul(item, &end, 10) : 0;
 	if (!n || errno || *end || n < POLICY_MAX_PROCESSES_MIN || n > POLICY_MAX_PROCESSES_MAX) {
-		load_fail(L, L->line, "%s = '%s' is not a process count (a number %u..%u; the "
+		policy_load_fail(L, L->line, "%s = '%s' is not a process count (a number %u..%u; the "
 			  "default is %u)", key, policy_quote(item, q, sizeof q),
 			  POLICY_MAX_PROCESSES_MIN, POLICY_MAX_PROCESSES_MAX,
 			  POLICY_MAX_PROCESSES_DEFAULT);
@@ -229,7 +229,7 @@ static void k_rules(struct loader *L, const char *key, char *value)
 	struct host_item h;
 	while ((item = next_item(&cur))) {
 		if (policy_parse_host(item, HOSTP_PORT | HOSTP_WILDCARD, &h, err, sizeof err) < 0) {
-			load_fail(L, L->line, "%s '%s' %s", key, policy_quote(item, q, sizeof q), err);
+			policy_load_fail(L, L->line, "%s '%s' %s", key, policy_quote(item, q, sizeof q), err);
 			continue;
 		}
 		struct policy_host_rule *r = &ADD(p->rules, p->nrules);
@@ -268,17 +268,17 @@ static void k_map(struct loader *L, const char *key, char *value)
 	while ((from = next_item(&cur))) {
 		to = next_item(&cur);
 		if (!to) {
-			load_fail(L, L->line, "map '%s' has no address (write map = HOST[:PORT] "
+			policy_load_fail(L, L->line, "map '%s' has no address (write map = HOST[:PORT] "
 				  "ADDR[:PORT], e.g. map = api.example.test 127.0.0.1:8443)",
 				  policy_quote(from, q, sizeof q));
 			return;
 		}
 		if (policy_parse_host(from, HOSTP_PORT, &h, err, sizeof err) < 0) {
-			load_fail(L, L->line, "map host '%s' %s", policy_quote(from, q, sizeof q), err);
+			policy_load_fail(L, L->line, "map host '%s' %s", policy_quote(from, q, sizeof q), err);
 			continue;
 		}
 		if (parse_addr(to, &a) < 0) {
-			load_fail(L, L->line, "map address '%s' is not a numeric IPv4 or IPv6 address "
+			policy_load_fail(L, L->line, "map address '%s' is not a numeric IPv4 or IPv6 address "
 				  "(write 127.0.0.1:8443 or [::1]:8443)", policy_quote(to, q, sizeof q));
 			continue;
 		}
@@ -287,7 +287,7 @@ static void k_map(struct loader *L, const char *key, char *value)
 			if (p->maps[i].host_port == h.port && strcmp(p->maps[i].host, h.host) == 0)
 				old = &p->maps[i];
 		if (old) {
-			load_fail(L, L->line, "map for '%s' is given twice (first on line %d; keep "
+			policy_load_fail(L, L->line, "map for '%s' is given twice (first on line %d; keep "
 				  "one)", policy_quote(from, q, sizeof q), old->line);
 			continue;
 		}
@@ -326,29 +326,29 @@ static void k_upstream(struct loader *L, const char *key, char *value)
 		return;
 	}
 	if (strncasecmp(item, "http://", 7) != 0) {
-		load_fail(L, L->line, "upstream_proxy '%s' is not an http:// URL (write "
+		policy_load_fail(L, L->line, "upstream_proxy '%s' is not an http:// URL (write "
 			  "http://HOST:PORT, or none)", q);
 		return;
 	}
 	const char *hp = item + 7, *slash = strchr(hp, '/');
 	size_t n = slash ? (size_t)(slash - hp) : strlen(hp);
 	if (slash && slash[1] != '\0') {
-		load_fail(L, L->line, "upstream_proxy '%s' has a path (write http://HOST:PORT)", q);
+		policy_load_fail(L, L->line, "upstream_proxy '%s' has a path (write http://HOST:PORT)", q);
 		return;
 	}
 	if (memchr(hp, '@', n)) {
-		load_fail(L, L->line, "upstream_proxy '%s' has credentials, which a policy must not "
+		policy_load_fail(L, L->line, "upstream_proxy '%s' has credentials, which a policy must not "
 			  "hold (write http://HOST:PORT)", q);
 		return;
 	}
 	if (n >= sizeof hostport) {
-		load_fail(L, L->line, "upstream_proxy '%s' has a host that is too long", q);
+		policy_load_fail(L, L->line, "upstream_proxy '%s' has a host that is too long", q);
 		return;
 	}
 	memcpy(hostport, hp, n);
 	hostport[n] = '\0';
 	if (policy_parse_host(hostport, HOSTP_PORT, &h, err, sizeof err) < 0) {
-		load_fail(L, L->line, "upstream_proxy '%s': the host %s", q, err);
+		policy_load_fail(L, L->line, "upstream_proxy '%s': the host %s", q, err);
 		return;
 	}
 	L->p->upstream_proxy = policy_xstrdup(item);
@@ -362,11 +362,11 @@ static void k_forward(struct loader *L, const char *key, char *value)
 	while ((item = next_item(&cur))) {
 		policy_quote(item, q, sizeof q);
 		if (policy_parse_port(item, &port) < 0) {
-			load_fail(L, L->line, "forward '%s' is not a port (a number 1..65535)", q);
+			policy_load_fail(L, L->line, "forward '%s' is not a port (a number 1..65535)", q);
 			continue;
 		}
 		if (port == 3128) {
-			load_fail(L, L->line, "forward 3128 is the proxy's own port inside the sandbox "
+			policy_load_fail(L, L->line, "forward 3128 is the proxy's own port inside the sandbox "
 				  "(forward another port)");
 			continue;
 		}
@@ -374,7 +374,7 @@ static void k_forward(struct loader *L, const char *key, char *value)
 		for (size_t i = 0; i < p->nforwards; i++)
 			dup |= p->forwards[i] == port;
 		if (dup) {
-			load_fail(L, L->line, "forward %u is given twice (give it once)", port);
+			policy_load_fail(L, L->line, "forward %u is given twice (give it once)", port);
 			continue;
 		}
 		ADD(p->forwards, p->nforwards) = port;
@@ -420,12 +420,12 @@ static void k_env_list(struct loader *L, const char *key, char *value)
 		}
 		if (creds && strcmp(item, "none") == 0) {
 			if (next_item(&cur) || n)
-				load_fail(L, L->line, "credentials = none stands alone (it means: "
+				policy_load_fail(L, L->line, "credentials = none stands alone (it means: "
 					  "remove no variable by its name)");
 			break;
 		}
 		if (!env_pattern_ok(item)) {
-			load_fail(L, L->line, "%s: '%s' is not a variable name or pattern (letters, "
+			policy_load_fail(L, L->line, "%s: '%s' is not a variable name or pattern (letters, "
 				  "digits, _ and * only, as in *_TOKEN)", key,
 				  policy_quote(item, q, sizeof q));
 			continue;
@@ -441,13 +441,13 @@ static void k_env_list(struct loader *L, const char *key, char *value)
 	}
 }
 
-void load_http_section(struct loader *L, const char *pattern)
+void policy_load_http_section(struct loader *L, const char *pattern)
 {
 	struct policy *p = L->p;
 	char err[256], q[128];
 	struct host_item h;
 	if (policy_parse_host(pattern, HOSTP_WILDCARD, &h, err, sizeof err) < 0) {
-		load_fail(L, L->line, "[http %s]: the host %s (write [http api.github.com] or "
+		policy_load_fail(L, L->line, "[http %s]: the host %s (write [http api.github.com] or "
 			  "[http *.example.com])", policy_quote(pattern, q, sizeof q), err);
 		L->sec = SEC_SKIP;
 		return;
@@ -456,7 +456,7 @@ void load_http_section(struct loader *L, const char *pattern)
 	snprintf(pat, sizeof pat, "%s%s", h.wildcard ? "*." : "", h.host);
 	for (size_t i = 0; i < p->nhttp; i++)
 		if (strcmp(p->http[i].pattern, pat) == 0) {
-			load_fail(L, L->line, "[http %s] is defined twice (first on line %d; merge the "
+			policy_load_fail(L, L->line, "[http %s] is defined twice (first on line %d; merge the "
 				  "two sections)", pat, p->http[i].line);
 			L->sec = SEC_SKIP;
 			return;
@@ -484,7 +484,7 @@ static void k_access(struct loader *L, const char *key, char *value)
 	else if (strcmp(item, "full") == 0)
 		s->access = HTTP_ACCESS_FULL;
 	else
-		load_fail(L, L->line, "access = '%s' is not a level (read-only, read-write or full)",
+		policy_load_fail(L, L->line, "access = '%s' is not a level (read-only, read-write or full)",
 			  policy_quote(item, q, sizeof q));
 }
 
@@ -502,7 +502,7 @@ static void k_http_rule(struct loader *L, const char *key, char *value)
 		*m = (char)toupper((unsigned char)*m);
 	}
 	if (!ok) {
-		load_fail(L, L->line, "%s = '%s' is not a rule (write %s = METHOD /path/glob, e.g. "
+		policy_load_fail(L, L->line, "%s = '%s' is not a rule (write %s = METHOD /path/glob, e.g. "
 			  "%s = POST /repos/acme/*/pulls; * for any method)", key,
 			  policy_quote(value, q, sizeof q), key, key);
 		return;
@@ -514,19 +514,19 @@ static void k_http_rule(struct loader *L, const char *key, char *value)
 	r->line = L->line;
 }
 
-void load_secret_section(struct loader *L, const char *name)
+void policy_load_secret_section(struct loader *L, const char *name)
 {
 	struct policy *p = L->p;
 	/* A secret of a name airlock sets inside could not hold its placeholder there. */
 	if (sandbox_env_sets(name)) {
-		load_fail(L, L->line, "[secret %s] names a variable airlock sets inside the sandbox "
+		policy_load_fail(L, L->line, "[secret %s] names a variable airlock sets inside the sandbox "
 			  "(pick another variable for the secret)", name);
 		L->sec = SEC_SKIP;
 		return;
 	}
 	const struct policy_secret *old = policy_find_secret(p, name, strlen(name));
 	if (old) {
-		load_fail(L, L->line, "[secret %s] is defined twice (first on line %d; merge the "
+		policy_load_fail(L, L->line, "[secret %s] is defined twice (first on line %d; merge the "
 			  "two sections)", name, old->line);
 		L->sec = SEC_SKIP;
 		return;
@@ -549,7 +549,7 @@ static void k_hosts(struct loader *L, const char *key, char *value)
 	L->slines[L->secret].hosts = L->line;
 	while ((item = next_item(&cur))) {
 		if (policy_parse_host(item, HOSTP_WILDCARD, &h, err, sizeof err) < 0) {
-			load_fail(L, L->line, "%s '%s' %s", key, policy_quote(item, q, sizeof q), err);
+			policy_load_fail(L, L->line, "%s '%s' %s", key, policy_quote(item, q, sizeof q), err);
 			continue;
 		}
 		char pat[POLICY_HOST_MAX + 2];
@@ -585,7 +585,7 @@ static void k_json(struct loader *L, const char *key, char *value)
 		}
 	}
 	if (!ok) {
-		load_fail(L, L->line, "json = '%s' is not a member name (write json = access_token, "
+		policy_load_fail(L, L->line, "json = '%s' is not a member name (write json = access_token, "
 			  "or json = token.access_token for a nested one)", policy_quote(item, q, sizeof q));
 		return;
 	}
@@ -604,7 +604,7 @@ static void k_plaintext(struct loader *L, const char *key, char *value)
 	else if (strcmp(item, "no") == 0)
 		s->plaintext = 0;
 	else
-		load_fail(L, L->line, "plaintext = '%s' is not yes or no", policy_quote(item, q, sizeof q));
+		policy_load_fail(L, L->line, "plaintext = '%s' is not yes or no", policy_quote(item, q, sizeof q));
 }
 
 static const struct {
@@ -639,7 +639,7 @@ static const struct {
 	{SEC_HTTP, "deny", k_http_rule},
 };
 
-void load_key(struct loader *L, const char *key, char *value)
+void policy_load_key(struct loader *L, const char *key, char *value)
 {
 	char q[128], sec[POLICY_NAME_MAX + 16], known[128] = "";
 	size_t o = 0;
@@ -648,7 +648,7 @@ void load_key(struct loader *L, const char *key, char *value)
 			continue;
 		if (strcmp(keys[i].name, key) == 0) {
 			if (!*value) {
-				load_fail(L, L->line, "%s has no value (write %s = VALUE, or remove the "
+				policy_load_fail(L, L->line, "%s has no value (write %s = VALUE, or remove the "
 					  "line)", key, key);
 				return;
 			}
@@ -659,6 +659,6 @@ void load_key(struct loader *L, const char *key, char *value)
 		if (n > 0 && (size_t)n < sizeof known - o)
 			o += (size_t)n;
 	}
-	load_fail(L, L->line, "unknown key '%s' in %s (known there: %s)",
-		  policy_quote(key, q, sizeof q), load_section_name(L, sec, sizeof sec), known);
+	policy_load_fail(L, L->line, "unknown key '%s' in %s (known there: %s)",
+		  policy_quote(key, q, sizeof q), policy_load_section_name(L, sec, sizeof sec), known);
 }

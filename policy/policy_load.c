@@ -9,7 +9,7 @@
  * loading goes on so that the user sees them all at once, in file order.
  */
 #include "policy/policy_load.h"
-#include "policy/safe_open.h"
+#include "net/base/safe_open.h"
 #include "policy/sandbox_env.h"
 
 #include <ctype.h>
@@ -23,7 +23,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-void load_fail(struct loader *L, int line, const char *fmt, ...)
+void policy_load_fail(struct loader *L, int line, const char *fmt, ...)
 {
 	char msg[800];
 	va_list ap;
@@ -62,7 +62,7 @@ static void sort_errors(struct loader *L)
 	}
 }
 
-const char *load_section_name(const struct loader *L, char *buf, size_t len)
+const char *policy_load_section_name(const struct loader *L, char *buf, size_t len)
 {
 	switch (L->sec) {
 	case SEC_SANDBOX:
@@ -113,14 +113,14 @@ static void section_line(struct loader *L, const char *s)
 
 	L->sec = SEC_SKIP;
 	if (*close != ']') {
-		load_fail(L, L->line, "section header without ']' (write [network])");
+		policy_load_fail(L, L->line, "section header without ']' (write [network])");
 		return;
 	}
 	const char *rest = close + 1;
 	while (isspace((unsigned char)*rest))
 		rest++;
 	if (*rest && *rest != ';') {
-		load_fail(L, L->line, "text after ']' (put a comment after ' ;')");
+		policy_load_fail(L, L->line, "text after ']' (put a comment after ' ;')");
 		return;
 	}
 	const char *a = s, *b = close;
@@ -144,22 +144,22 @@ static void section_line(struct loader *L, const char *s)
 		trim(&na, &nb);
 		size_t nl = (size_t)(nb - na);
 		if (!policy_name_valid(na, nl)) {
-			load_fail(L, L->line, "bad secret name in [%s] (write [secret NAME], NAME as an "
+			policy_load_fail(L, L->line, "bad secret name in [%s] (write [secret NAME], NAME as an "
 				  "environment variable: letters, digits and _, not starting with a digit)",
 				  q);
 		} else {
 			memcpy(name, na, nl);
 			name[nl] = '\0';
-			load_secret_section(L, name);
+			policy_load_secret_section(L, name);
 		}
 	} else if (strncmp(sec, "http", 4) == 0 && isspace((unsigned char)sec[4])) {
 		const char *na = sec + 4, *nb = sec + n;
 		trim(&na, &nb);
 		char pat[POLICY_HOST_MAX + 8];
 		snprintf(pat, sizeof pat, "%.*s", (int)(nb - na), na);
-		load_http_section(L, pat);
+		policy_load_http_section(L, pat);
 	} else {
-		load_fail(L, L->line, "unknown section [%s] (known: [sandbox], [filesystem], "
+		policy_load_fail(L, L->line, "unknown section [%s] (known: [sandbox], [filesystem], "
 			  "[network], [environment], [secret NAME], [http HOST]; names are lower-case)", q);
 	}
 	free(sec);
@@ -182,7 +182,7 @@ static void classify(struct loader *L, const char *s)
 	}
 	const char *e = find_chars_or_comment(s, "=:");
 	if (*e != '=' && *e != ':')
-		load_fail(L, L->line, "not a [section], a KEY = VALUE line or a comment (write KEY = "
+		policy_load_fail(L, L->line, "not a [section], a KEY = VALUE line or a comment (write KEY = "
 			  "VALUE; comments start with ';' or '#')");
 }
 
@@ -212,11 +212,11 @@ static char *read_line(char *buf, int num, void *stream)
 	if (starts) {
 		L->line++;
 		if (nul)
-			load_fail(L, L->line, "contains a NUL byte (a policy is text)");
+			policy_load_fail(L, L->line, "contains a NUL byte (a policy is text)");
 		classify(L, buf);
 	} else if (L->long_line != L->line) {
 		L->long_line = L->line;
-		load_fail(L, L->line, "is longer than %d bytes (split the values over several "
+		policy_load_fail(L, L->line, "is longer than %d bytes (split the values over several "
 			  "lines: keys may repeat)", INI_MAX_LINE - 1);
 	}
 	return buf;
@@ -231,17 +231,17 @@ static int on_pair(void *user, const char *section, const char *name, const char
 	if (L->sec == SEC_SKIP)
 		return 1;
 	if (*name == '\0') {
-		load_fail(L, L->line, "no key before '=' (write KEY = VALUE)");
+		policy_load_fail(L, L->line, "no key before '=' (write KEY = VALUE)");
 		return 1;
 	}
 	policy_quote(name, q, sizeof q);
 	if (L->sec == SEC_NONE) {
-		load_fail(L, L->line, "'%s' comes before any section (put it under [sandbox], "
+		policy_load_fail(L, L->line, "'%s' comes before any section (put it under [sandbox], "
 			  "[filesystem], [network] or [secret NAME])", q);
 		return 1;
 	}
 	/* inih hands out its own buffer; its documentation allows changing the value. */
-	load_key(L, name, (char *)value);
+	policy_load_key(L, name, (char *)value);
 	return 1;
 }
 
@@ -262,7 +262,7 @@ static void check_secret_files(struct loader *L)
 		if (fd >= 0)
 			close(fd);
 		else
-			load_fail(L, L->slines[i].file, "[secret %s] file %s: %s", s->name, s->file,
+			policy_load_fail(L, L->slines[i].file, "[secret %s] file %s: %s", s->name, s->file,
 				  why);
 	}
 	/* A trust anchor the sandbox could replace would let it vouch for any upstream. */
@@ -272,7 +272,7 @@ static void check_secret_files(struct loader *L)
 		if (fd >= 0)
 			close(fd);
 		else
-			load_fail(L, 0, "trust %s: %s (a trust file must live where the sandbox "
+			policy_load_fail(L, 0, "trust %s: %s (a trust file must live where the sandbox "
 				  "cannot change it)", p->trust[i], why);
 	}
 }
@@ -283,9 +283,9 @@ static void finish(struct loader *L, int ini_ret)
 
 	/* Every line inih refuses was named by read_line; this is a net under it. */
 	if (ini_ret > 0 && L->errs->count == 0)
-		load_fail(L, ini_ret, "is not valid INI (write [section] or KEY = VALUE lines)");
+		policy_load_fail(L, ini_ret, "is not valid INI (write [section] or KEY = VALUE lines)");
 	else if (ini_ret < 0)
-		load_fail(L, 0, "could not be parsed (out of memory)");
+		policy_load_fail(L, 0, "could not be parsed (out of memory)");
 
 	if (!L->credentials_line)
 		policy_add_default_credentials(p);
@@ -303,10 +303,10 @@ static void finish(struct loader *L, int ini_ret)
 		const struct policy_secret *s = &p->secrets[i];
 		/* A hosts line whose items were all refused has its own errors already. */
 		if (s->nhosts == 0 && !L->slines[i].hosts)
-			load_fail(L, s->line, "[secret %s] has no hosts (add hosts = HOST..., the "
+			policy_load_fail(L, s->line, "[secret %s] has no hosts (add hosts = HOST..., the "
 				  "hosts that may receive it)", s->name);
 		if (s->json && !s->file)
-			load_fail(L, L->slines[i].json, "[secret %s] has json but no file (json names "
+			policy_load_fail(L, L->slines[i].json, "[secret %s] has json but no file (json names "
 				  "a member of the secret's file: add file = PATH)", s->name);
 	}
 	/* A path built from a secret would put the secret's value where the sandbox, the
@@ -316,7 +316,7 @@ static void finish(struct loader *L, int ini_ret)
 		size_t n;
 		while ((v = policy_next_var(s, &n))) {
 			if (policy_find_secret(p, v, n))
-				load_fail(L, L->vars[i].line, "%s uses ${%.*s}, which is a secret: a "
+				policy_load_fail(L, L->vars[i].line, "%s uses ${%.*s}, which is a secret: a "
 					  "secret must not become a path (write the path out)",
 					  L->vars[i].key, (int)n, v);
 			s = v + n;

@@ -54,22 +54,22 @@ struct loader {
 };
 
 /* Adds "NAME:LINE: message" to the loader's errors ("NAME: message" for line 0). */
-void load_fail(struct loader *L, int line, const char *fmt, ...)
+void policy_load_fail(struct loader *L, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* "[network]", "[secret NAME]"...: the current section for messages. */
-const char *load_section_name(const struct loader *L, char *buf, size_t len);
+const char *policy_load_section_name(const struct loader *L, char *buf, size_t len);
 
 /* Starts a [secret NAME] section (refusing a second one of the same name). */
-void load_secret_section(struct loader *L, const char *name);
+void policy_load_secret_section(struct loader *L, const char *name);
 
 /* Fills the [environment] credentials list with the default patterns. */
 void policy_add_default_credentials(struct policy *p);
 
 /* Starts a [http HOST] section. */
-void load_http_section(struct loader *L, const char *pattern);
+void policy_load_http_section(struct loader *L, const char *pattern);
 
 /* Handles KEY = VALUE of the current section; `value` may be changed in place. */
-void load_key(struct loader *L, const char *key, char *value);
+void policy_load_key(struct loader *L, const char *key, char *value);
 
 #endif

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "init/log.h"
+#include "net/base/log.h"
 #include "proxy/audit.h"
 #include "proxy/proxy_int.h"
 

@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/addr.h"
+#include "net/base/addr.h"
 #include "proxy/proxy_int.h"
 
 static void try_next(struct conn *c, int timed_out);

@@ -1,7 +1,7 @@
 /* forward.c: absolute-form http:// requests and the decision for every request head
  * (CONNECT included). The head is rewritten to origin-form in place; request and
  * response bodies are streamed as they arrive, their framing (Content-Length or
- * chunked, validated by proxy/http.h) tracked only to know where each message ends, so
+ * chunked, validated by proxy/proto/http.h) tracked only to know where each message ends, so
  * keep-alive, pipelining, `Expect: 100-continue` and `Upgrade` (relay after 101) work.
  */
 #include <arpa/inet.h>

@@ -22,9 +22,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "proxy/leaf_cache.h"
+#include "proxy/tls/leaf_cache.h"
 #include "proxy/proxy_int.h"
-#include "proxy/tls.h"
+#include "proxy/tls/tls.h"
 
 struct mitm {
 	struct tls_end srv;     /* facing the sandbox, presenting the minted leaf */

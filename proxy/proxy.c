@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "init/log.h"
+#include "net/base/log.h"
 #include "proxy/audit.h"
 #include "proxy/proxy_int.h"
 

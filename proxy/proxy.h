@@ -15,9 +15,9 @@
 
 #include "net/loop.h"
 #include "policy/policy.h"
-#include "proxy/cert.h"
+#include "proxy/tls/cert.h"
 #include "proxy/secret_store.h"
-#include "proxy/trust.h"
+#include "proxy/tls/trust.h"
 
 struct proxy_config {
 	const struct policy *policy; /* must outlive the proxy */
@@ -30,7 +30,7 @@ struct proxy_config {
 	struct ca *ca;                        /* the sandbox CA, mints the leaves */
 	int ca_fd;                            /* >= 0: ca holds only the CA certificate
 	                                         and leaf key, and the CA process on this
-	                                         socket mints (proxy/mint.h); -1: ca does */
+	                                         socket mints (proxy/tls/mint.h); -1: ca does */
 	struct trust_store *trust;            /* anchors for verifying upstream servers:
 	                                         the policy's trust files, loaded; the
 	                                         system's are added at first use */

@@ -13,10 +13,10 @@
 #include "net/loop.h"
 #include "net/resolve.h"
 #include "policy/policy.h"
-#include "proxy/http.h"
+#include "proxy/proto/http.h"
 #include "proxy/proxy.h"
 #include "proxy/upstream.h"
-#include "proxy/leaf_cache.h"
+#include "proxy/tls/leaf_cache.h"
 #include "proxy/mitm.h"
 #include "proxy/secrets.h"
 

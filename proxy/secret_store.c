@@ -1,7 +1,7 @@
 /* secret_store.c: see secret_store.h. */
 #include "proxy/secret_store.h"
-#include "policy/safe_open.h"
-#include "proxy/json.h"
+#include "net/base/safe_open.h"
+#include "proxy/proto/json.h"
 
 #include <errno.h>
 #include <fcntl.h>

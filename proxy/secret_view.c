@@ -1,8 +1,8 @@
 /* secret_view.c: see secret_view.h. */
 #include "proxy/secret_view.h"
-#include "policy/safe_open.h"
+#include "net/base/safe_open.h"
 #include "policy/sandbox_env.h"
-#include "proxy/json.h"
+#include "proxy/proto/json.h"
 #include "proxy/secret_store.h"
 
 #include <limits.h>

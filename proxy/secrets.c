@@ -7,8 +7,8 @@
 #include <strings.h>
 
 #include "policy/policy.h"
-#include "proxy/base64.h"
-#include "proxy/percent.h"
+#include "net/base/base64.h"
+#include "net/base/percent.h"
 
 /* Placeholder names longer than this cannot be in the policy's tables in practice;
  * they are still matched whole, and shown truncated. */

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "proxy/proxy_int.h"
-#include "proxy/sni.h"
+#include "proxy/proto/sni.h"
 
 static const char established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "proxy/base64.h"
+#include "net/base/base64.h"
 
 static int hexval(int c)
 {

@@ -1,7 +1,7 @@
 /* libFuzzer target for the chunked-body validator: the verdict (bytes taken, end, error
  * and its reason) must not depend on how the body is split across calls. The first two
  * bytes seed the split points; the rest is the body. */
-#include "proxy/http.h"
+#include "proxy/proto/http.h"
 
 #include <stdint.h>
 #include <stdlib.h>

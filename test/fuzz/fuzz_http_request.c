@@ -1,7 +1,7 @@
 /* libFuzzer target for http_parse_request(): any bytes give a verdict without a crash;
  * spans stay inside the input; the verdict does not depend on how the bytes arrived
  * (a prefix says "need more" or the same verdict, never a different one). */
-#include "proxy/http.h"
+#include "proxy/proto/http.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* libFuzzer target for http_parse_response(): the first byte picks the request method,
  * the rest is the response. Any bytes give a verdict without a crash; spans stay
  * inside the input; a prefix says "need more" or the same verdict. */
-#include "proxy/http.h"
+#include "proxy/proto/http.h"
 
 #include <stdint.h>
 #include <stdlib.h>

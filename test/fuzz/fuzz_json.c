@@ -1,6 +1,6 @@
-/* libFuzzer target: proxy/json.c over arbitrary bytes. The first byte picks a path;
+/* libFuzzer target: proxy/proto/json.c over arbitrary bytes. The first byte picks a path;
  * a found span must lie inside the input, start and end with a quote, and decode. */
-#include "proxy/json.h"
+#include "proxy/proto/json.h"
 
 #include <stdint.h>
 #include <stdlib.h>

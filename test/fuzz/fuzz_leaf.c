@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/cert.h"
+#include "proxy/tls/cert.h"
 
 static struct ca ca;
 static int ready;

@@ -1,7 +1,7 @@
-/* fuzz_mint: the CA process's side of proxy/mint.h, which reads what the proxy worker
+/* fuzz_mint: the CA process's side of proxy/tls/mint.h, which reads what the proxy worker
  * sends (the worker parses the sandbox's bytes, so the CA treats it as untrusted), and
  * the worker's decoders of the CA's replies. No sockets: mint_answer() in-process. */
-#include "proxy/mint.h"
+#include "proxy/tls/mint.h"
 
 #include <stdint.h>
 #include <stdlib.h>

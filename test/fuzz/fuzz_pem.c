@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proxy/trust.h"
+#include "proxy/tls/trust.h"
 
 static volatile unsigned sum; /* reading every byte is the point, not the sum */
 

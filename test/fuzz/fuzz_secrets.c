@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/base64.h"
+#include "net/base/base64.h"
 #include "proxy/secrets.h"
 
 static char *gh_hosts[] = {"github.com", "api.github.com"};

@@ -1,6 +1,6 @@
-/* libFuzzer target for proxy/sni.c: any bytes, and every prefix of them, must give a
+/* libFuzzer target for proxy/proto/sni.c: any bytes, and every prefix of them, must give a
  * result without a crash, and a found name must be short, lower-case and printable. */
-#include "proxy/sni.h"
+#include "proxy/proto/sni.h"
 
 #include <ctype.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-"""airlock's HTTP head parser (proxy/http.h) against the bytes real clients and servers send.
+"""airlock's HTTP head parser (proxy/proto/http.h) against the bytes real clients and servers send.
 
 The parser is strict on purpose; these tests make sure that strictness refuses nothing a
 real client sends through a proxy. A fake proxy on 127.0.0.1 records what curl, Python

@@ -205,3 +205,20 @@ def test_userns_worker_keeps_the_callers_uid_with_nothing_else(policy):
     finally:
         p.send_signal(signal.SIGTERM)
         finish(p)
+
+
+def test_no_helper_shows_cmds_arguments(policy):
+    # CMD's arguments may hold real values (an MCP configuration): the helpers, forked
+    # before the monitor wiped its own copy, wipe theirs too.
+    marker = "mcp-config-" + SECRET
+    p = start(policy, cmd=("sh", "-c", "sleep 60", marker))
+    try:
+        h = helpers(p.pid)
+        for pid in list(h.values()) + [p.pid]:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                line = f.read()
+            assert b"sandbox-exec" in line
+            assert marker.encode() not in line and b"sleep 60" not in line, (pid, line)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        finish(p)

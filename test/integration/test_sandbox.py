@@ -528,8 +528,9 @@ def test_audit_file_must_be_a_regular_file_not_a_link(box):
 
 
 def test_sandbox_pid1_holds_no_copy_of_the_supervisors_environment(box):
-    """The sandbox's PID 1 starts as a copy of the supervisor, whose environment holds
-    the real token: that copy is wiped (read here from outside, as root)."""
+    """The sandbox's PID 1 starts as a copy of the supervisor, whose environment held
+    the real token: that copy is wiped (read here from outside, as root). The proxy
+    worker keeps its copy (it holds the values anyway): the probe's positive control."""
     p = write_policy(box)
     env = dict(os.environ, GITHUB_TOKEN=SECRET)
     proc = subprocess.Popen([AIRLOCK, "sandbox-exec", "--policy", p, "--", "/bin/sh", "-c",
@@ -538,11 +539,14 @@ def test_sandbox_pid1_holds_no_copy_of_the_supervisors_environment(box):
     try:
         assert proc.stdout.readline().strip() == "ready"
         kids = open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()
-        assert len(kids) == 1
-        reaper = kids[0]
+        names = {k: open(f"/proc/{k}/comm").read().strip() for k in kids}
+        sandbox = [k for k in kids if not names[k].startswith("airlock-")]
+        assert len(sandbox) == 1, names
+        reaper = sandbox[0]
         cmd = open(f"/proc/{reaper}/task/{reaper}/children").read().split()[0]
-        assert SECRET.encode() in open(f"/proc/{proc.pid}/environ", "rb").read()
-        for pid in (reaper, cmd):
+        worker = [k for k in kids if names[k] == "airlock-proxy"][0]
+        assert SECRET.encode() in open(f"/proc/{worker}/environ", "rb").read()
+        for pid in (reaper, cmd, proc.pid):
             assert SECRET.encode() not in open(f"/proc/{pid}/environ", "rb").read(), pid
     finally:
         proc.kill()

@@ -20,9 +20,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "proxy/cert.h"
-#include "proxy/pem.h"
-#include "proxy/trust.h"
+#include "proxy/tls/cert.h"
+#include "proxy/tls/pem.h"
+#include "proxy/tls/trust.h"
 
 static int usage(void)
 {

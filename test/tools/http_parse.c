@@ -1,4 +1,4 @@
-/* http_parse: runs airlock's HTTP head parser (proxy/http.h) on bytes from stdin and
+/* http_parse: runs airlock's HTTP head parser (proxy/proto/http.h) on bytes from stdin and
  * prints what it found as one JSON object, so integration tests can check the parser
  * against what real clients and servers send.
  *
@@ -9,7 +9,7 @@
  * the head, "chunked_taken": N, "chunked_done": 0|1, "chunked_why": "..."}. Exit 0
  * whenever a verdict was printed (the verdict is in "result"), 2 on bad usage.
  */
-#include "proxy/http.h"
+#include "proxy/proto/http.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,9 +9,10 @@
  * Errors: one line "layers_exec: ..." and exit 125.
  */
 #include "policy/identity.h"
-#include "policy/landlock.h"
+#include "init/sandbox/privs.h"
+#include "init/sandbox/landlock.h"
 #include "policy/policy.h"
-#include "policy/seccomp_filter.h"
+#include "init/sandbox/seccomp_filter.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -25,12 +25,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "init/log.h"
+#include "net/base/log.h"
 #include "net/loop.h"
 #include "policy/policy.h"
-#include "proxy/cert.h"
+#include "proxy/tls/cert.h"
+#include "proxy/ca_policy.h"
 #include "proxy/proxy.h"
-#include "proxy/trust.h"
+#include "proxy/tls/trust.h"
 
 static int listen_on(uint16_t port, uint16_t *bound)
 {

@@ -1,5 +1,5 @@
-/* Unit tests for net/addr.c: the SSRF guard's address classes. */
-#include "net/addr.h"
+/* Unit tests for net/base/addr.c: the SSRF guard's address classes. */
+#include "net/base/addr.h"
 #include "test/unit/harness.h"
 
 #include <arpa/inet.h>

@@ -2,8 +2,8 @@
  * decoder, the incremental encoder, and percent-encoding of values. */
 #include "test/unit/harness.h"
 
-#include "proxy/base64.h"
-#include "proxy/percent.h"
+#include "net/base/base64.h"
+#include "net/base/percent.h"
 
 static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
 static const char *const coded[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",

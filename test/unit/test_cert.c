@@ -1,8 +1,9 @@
 /* Unit tests of the sandbox CA and leaf minting, checked with BearSSL's own X.509
  * decoder and validator (br_x509_minimal). */
 #include "test/unit/harness.h"
-#include "proxy/cert.h"
-#include "proxy/pem.h"
+#include "proxy/tls/cert.h"
+#include "proxy/ca_policy.h"
+#include "proxy/tls/pem.h"
 
 #include <stdlib.h>
 #include <sys/wait.h>

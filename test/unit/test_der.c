@@ -1,6 +1,6 @@
 /* Unit tests of the DER writer: every primitive against known encodings. */
 #include "test/unit/harness.h"
-#include "proxy/der.h"
+#include "proxy/tls/der.h"
 
 #include <stdint.h>
 

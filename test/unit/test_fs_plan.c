@@ -2,7 +2,7 @@
  * (the userns rule for operator files), and airlock's own places. */
 #include "test/unit/harness.h"
 
-#include "init/sandbox_fs_plan.h"
+#include "init/sandbox/sandbox_fs_plan.h"
 
 TEST(fs_plan_writable_at)
 {

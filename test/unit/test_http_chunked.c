@@ -1,7 +1,7 @@
 /* Unit tests of the chunked-body validator: where bodies end, independence from how
  * the bytes are split, and each framing refusal. */
 #include "test/unit/harness.h"
-#include "proxy/http.h"
+#include "proxy/proto/http.h"
 
 #include <stdlib.h>
 

@@ -1,7 +1,7 @@
 /* Unit tests of http_parse_request(): accepted heads and what they parse to, and one
  * case per rejection with the status it must return. */
 #include "test/unit/harness.h"
-#include "proxy/http.h"
+#include "proxy/proto/http.h"
 
 #include <stdlib.h>
 

@@ -1,7 +1,7 @@
 /* Unit tests of http_parse_response(): body kinds by method and status, keep-alive, and
  * one case per rejection (all 502). */
 #include "test/unit/harness.h"
-#include "proxy/http.h"
+#include "proxy/proto/http.h"
 
 #include <stdlib.h>
 

@@ -1,6 +1,6 @@
 /* Unit tests of http_parse_authority() and the header look-up helpers. */
 #include "test/unit/harness.h"
-#include "proxy/http.h"
+#include "proxy/proto/http.h"
 
 static char host[HTTP_MAX_HOST + 3];
 static uint16_t port;

@@ -1,6 +1,7 @@
 /* Unit tests of policy/identity.c: user/group resolution from fixture files. */
 #include "test/unit/harness.h"
 #include "policy/identity.h"
+#include "init/sandbox/privs.h"
 
 #include <stdlib.h>
 #include <sys/wait.h>

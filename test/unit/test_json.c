@@ -1,8 +1,8 @@
-/* Unit tests of proxy/json.c: finding, reading and the strictness that keeps two readers
+/* Unit tests of proxy/proto/json.c: finding, reading and the strictness that keeps two readers
  * of a credential file from disagreeing on which value is the secret. */
 #include "test/unit/harness.h"
 
-#include "proxy/json.h"
+#include "proxy/proto/json.h"
 
 #include <string.h>
 

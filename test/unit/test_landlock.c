@@ -1,4 +1,4 @@
-/* Unit tests of policy/landlock.c.
+/* Unit tests of init/sandbox/landlock.c.
  *
  * The checks run in a forked child, once unrestricted and once after landlock_apply()
  * with a policy built by hand over a scratch directory, and report through a pipe. The
@@ -8,8 +8,8 @@
  */
 #include "test/unit/harness.h"
 
-#include "policy/landlock.h"
-#include "policy/landlock_access.h"
+#include "init/sandbox/landlock.h"
+#include "init/sandbox/landlock_access.h"
 
 #include <dirent.h>
 #include <errno.h>

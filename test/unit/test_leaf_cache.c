@@ -1,6 +1,6 @@
 /* Unit tests of the leaf cache. */
 #include "test/unit/harness.h"
-#include "proxy/leaf_cache.h"
+#include "proxy/tls/leaf_cache.h"
 
 #include <stdlib.h>
 

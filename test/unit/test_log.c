@@ -1,5 +1,5 @@
 #include "test/unit/harness.h"
-#include "init/log.h"
+#include "net/base/log.h"
 
 TEST(log_exit_codes_match_spec)
 {

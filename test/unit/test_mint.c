@@ -1,9 +1,9 @@
-/* The CA process's protocol (proxy/mint.h): the names it certifies, each message's
+/* The CA process's protocol (proxy/tls/mint.h): the names it certifies, each message's
  * encoding, refusals of malformed ones, and a real exchange over a SOCK_SEQPACKET pair
  * with mint_serve() in a child process, as the CA process runs it. */
 #include "test/unit/harness.h"
-#include "proxy/leaf_cache.h"
-#include "proxy/mint.h"
+#include "proxy/tls/leaf_cache.h"
+#include "proxy/tls/mint.h"
 
 #include <signal.h>
 #include <stdlib.h>

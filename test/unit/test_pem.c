@@ -1,6 +1,6 @@
 /* Unit tests of the PEM helpers. */
 #include "test/unit/harness.h"
-#include "proxy/pem.h"
+#include "proxy/tls/pem.h"
 
 struct seen {
 	char labels[4][32];

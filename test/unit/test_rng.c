@@ -1,6 +1,6 @@
 /* Unit tests of the random generator. */
 #include "test/unit/harness.h"
-#include "proxy/rng.h"
+#include "proxy/tls/rng.h"
 
 TEST(rng_seeded_from_kernel_differs_each_time)
 {

@@ -1,4 +1,4 @@
-/* Unit tests of policy/safe_open.c: links in any component are refused (by openat2 and
+/* Unit tests of net/base/safe_open.c: links in any component are refused (by openat2 and
  * by the walk used without it), root's own links are followed for system files, and the
  * token-file rule refuses what the sandbox's uid/gid could write or rename.
  *
@@ -9,8 +9,8 @@
 #include "test/unit/harness.h"
 
 #include "policy/policy.h"
-#include "policy/safe_open.h"
-#include "proxy/trust.h"
+#include "net/base/safe_open.h"
+#include "proxy/tls/trust.h"
 
 #include <errno.h>
 #include <fcntl.h>

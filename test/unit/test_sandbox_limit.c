@@ -1,7 +1,7 @@
 /* Unit tests of sandbox_limit_cgroup_dir(): which folder is this process's pids cgroup,
  * from the text of /proc/self/cgroup and /proc/self/mountinfo. */
 #include "test/unit/harness.h"
-#include "init/sandbox_limit.h"
+#include "init/sandbox/sandbox_limit.h"
 
 static const char *const V1_MOUNTS =
 	"25 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"

@@ -1,4 +1,4 @@
-/* Unit tests of policy/seccomp_filter.c.
+/* Unit tests of init/sandbox/seccomp_filter.c.
  *
  * Each case runs in a forked child twice: once without the filter and once after
  * seccomp_apply(). The tests run as root with every capability, and the arguments are
@@ -9,7 +9,7 @@
  */
 #include "test/unit/harness.h"
 
-#include "policy/seccomp_filter.h"
+#include "init/sandbox/seccomp_filter.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -14,8 +14,8 @@
 #include "test/unit/harness.h"
 #include "test/unit/cbpf.h"
 
-#include "policy/seccomp_filter.h"
-#include "policy/seccomp_rules.h"
+#include "init/sandbox/seccomp_filter.h"
+#include "init/sandbox/seccomp_rules.h"
 #include "test/unit/seccomp_musl_program.h"
 
 #include <errno.h>

@@ -1,12 +1,12 @@
-/* The proxy worker's seccomp allow-list (policy/seccomp_worker.c), run as a program by
+/* The proxy worker's seccomp allow-list (init/sandbox/seccomp_worker.c), run as a program by
  * cbpf.c over synthetic calls: what the event loop needs passes, the rest fails with
  * EPERM, and the other ABIs are killed. The constant the binary loads must equal what
  * libseccomp makes of the rules now, for the host's and the static build's libseccomp. */
 #include "test/unit/harness.h"
 #include "test/unit/cbpf.h"
 
-#include "policy/seccomp_filter.h"
-#include "policy/seccomp_rules.h"
+#include "init/sandbox/seccomp_filter.h"
+#include "init/sandbox/seccomp_rules.h"
 #include "test/unit/seccomp_musl_program.h"
 
 #include <errno.h>

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "proxy/base64.h"
+#include "net/base/base64.h"
 #include "proxy/secrets.h"
 
 /* Values with characters a URL must escape, so that percent-encoding shows. */

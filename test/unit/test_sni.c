@@ -1,5 +1,5 @@
-/* Unit tests for proxy/sni.c: the ClientHello server_name parser. */
-#include "proxy/sni.h"
+/* Unit tests for proxy/proto/sni.c: the ClientHello server_name parser. */
+#include "proxy/proto/sni.h"
 #include "test/unit/harness.h"
 
 /* Builds a TLS 1.2-style ClientHello record carrying `sni` (NULL: no server_name

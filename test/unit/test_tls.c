@@ -8,9 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proxy/cert.h"
-#include "proxy/tls.h"
-#include "proxy/trust.h"
+#include "proxy/tls/cert.h"
+#include "proxy/tls/tls.h"
+#include "proxy/tls/trust.h"
 
 struct pair {
 	struct ca *ca;

@@ -1,9 +1,9 @@
 /* Unit tests of the trust store: PEM bundles to BearSSL trust anchors, and clear errors
  * naming the file and entry for bad input. */
 #include "test/unit/harness.h"
-#include "proxy/cert.h"
-#include "proxy/pem.h"
-#include "proxy/trust.h"
+#include "proxy/tls/cert.h"
+#include "proxy/tls/pem.h"
+#include "proxy/tls/trust.h"
 
 #include <stdlib.h>
 #include <unistd.h>

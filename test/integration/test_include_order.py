@@ -1,0 +1,94 @@
+"""The folders depend one way (issue 10): a module includes headers of its own folder and
+of folders below it, never above. Bottom to top:
+
+    net/base      shared leaves: log, addresses, percent and base64 codecs, safe_open
+    proxy/proto   protocol code: HTTP/1.1 framing and heads, SNI, JSON
+    proxy/tls     certificates and TLS: DER, PEM, the CA and leaves, trust, the engines
+    policy        the policy: model, loader, matching, printing
+    net           the event loop, the resolver, namespaces' network, fd passing
+    init/sandbox  sandbox enforcement: Landlock, seccomp, privileges, identity switching,
+                  the file system, limits, isolation modes, the sandbox's PID 1
+    proxy         the proxy
+    init          the commands: main, init, sandbox-exec's monitor and helpers, doctor
+
+Headers form no circle anywhere. A grep over the #include lines is the whole check.
+"""
+import pathlib
+import re
+
+from conftest import TOP
+
+LAYERS = ["net/base", "proxy/proto", "proxy/tls", "policy", "net", "init/sandbox",
+          "proxy", "init"]
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+
+
+def sources():
+    for layer in LAYERS:
+        for f in sorted((TOP / layer).glob("*.[ch]")):
+            yield layer, f
+
+
+def includes(f):
+    return [i for i in INCLUDE.findall(f.read_text()) if "/" in i]
+
+
+def test_the_makefile_builds_the_same_layers():
+    mk = (TOP / "airlock.mk").read_text()
+    line = re.search(r"^LAYERS\s*:=\s*(.*)$", mk, re.M).group(1).split()
+    assert line == LAYERS
+
+
+def test_every_module_lives_in_a_layer():
+    known = {f for _, f in sources()}
+    for top in ("init", "policy", "net", "proxy"):
+        for f in (TOP / top).rglob("*.[ch]"):
+            if "gen" in f.relative_to(TOP).parts:
+                continue  # build-time generators, not modules
+            assert f in known, f"{f.relative_to(TOP)} is in no layer of {LAYERS}"
+
+
+def test_no_module_includes_a_layer_above_its_own():
+    rank = {layer: i for i, layer in enumerate(LAYERS)}
+    bad = []
+    for layer, f in sources():
+        for inc in includes(f):
+            folder = str(pathlib.PurePosixPath(inc).parent)
+            if folder not in rank:
+                if folder.split("/")[0] in ("init", "policy", "net", "proxy"):
+                    bad.append(f"{f.relative_to(TOP)}: {inc} is in no layer")
+                continue  # generated headers, system headers with a slash
+            if rank[folder] > rank[layer]:
+                bad.append(f"{f.relative_to(TOP)} ({layer}) includes {inc} ({folder})")
+    assert not bad, "\n".join(bad)
+
+
+def test_headers_form_no_circle():
+    graph = {}
+    for _, f in sources():
+        name = str(f.relative_to(TOP))
+        graph[name] = [i for i in includes(f) if (TOP / i).exists()]
+    state = {}
+
+    def visit(n, path):
+        if state.get(n) == 1:
+            raise AssertionError("include circle: " + " -> ".join(path + [n]))
+        if state.get(n) == 2:
+            return
+        state[n] = 1
+        for m in graph.get(n, []):
+            if m.endswith(".h"):
+                visit(m, path + [n])
+        state[n] = 2
+
+    for n in sorted(graph):
+        if n.endswith(".h"):
+            visit(n, [])
+
+
+def test_loader_internal_names_carry_the_module_prefix():
+    # policy/'s loader exports its helpers as policy_load_* (once load_fail, load_key)
+    for f in (TOP / "policy").glob("*.h"):
+        text = f.read_text()
+        for name in re.findall(r"^\w[\w\s\*]*?\b(\w+)\s*\(", text, re.M):
+            assert not name.startswith("load_"), f"{f.name}: {name} lacks a prefix"
