@@ -353,7 +353,9 @@ static int forward(int sig, const siginfo_t *si, pid_t cmd, int cmd_alive,
 			log_msg("%s from the terminal reached CMD directly; not forwarding it", name);
 		return 0;
 	}
-	/* 32 and 33 are glibc's internal thread signals: never meant for another process. */
+	/* 32 and 33 are the libc-internal signals of glibc and musl (musl also uses 34,
+	 * which is forwarded: a dynamically linked CMD could be either): never meant for
+	 * another process. */
 	if (sig == 32 || sig == 33 || !cmd_alive) {
 		if (o->verbose)
 			log_msg("not forwarding %s (%s)", name,

@@ -18,7 +18,8 @@
  *     that started it sees the job stop; on SIGCONT it resumes CMD in the foreground.
  *
  * One supervised command per process: the module keeps its state in static storage. No
- * work is done in signal handlers; signals are read synchronously with signalfd.
+ * work is done in signal handlers; signals are read synchronously with
+ * sigtimedwait().
  */
 #ifndef AIRLOCK_SUPERVISE_H
 #define AIRLOCK_SUPERVISE_H

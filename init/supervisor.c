@@ -209,6 +209,16 @@ static void reload(struct supervisor *sv)
 		close(fd);
 }
 
+static const char *how_it_ended(int status, char *buf, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	return buf;
+}
+
 /* Reaps what exited. Returns CMD's status once the sandbox's PID 1 is gone, 125 when a
  * helper died (the sandbox is stopped: without its proxy it cannot do its work, and
  * without its CA no TLS connection can start), or -1 while all run. */
@@ -223,12 +233,8 @@ static int reap(struct supervisor *sv, pid_t child)
 		if (!privsep_reaped(&sv->ps, pid, &what))
 			continue;
 		char how[80];
-		if (WIFSIGNALED(status))
-			snprintf(how, sizeof how, "was killed by signal %d (%s)", WTERMSIG(status),
-				 strsignal(WTERMSIG(status)));
-		else
-			snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(status));
-		log_msg("%s (pid %d) %s; the sandbox is stopped", what, (int)pid, how);
+		log_msg("%s (pid %d) %s; the sandbox is stopped", what, (int)pid,
+			how_it_ended(status, how, sizeof how));
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 		return EXIT_AIRLOCK;
@@ -266,7 +272,15 @@ int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock, int go_fd)
 {
 	pass_listeners(sv, fd_sock);
 	if (privsep_go(&sv->ps) < 0) {
-		log_msg("the proxy worker did not start (it said why above); nothing was run");
+		int status;
+		char how[80] = "did not start";
+		pid_t worker = sv->ps.worker_pid;
+		if (worker > 0 && waitpid(worker, &status, 0) == worker) {
+			sv->ps.worker_pid = -1;
+			how_it_ended(status, how, sizeof how);
+		}
+		log_msg("the proxy worker (pid %d) %s before the sandbox started; nothing was "
+			"run", (int)worker, how);
 		return abort_child(sv, child);
 	}
 	if (write(go_fd, "g", 1) != 1) {

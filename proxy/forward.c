@@ -571,7 +571,7 @@ void forward_check_done(struct conn *c)
 		conn_linger_close(c);
 		return;
 	}
-	if (!c->resp_keep || c->down.end != c->down.start)
+	if (c->down.end != c->down.start)
 		conn_close_upstream(c, 0);
 	c->down.start = c->down.end = c->down.fwd = 0;
 	c->phase = PH_HEAD;

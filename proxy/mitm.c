@@ -7,9 +7,9 @@
  * upstream over a second TLS connection, verified against the trust store with the
  * CONNECT host as the expected name.
  *
- * The rest of the proxy does not know about TLS beyond a few calls: conn.c moves
- * plaintext through mitm_fill()/mitm_drain() instead of recv()/send() on a side whose
- * TLS is on, and asks mitm_events() which socket events that side waits for.
+ * conn.c, connect.c, forward.c and tunnel.c call into this file (mitm.h): the sides of
+ * a connection whose TLS is on move plaintext through mitm_fill()/mitm_drain() instead
+ * of recv()/send(), and ask mitm_events() which socket events they wait for.
  */
 #include "proxy/mitm.h"
 
@@ -61,11 +61,7 @@ static int send_all(int fd, const char *p, size_t n)
 
 int mitm_begin(struct conn *c)
 {
-	struct proxy *p = c->p;
-	if (!p->ca) {
-		conn_audit(c, "error", "allow", 200, "TLS termination is not configured");
-		return -1;
-	}
+	struct proxy *p = c->p; /* tunnel.c sends allow hosts here only when p->ca is set */
 	struct mitm *m = calloc(1, sizeof *m);
 	if (!m)
 		return -1;

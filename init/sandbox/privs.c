@@ -69,17 +69,20 @@ static int caps_all_zero(void)
 	return 1;
 }
 
+/* Drops every privilege, switching to id (NULL: keeping the uid and gid, as a process
+ * that is not root must); see privs.h. */
 static int drop(const struct identity *id, enum identity_groups groups, char *err,
 		size_t errlen)
 {
-	if (id->uid == 0) {
+	if (id && id->uid == 0) {
 		snprintf(err, errlen, "refusing to run the sandbox as uid 0 (set [sandbox] user)");
 		return -1;
 	}
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	int last = last_cap();
 	for (int cap = 0; cap <= last; cap++) {
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+		/* Without a new identity (not root) CAP_SETPCAP is missing: EPERM is fine. */
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL && id) {
 			snprintf(err, errlen, "cannot drop capability %d from the bounding set: %s",
 				 cap, strerror(errno));
 			return -1;
@@ -89,7 +92,7 @@ static int drop(const struct identity *id, enum identity_groups groups, char *er
 		snprintf(err, errlen, "cannot clear ambient capabilities: %s", strerror(errno));
 		return -1;
 	}
-	if (identity_switch(id, groups, err, errlen) < 0)
+	if (id && identity_switch(id, groups, err, errlen) < 0)
 		return -1;
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
@@ -112,8 +115,8 @@ static int drop(const struct identity *id, enum identity_groups groups, char *er
 	 * by seccomp, and the supervisor, which holds the secrets, is neither dumpable nor
 	 * visible in the sandbox's PID namespace. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (getuid() != id->uid || geteuid() != id->uid || getgid() != id->gid ||
-	    getegid() != id->gid || (groups == IDENTITY_GROUPS_CLEAR && getgroups(0, NULL) != 0)) {
+	if (id && (getuid() != id->uid || geteuid() != id->uid || getgid() != id->gid ||
+	    getegid() != id->gid || (groups == IDENTITY_GROUPS_CLEAR && getgroups(0, NULL) != 0))) {
 		snprintf(err, errlen, "identity did not change as asked");
 		return -1;
 	}
@@ -132,33 +135,11 @@ int privs_drop_in_userns(const struct identity *id, char *err, size_t errlen)
 
 int privs_drop_worker(uid_t uid, char *err, size_t errlen)
 {
-	if (geteuid() == 0) {
-		struct identity id;
-		memset(&id, 0, sizeof id);
-		id.uid = uid;
-		id.gid = (gid_t)uid;
-		return drop(&id, IDENTITY_GROUPS_CLEAR, err, errlen);
-	}
-	/* Not root: there is no other uid to take, and no capability to lose but those a
-	 * user namespace or an ambient set may have given; those go. */
-	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	int last = last_cap();
-	for (int cap = 0; cap <= last; cap++)
-		(void)prctl(PR_CAPBSET_DROP, cap, 0, 0, 0); /* EPERM without CAP_SETPCAP */
-	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct d[2];
-	memset(d, 0, sizeof d);
-	if (syscall(SYS_capset, &h, d) < 0 || !caps_all_zero()) {
-		snprintf(err, errlen, "cannot clear capabilities: %s", strerror(errno));
-		return -1;
-	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
-		return -1;
-	}
-	struct rlimit core = {0, 0};
-	setrlimit(RLIMIT_CORE, &core);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	return 0;
+	if (geteuid() != 0) /* no other uid to take: only what capabilities it has go */
+		return drop(NULL, IDENTITY_GROUPS_KEEP, err, errlen);
+	struct identity id;
+	memset(&id, 0, sizeof id);
+	id.uid = uid;
+	id.gid = (gid_t)uid;
+	return drop(&id, IDENTITY_GROUPS_CLEAR, err, errlen);
 }

@@ -238,11 +238,9 @@ static int add_arches(scmp_filter_ctx ctx, char *err, size_t errlen)
 	return 0;
 }
 
-/* Makes the whole filter in a libseccomp context, leaving out rule `skip` (-1: none).
- * Returns the context, or NULL with a sentence in `err`. */
-static scmp_filter_ctx build(int skip, int *nrules, char *err, size_t errlen)
+void *seccomp_new_ctx(uint32_t default_action, char *err, size_t errlen)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	scmp_filter_ctx ctx = seccomp_init(default_action);
 	if (!ctx) {
 		log_format(err, errlen, "seccomp: cannot create a filter (out of memory?)");
 		return NULL;
@@ -259,6 +257,16 @@ static scmp_filter_ctx build(int skip, int *nrules, char *err, size_t errlen)
 	/* A binary tree of system-call numbers instead of a list: every allowed call runs
 	 * the filter, so keep its path short. Only an optimisation: ignore a refusal. */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	return ctx;
+}
+
+/* Makes the whole filter in a libseccomp context, leaving out rule `skip` (-1: none).
+ * Returns the context, or NULL with a sentence in `err`. */
+static scmp_filter_ctx build(int skip, int *nrules, char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx = seccomp_new_ctx(SCMP_ACT_ALLOW, err, errlen);
+	if (!ctx)
+		return NULL;
 	struct builder b = {ctx, 0, skip};
 	if (add_arches(ctx, err, errlen) != 0 || add_rules(&b, err, errlen) != 0) {
 		seccomp_release(ctx);

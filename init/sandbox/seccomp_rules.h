@@ -7,6 +7,7 @@
 
 #include <linux/filter.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A compiled filter: `len` classic-BPF instructions (malloc'd), and the number of rules
  * the filter was made from. */
@@ -27,6 +28,10 @@ int seccomp_export(int skip, struct seccomp_program *out, char *err, size_t errl
  * loop, resolver threads and the lazy loading of the system trust store make; every
  * other call fails with EPERM, and other architectures are killed. Same conventions. */
 int seccomp_export_worker(struct seccomp_program *out, char *err, size_t errlen);
+
+/* A libseccomp context with `default_action`, other architectures killed, no_new_privs
+ * set and the tree optimisation on; NULL with a sentence in err. */
+void *seccomp_new_ctx(uint32_t default_action, char *err, size_t errlen);
 
 /* Exports the libseccomp context `ctx` (a scmp_filter_ctx, released here) as BPF. */
 int seccomp_export_ctx(void *ctx, struct seccomp_program *out, char *err, size_t errlen);

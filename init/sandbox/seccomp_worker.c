@@ -86,21 +86,9 @@ static int add_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
 int seccomp_export_worker(struct seccomp_program *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-	if (!ctx) {
-		log_format(err, errlen, "seccomp: cannot create a filter (out of memory?)");
+	scmp_filter_ctx ctx = seccomp_new_ctx(SCMP_ACT_ERRNO(EPERM), err, errlen);
+	if (!ctx)
 		return -1;
-	}
-	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	if (rc == 0)
-		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
-	if (rc < 0) {
-		log_format(err, errlen, "seccomp: cannot set the filter's attributes: %s",
-			   strerror(-rc));
-		seccomp_release(ctx);
-		return -1;
-	}
-	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (add_rules(ctx, err, errlen) < 0) {
 		seccomp_release(ctx);
 		return -1;

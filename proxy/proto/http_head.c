@@ -17,16 +17,6 @@ int http_is_field_char(unsigned char c)
 	return c == ' ' || c == '\t' || (c >= 0x21 && c != 0x7f);
 }
 
-int http_is_token(const char *s, size_t len)
-{
-	if (len == 0)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!http_is_tchar((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
 static unsigned char lower(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;

@@ -15,9 +15,6 @@ int http_is_tchar(unsigned char c);
 /* Whether c may appear in a field value: VCHAR, obs-text, SP or HTAB (RFC 9110 5.5). */
 int http_is_field_char(unsigned char c);
 
-/* Whether s[0..len) is a non-empty token. */
-int http_is_token(const char *s, size_t len);
-
 /* Case-insensitive comparison of a span with a NUL-terminated ASCII string. */
 int http_span_eq(const char *s, size_t len, const char *lit);
 

@@ -141,7 +141,8 @@ def test_worker_and_ca_run_unprivileged_each_as_a_uid_of_its_own(policy):
 @pytest.mark.parametrize("victim,name", [("airlock-proxy", "the proxy worker"),
                                          ("airlock-ca", "the CA process")])
 def test_a_helper_that_dies_takes_the_sandbox_down(policy, victim, name):
-    p = start(policy)
+    p = start(policy, cmd=("sh", "-c", "echo ready; exec sleep 60"))
+    assert p.stdout.readline() == "ready\n"  # CMD runs: the worker serves
     h = helpers(p.pid)
     sandbox = [c for c in children(p.pid) if c not in h.values()][0]
     inside = children(sandbox)
