@@ -1,5 +1,6 @@
 /* supervisor.c: see supervisor.h. */
 #include "init/supervisor.h"
+#include "net/base/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,28 +33,12 @@ static char *read_all(const char *path, size_t *len, char *why, size_t whylen)
 	int fd = safe_open(path, O_RDONLY, 0, SAFE_ROOT_LINKS, why, whylen);
 	if (fd < 0)
 		return NULL;
-	log_format(why, whylen, "not a regular file of at most 64 MiB");
-	struct stat st;
-	if (fstat(fd, &st) < 0 || st.st_size > (64 << 20)) {
-		close(fd);
-		errno = EFBIG;
-		return NULL;
-	}
-	char *buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	char *buf;
+	int rc = file_read_fd(fd, 64 << 20, &buf, len);
 	close(fd);
-	if (buf)
-		buf[got] = 0;
-	*len = got;
-	return buf;
+	if (rc < 0)
+		log_format(why, whylen, "%s", errno == EFBIG ? "larger than 64 MiB" : strerror(errno));
+	return rc < 0 ? NULL : buf;
 }
 
 /* The audit file: not through a link in any component, and only a regular file with no

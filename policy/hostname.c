@@ -5,6 +5,7 @@
  * (a stray '*', an IPv6 address without brackets, "1.2.3" that a resolver would take
  * for an address) is an error, never a guess.
  */
+#include "net/base/addr.h"
 #include "policy/policy_internal.h"
 
 #include <arpa/inet.h>
@@ -32,13 +33,7 @@ int policy_parse_port(const char *s, uint16_t *port)
 int policy_ip_family(const char *host)
 {
 	unsigned char buf[16];
-	if (!host)
-		return 0;
-	if (inet_pton(AF_INET, host, buf) == 1)
-		return AF_INET;
-	if (inet_pton(AF_INET6, host, buf) == 1)
-		return AF_INET6;
-	return 0;
+	return addr_parse_literal(host, buf);
 }
 
 int policy_name_valid(const char *name, size_t len)

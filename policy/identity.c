@@ -7,6 +7,7 @@
  * getpwnam does, rather than failing the whole lookup.
  */
 #include "policy/identity.h"
+#include "net/base/file.h"
 #include "net/base/log.h"
 #include "net/base/safe_open.h"
 
@@ -288,41 +289,15 @@ static int read_all(const char *path, char **buf, size_t *len, char *err, size_t
 			log_format(err, errlen, "cannot read %s: %s", path, why);
 		return -1;
 	}
-	size_t cap = 0;
-	for (;;) {
-		if (*len == cap) {
-			if (cap >= IDENTITY_MAX_FILE) {
-				log_format(err, errlen, "%s is larger than %u MiB; refusing to read it",
-				       path, IDENTITY_MAX_FILE >> 20);
-				goto fail;
-			}
-			cap = cap ? cap * 2 : 16384;
-			char *nb = realloc(*buf, cap);
-			if (!nb) {
-				log_format(err, errlen, "out of memory reading %s", path);
-				goto fail;
-			}
-			*buf = nb;
-		}
-		ssize_t r = read(fd, *buf + *len, cap - *len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			log_format(err, errlen, "cannot read %s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		*len += (size_t)r;
-	}
+	int rc = file_read_fd(fd, IDENTITY_MAX_FILE, buf, len);
+	int e = errno;
 	close(fd);
-	return 0;
-fail:
-	close(fd);
-	free(*buf);
-	*buf = NULL;
-	*len = 0;
-	return -1;
+	if (rc < 0 && e == EFBIG)
+		log_format(err, errlen, "%s is larger than %u MiB; refusing to read it", path,
+			   IDENTITY_MAX_FILE >> 20);
+	else if (rc < 0)
+		log_format(err, errlen, "cannot read %s: %s", path, strerror(e));
+	return rc;
 }
 
 int identity_lookup_files(const char *spec, const char *passwd, const char *group,

@@ -2,6 +2,7 @@
  * default, freeing, the error list and the small helpers the loader's files share.
  */
 #include "policy/policy_internal.h"
+#include "net/base/file.h"
 #include "net/base/safe_open.h"
 #include "net/base/log.h"
 
@@ -168,36 +169,16 @@ static char *read_fd(int fd, const char *path, size_t *len, struct policy_errors
 		close(fd);
 		return NULL;
 	}
-	size_t cap = 4096, n = 0;
-	char *buf = policy_xrealloc(NULL, cap, 1);
-	for (;;) {
-		if (n > POLICY_FILE_MAX) {
-			policy_errors_add(errs, "%s: is larger than %d bytes (a policy is a short "
-					  "text file)", path, POLICY_FILE_MAX);
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (n == cap) {
-			cap *= 2;
-			buf = policy_xrealloc(buf, cap, 1);
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			policy_errors_add(errs, "%s: cannot read the policy: %s", path, strerror(errno));
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
+	char *buf;
+	int rc = file_read_fd(fd, POLICY_FILE_MAX, &buf, len);
+	int e = errno;
 	close(fd);
-	*len = n;
-	return buf;
+	if (rc < 0 && e == EFBIG)
+		policy_errors_add(errs, "%s: is larger than %d bytes (a policy is a short text "
+				  "file)", path, POLICY_FILE_MAX);
+	else if (rc < 0)
+		policy_errors_add(errs, "%s: cannot read the policy: %s", path, strerror(e));
+	return rc < 0 ? NULL : buf;
 }
 
 /* Opens the policy file, not through a link: it may lie in a tree an earlier sandbox

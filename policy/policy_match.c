@@ -2,6 +2,7 @@
  * which map entry, which secret, where a secret may go). I/O-free, no DNS: the answer
  * depends on the policy and the name as the client wrote it, nothing else.
  */
+#include "net/base/addr.h"
 #include "policy/policy_internal.h"
 
 #include <arpa/inet.h>
@@ -34,14 +35,9 @@ static int canon_request(const char *host, struct req_host *r)
 	} else {
 		memcpy(buf, host, n + 1);
 	}
-	if (inet_pton(AF_INET6, buf, r->ip) == 1) {
-		r->fam = AF_INET6;
+	r->fam = addr_parse_literal(buf, r->ip);
+	if (r->fam)
 		return 0;
-	}
-	if (inet_pton(AF_INET, buf, r->ip) == 1) {
-		r->fam = AF_INET;
-		return 0;
-	}
 	struct host_item it;
 	char err[128];
 	if (policy_parse_host(buf, 0, &it, err, sizeof err) < 0)
@@ -56,7 +52,7 @@ static int match_canon(const char *h, int wildcard, const struct req_host *r)
 {
 	if (r->fam) {
 		unsigned char ip[16];
-		if (wildcard || inet_pton(r->fam, h, ip) != 1)
+		if (wildcard || addr_parse_literal(h, ip) != r->fam)
 			return 0;
 		return memcmp(ip, r->ip, r->fam == AF_INET ? 4 : 16) == 0;
 	}

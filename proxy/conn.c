@@ -368,21 +368,11 @@ void conn_update(struct conn *c)
 	watch(l, c->ufd, ue, &c->uev, on_upstream, c);
 }
 
-/* Moves the held bytes to the front so reads have the whole free space. */
-static void compact(struct buf *b)
-{
-	if (b->start == 0)
-		return;
-	memmove(b->data, b->data + b->start, b->end - b->start);
-	b->end -= b->start;
-	b->start = 0;
-}
-
 /* Reads into b; returns bytes read, 0 on EOF, -1 on would-block, -2 on error. */
 static ssize_t fill(int fd, struct buf *b)
 {
 	if (b->end == CONN_BUF)
-		compact(b);
+		buf_compact(b);
 	if (b->end == CONN_BUF)
 		return -1;
 	ssize_t n = recv(fd, b->data + b->end, CONN_BUF - b->end, 0);

@@ -281,11 +281,8 @@ void connect_on_event(struct conn *c, uint32_t events)
 		return;
 	/* The upstream proxy's answer to our CONNECT. */
 	struct buf *b = &c->down;
-	if (b->end == CONN_BUF && b->start > 0) {
-		memmove(b->data, b->data + b->start, b->end - b->start);
-		b->end -= b->start;
-		b->start = 0;
-	}
+	if (b->end == CONN_BUF)
+		buf_compact(b);
 	ssize_t n = recv(c->ufd, b->data + b->end, CONN_BUF - b->end, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;

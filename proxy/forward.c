@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "net/base/addr.h"
 #include "proxy/proxy_int.h"
 #include "policy/http_rules.h"
 #include "policy/policy_reload.h"
@@ -147,7 +148,7 @@ long forward_rewrite_head(const struct http_request *req, struct head_secrets *s
 static int is_ip_literal(const char *host, int is_v6)
 {
 	unsigned char b[16];
-	return is_v6 || inet_pton(AF_INET, host, b) == 1 || inet_pton(AF_INET6, host, b) == 1;
+	return is_v6 || addr_parse_literal(host, b) != 0;
 }
 
 void forward_request(struct conn *c, const struct http_request *req, size_t len)
@@ -441,9 +442,7 @@ static int scrub_head(struct conn *c, size_t *headlen)
 	if (k == 0)
 		return 0;
 	/* Make room at the front, then put the new head where the old one was. */
-	memmove(b->data, b->data + b->start, b->end - b->start);
-	b->end -= b->start;
-	b->start = 0;
+	buf_compact(b);
 	size_t rest = b->end - b->fwd - *headlen;
 	if (k < 0 || b->fwd + n + rest > CONN_BUF) {
 		explicit_bzero(tmp, sizeof tmp);

@@ -188,11 +188,8 @@ ssize_t mitm_fill(struct conn *c, int upstream, struct buf *b)
 {
 	struct tls_end *t = side(c, upstream);
 	int fd = upstream ? c->ufd : c->cfd;
-	if (b->start > 0 && b->end == CONN_BUF) {
-		memmove(b->data, b->data + b->start, b->end - b->start);
-		b->end -= b->start;
-		b->start = 0;
-	}
+	if (b->end == CONN_BUF)
+		buf_compact(b);
 	size_t total = 0;
 	int rc = 0;
 	for (;;) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "net/base/buf.h"
 #include "net/loop.h"
 #include "net/resolve.h"
 #include "policy/policy.h"
@@ -21,7 +22,7 @@
 #include "proxy/secrets.h"
 
 /* Limits and timeouts. 16 KiB per direction keeps an idle tunnel well under 64 KiB. */
-#define CONN_BUF (16 * 1024)
+#define CONN_BUF BUF_SIZE /* net/base/buf.h */
 #define PROXY_MAX_CONNS 4096
 #define PROXY_IDLE_MS (300 * 1000)      /* no byte either way for this long: close */
 #define PROXY_HEAD_MS (30 * 1000)       /* a whole request head (slowloris) */
@@ -64,12 +65,6 @@ struct listener {
 	uint16_t forward_port;  /* 0: an HTTP proxy listener */
 };
 
-/* A byte buffer: bytes [start, end) are held; the first `fwd` of them are cleared to be
- * written to the other side, the rest still await parsing (a head) or a decision. */
-struct buf {
-	size_t start, end, fwd;
-	char data[CONN_BUF];
-};
 
 enum phase {
 	PH_HEAD,        /* reading a request head (or idle between requests) */

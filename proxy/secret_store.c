@@ -1,5 +1,6 @@
 /* secret_store.c: see secret_store.h. */
 #include "proxy/secret_store.h"
+#include "net/base/file.h"
 #include "net/base/safe_open.h"
 #include "proxy/proto/json.h"
 
@@ -144,25 +145,14 @@ int secret_file_read(const char *path, const struct safe_guard *g, char **out, s
 		close(fd);
 		return -1;
 	}
-	size_t cap = (size_t)sb.st_size + 1, n = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		snprintf(why, whylen, "out of memory");
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || (n += (size_t)r) == cap)
-			break;
-	}
+	char *buf;
+	size_t n;
+	int rc = file_read_fd(fd, (size_t)sb.st_size, &buf, &n);
+	int e = errno;
 	close(fd);
-	if (n == cap) { /* it grew while being read */
-		explicit_bzero(buf, n);
-		free(buf);
-		snprintf(why, whylen, "it changed while being read");
+	if (rc < 0) {
+		snprintf(why, whylen, "%s", e == EFBIG ? "it changed while being read" :
+			 strerror(e));
 		return -1;
 	}
 	*out = buf;

@@ -124,3 +124,14 @@ void addr_format(const struct sockaddr *sa, char *buf, size_t len)
 		snprintf(buf, len, "(family %d)", sa->sa_family);
 	}
 }
+
+int addr_parse_literal(const char *s, unsigned char ip[16])
+{
+	if (!s)
+		return 0;
+	if (inet_pton(AF_INET, s, ip) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, s, ip) == 1)
+		return AF_INET6;
+	return 0;
+}

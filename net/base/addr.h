@@ -38,6 +38,12 @@ enum addr_class addr_classify(const struct sockaddr *sa);
 /* A short English name for the class, for 502 bodies and audit lines ("loopback"). */
 const char *addr_class_name(enum addr_class c);
 
+/* Whether s is an IP address literal, without brackets ("10.0.0.1", "2001:db8::1"):
+ * fills ip (4 or 16 bytes, network order) and returns its family (AF_INET, AF_INET6),
+ * or returns 0. The one parser of IP literals: host names, policy rules and
+ * certificates all use it. */
+int addr_parse_literal(const char *s, unsigned char ip[16]);
+
 /* Writes "1.2.3.4:80" or "[::1]:80" into buf (always NUL-terminated). */
 void addr_format(const struct sockaddr *sa, char *buf, size_t len);
 

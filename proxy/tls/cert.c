@@ -1,4 +1,5 @@
 /* cert.c: the per-sandbox CA and leaf minting (see cert.h). */
+#include "net/base/addr.h"
 #include "proxy/tls/cert.h"
 
 #include <arpa/inet.h>
@@ -41,15 +42,9 @@
 
 int cert_parse_ip(const char *host, unsigned char ip[16], size_t *iplen)
 {
-	if (inet_pton(AF_INET, host, ip) == 1) {
-		*iplen = 4;
-		return 1;
-	}
-	if (inet_pton(AF_INET6, host, ip) == 1) {
-		*iplen = 16;
-		return 1;
-	}
-	return 0;
+	int family = addr_parse_literal(host, ip);
+	*iplen = family == AF_INET ? 4 : 16;
+	return family != 0;
 }
 
 /* Whether name is a DNS name a certificate may carry: 1 to 253 bytes of letters,

@@ -1,5 +1,6 @@
 /* trust.c: trust anchors from PEM files (see trust.h). */
 #include "proxy/tls/trust.h"
+#include "net/base/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -252,30 +253,16 @@ static long add_file(struct trust_store *ts, const char *path, enum safe_links l
 		close(fd);
 		return -1;
 	}
-	size_t size = (size_t)st.st_size, got = 0;
-	char *text = malloc(size + 1);
-	if (!text) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		close(fd);
+	char *text;
+	size_t got;
+	int rc = file_read_fd(fd, TRUST_MAX_FILE, &text, &got);
+	int e = errno;
+	close(fd);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot read the trust file: %s", path,
+			 e == EFBIG ? "it grew past the limit while being read" : strerror(e));
 		return -1;
 	}
-	while (got < size) {
-		ssize_t n = read(fd, text + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0) {
-				snprintf(err, errlen, "%s: cannot read the trust file: %s", path,
-					 strerror(errno));
-				free(text);
-				close(fd);
-				return -1;
-			}
-			break; /* shrank while reading: use what is there */
-		}
-		got += (size_t)n;
-	}
-	close(fd);
 	long r = trust_add_pem(ts, path, text, got, err, errlen);
 	free(text);
 	return r;

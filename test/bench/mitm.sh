@@ -16,7 +16,7 @@
 #   3. handshakes: fresh connection + TLS + one GET, median over 200
 #   4. leaf minting: certtool bench (built here without sanitizers)
 #   5. memory: RSS of the proxy process with 1,000 open intercepted connections, minus
-#      its RSS before them, per connection (airlock: the sandbox-exec supervisor)
+#      its RSS before them, per connection (airlock: sandbox-exec's proxy worker)
 # and prints the ratios against direct and squid beside the targets (throughput >= 0.6
 # of direct and above squid; added median latency < 100 us; minting < 1 ms; < 100 KiB
 # per open MITM connection). A peer that is not installed is left out with a note.
@@ -264,8 +264,29 @@ sx_timed() {
 	st=$(sed -n 's/^__done__ //p' "$out")
 	return "${st:-1}"
 }
-# cpu_ticks PID: user + system clock ticks of PID so far (fields 14 and 15).
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}' || echo 0; }
+# cpu_ticks PID: user + system clock ticks so far (fields 14 and 15) of the supervisor
+# PID and its helpers (the proxy worker and the CA process, init/privsep.h).
+cpu_ticks() {
+	local p t=0
+	for p in "$1" $(helper_pids "$1"); do
+		t=$((t + $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}' || echo 0)))
+	done
+	echo "$t"
+}
+# helper_pids PID: the airlock-proxy and airlock-ca children of sandbox-exec PID.
+helper_pids() {
+	local c
+	for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+		case $(cat "/proc/$c/comm" 2>/dev/null) in airlock-*) echo "$c" ;; esac
+	done
+}
+# worker_pid PID: the proxy worker of sandbox-exec PID (where the connections live).
+worker_pid() {
+	local c
+	for c in $(helper_pids "$1"); do
+		[ "$(cat "/proc/$c/comm")" = airlock-proxy ] && echo "$c"
+	done
+}
 
 # on PATH CMD...: runs CMD as a client of PATH (inside the sandbox for airlock, timing
 # the supervisor's CPU).
@@ -337,6 +358,8 @@ hold() { # hold PATH PID-OF-PROXY|"" : fills rss_base, rss_full
 	fi
 	local cpid=$! i
 	for i in $(seq 3000); do grep -q idle "$out" 2>/dev/null && break; sleep 0.1; done
+	# airlock's connections live in its proxy worker, not in the monitor
+	[ "$p" = airlock ] && pid=$(worker_pid "$pid")
 	rss_base[$p]=$(rss_of "$pid" VmRSS)
 	for i in $(seq 6000); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done
 	if grep -q ready "$out"; then
@@ -397,7 +420,7 @@ if [ -n "${thr[airlock]:-}" ]; then
 	added=$(awk -v a="${lat_med[airlock]}" -v d="${lat_med[direct]}" 'BEGIN {printf "%.1f", a - d}')
 	say "target: airlock throughput >= 0.60 of direct: $a_ratio; above squid (ratio > 1): $a_sq"
 	say "target: added median latency < 100 us: $added us (p99 ${lat_p99[airlock]} us vs ${lat_p99[direct]} us direct)"
-	say "target: < 100 KiB per open MITM connection: ${rss_per[airlock]:--} KiB (supervisor VmRSS ${rss_base[airlock]:-?} -> ${rss_full[airlock]:-?} KiB with $nconn connections)"
+	say "target: < 100 KiB per open MITM connection: ${rss_per[airlock]:--} KiB (proxy worker VmRSS ${rss_base[airlock]:-?} -> ${rss_full[airlock]:-?} KiB with $nconn connections)"
 	for p in squid mitmproxy; do
 		[ -n "${rss_per[$p]:-}" ] && say "        $p: ${rss_per[$p]} KiB per connection (VmRSS ${rss_base[$p]} -> ${rss_full[$p]} KiB)"
 	done

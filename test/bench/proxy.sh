@@ -3,7 +3,7 @@
 # the same client going directly to the same server, in the same run.
 #   1. 1 GiB download over one connection (curl): throughput direct vs through airlock.
 #   2. 10,000 small requests on one keep-alive connection (curl -K): wall time ratio.
-#   3. The supervisor's peak RSS while 1,000 tunnels are open, and per connection.
+#   3. The proxy worker's peak RSS while 1,000 tunnels are open, and per connection.
 # Needs root (sandbox-exec). Usage: test/bench/proxy.sh out/airlock [MiB]
 set -euo pipefail
 airlock=$(realpath "${1:?usage: proxy.sh AIRLOCK [MiB]}")
@@ -129,6 +129,9 @@ env -u HTTP_PROXY -u HTTPS_PROXY -u http_proxy -u https_proxy "$airlock" sandbox
 sup=$!
 pids+=("$sup")
 for _ in $(seq 600); do grep -q ready "$dir/tunnels.out" 2>/dev/null && break; sleep 0.1; done
-rss=$(awk '/VmHWM/ {print $2}' "/proc/$sup/status")
+# the connections live in sandbox-exec's proxy worker (init/privsep.h)
+worker=$(for c in $(cat "/proc/$sup/task/$sup/children"); do
+	[ "$(cat "/proc/$c/comm")" = airlock-proxy ] && echo "$c"; done)
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$worker/status")
 wait "$sup" || true
-awk -v r="$rss" 'BEGIN { printf "proxy: supervisor peak RSS with 1000 open tunnels: %.1f MiB (%.1f KiB per tunnel, upper bound)\n", r / 1024, r / 1000 }'
+awk -v r="$rss" 'BEGIN { printf "proxy: proxy worker peak RSS with 1000 open tunnels: %.1f MiB (%.1f KiB per tunnel, upper bound)\n", r / 1024, r / 1000 }'

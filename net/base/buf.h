@@ -1,0 +1,30 @@
+/* buf.h: the byte buffer of each side of a proxy connection, and its one compaction.
+ *
+ * Bytes live in data[start, end): [start, start + fwd) has been decided and may be
+ * sent on, the rest still waits for a decision (a head not yet complete, say). Space
+ * is reclaimed by moving the held bytes to the front, in buf_compact() only.
+ */
+#ifndef AIRLOCK_BUF_H
+#define AIRLOCK_BUF_H
+
+#include <stddef.h>
+#include <string.h>
+
+#define BUF_SIZE 16384 /* a request head must fit, and a TLS record does */
+
+struct buf {
+	size_t start, end, fwd;
+	char data[BUF_SIZE];
+};
+
+/* Moves the held bytes to the front, so that a read has all the free space. */
+static inline void buf_compact(struct buf *b)
+{
+	if (b->start == 0)
+		return;
+	memmove(b->data, b->data + b->start, b->end - b->start);
+	b->end -= b->start;
+	b->start = 0;
+}
+
+#endif
