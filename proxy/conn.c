@@ -45,6 +45,7 @@ struct conn *conn_new(struct proxy *p, int cfd, uint16_t forward_port)
 	c->down.start = c->down.end = c->down.fwd = 0;
 	c->p = p;
 	c->cfd = cfd;
+	c->xprt[0] = c->xprt[1] = &transport_plain;
 	c->ufd = -1;
 	c->forward_port = forward_port;
 	c->last_active = c->txn_start = loop_now(p->loop);
@@ -90,9 +91,7 @@ void conn_close_upstream(struct conn *c, int reset)
 /* shutdown(SHUT_WR) of one side; a TLS side says close_notify first. */
 static void half_close(struct conn *c, int upstream)
 {
-	if (mitm_on(c, upstream))
-		mitm_shutdown(c, upstream);
-	shutdown(upstream ? c->ufd : c->cfd, SHUT_WR);
+	c->xprt[upstream]->shutdown(c, upstream);
 }
 
 void conn_linger_close(struct conn *c)
@@ -341,78 +340,29 @@ void conn_update(struct conn *c)
 	struct loop *l = c->p->loop;
 	uint32_t ce = 0, ue = 0;
 	int rd = want_read_client(c) && room(&c->up) > 0;
-	if (mitm_on(c, 0) && !(c->phase == PH_FINISH && c->draining)) {
-		ce = mitm_events(c, 0, rd, c->down.fwd > 0);
-	} else {
-		if (rd)
-			ce |= EPOLLIN;
-		if (c->down.fwd > 0)
-			ce |= EPOLLOUT;
-	}
+	/* Draining after a final answer reads and drops raw bytes: no TLS any more. */
+	const struct transport *cx = c->phase == PH_FINISH && c->draining ? &transport_plain
+									 : c->xprt[0];
+	ce = cx->events(c, 0, rd, c->down.fwd > 0);
 	if (c->cfd >= 0)
 		watch(l, c->cfd, ce, &c->cev, on_client, c);
 	if (c->ufd < 0)
 		return;
 	rd = want_read_upstream(c) && room(&c->down) > 0;
 	int wr = c->up.fwd > 0 && !c->handshake;
-	if (c->connecting) {
-		ue = EPOLLOUT;
-	} else if (mitm_on(c, 1)) {
-		ue = mitm_events(c, 1, rd, wr);
-	} else {
-		if (rd)
-			ue |= EPOLLIN;
-		if (wr)
-			ue |= EPOLLOUT;
-	}
+	ue = c->connecting ? EPOLLOUT : c->xprt[1]->events(c, 1, rd, wr);
 	watch(l, c->ufd, ue, &c->uev, on_upstream, c);
 }
 
-/* Reads into b; returns bytes read, 0 on EOF, -1 on would-block, -2 on error. */
-static ssize_t fill(int fd, struct buf *b)
-{
-	if (b->end == CONN_BUF)
-		buf_compact(b);
-	if (b->end == CONN_BUF)
-		return -1;
-	ssize_t n = recv(fd, b->data + b->end, CONN_BUF - b->end, 0);
-	if (n > 0) {
-		b->end += (size_t)n;
-		return n;
-	}
-	if (n == 0)
-		return 0;
-	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
-}
-
-/* Writes b's cleared bytes to fd; returns -2 on error, else bytes written. */
-static ssize_t drain(int fd, struct buf *b)
-{
-	if (b->fwd == 0)
-		return 0;
-	ssize_t n = send(fd, b->data + b->start, b->fwd, MSG_NOSIGNAL);
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -2;
-	b->start += (size_t)n;
-	b->fwd -= (size_t)n;
-	if (b->start == b->end)
-		b->start = b->end = 0;
-	return n;
-}
-
-/* fill()/drain() of one side, through TLS where that side speaks it. */
+/* fill()/drain() of one side, by its transport (transport.h). */
 static ssize_t fill_side(struct conn *c, int upstream, struct buf *b)
 {
-	if (mitm_on(c, upstream))
-		return mitm_fill(c, upstream, b);
-	return fill(upstream ? c->ufd : c->cfd, b);
+	return c->xprt[upstream]->fill(c, upstream, b);
 }
 
 static ssize_t drain_side(struct conn *c, int upstream, struct buf *b)
 {
-	if (mitm_on(c, upstream))
-		return mitm_drain(c, upstream, b);
-	return drain(upstream ? c->ufd : c->cfd, b);
+	return c->xprt[upstream]->drain(c, upstream, b);
 }
 
 /* The upstream failed before any answer: a 502 saying why. A TLS failure (e.g. the
@@ -420,7 +370,7 @@ static ssize_t drain_side(struct conn *c, int upstream, struct buf *b)
 static void upstream_failed(struct conn *c, const char *what, int err)
 {
 	char body[1400];
-	const char *why = mitm_on(c, 1) ? mitm_why(c) : NULL;
+	const char *why = c->xprt[1]->why(c, 1);
 	if (why) {
 		snprintf(body, sizeof body, "airlock: %s.\n", why);
 		conn_fail(c, 502, "upstream-tls", "error", body);
@@ -569,7 +519,7 @@ static void upstream_eof(struct conn *c)
 /* The sandbox's side failed (TLS: e.g. it does not trust the sandbox CA): audit why. */
 static void client_failed(struct conn *c)
 {
-	const char *why = mitm_on(c, 0) ? mitm_why(c) : NULL;
+	const char *why = c->xprt[0]->why(c, 0);
 	/* A request in flight gets the reason; else the tunnel's line carries it. */
 	if (why && c->method[0] && !c->audited)
 		conn_audit(c, "error", conn_decision(c), 0, why);
@@ -588,7 +538,7 @@ static int client_writable(struct conn *c)
 		c->tun_down += (uint64_t)w;
 		c->last_active = loop_now(c->p->loop);
 	}
-	if (c->phase == PH_FINISH && c->down.fwd == 0 && !c->draining && mitm_flushed(c, 0)) {
+	if (c->phase == PH_FINISH && c->down.fwd == 0 && !c->draining && c->xprt[0]->flushed(c, 0)) {
 		/* The answer is out: half-close and read what the client still sends, so
 		 * closing does not turn into an RST that destroys the answer. */
 		half_close(c, 0);
@@ -635,7 +585,7 @@ static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
 	conn_hold(c);
 	if ((ev & EPOLLOUT) && client_writable(c) < 0)
 		goto out;
-	if (((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) || mitm_pending(c, 0)) && want_read_client(c)) {
+	if (((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->xprt[0]->pending(c, 0)) && want_read_client(c)) {
 		if (c->phase == PH_FINISH) {
 			char junk[4096];
 			ssize_t n = recv(c->cfd, junk, sizeof junk, 0);
@@ -679,7 +629,7 @@ static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 	}
 	if ((ev & EPOLLOUT) && upstream_writable(c) < 0)
 		goto out;
-	if (((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) || mitm_pending(c, 1)) && want_read_upstream(c)) {
+	if (((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->xprt[1]->pending(c, 1)) && want_read_upstream(c)) {
 		ssize_t n = -1;
 		/* While the client takes everything at once, keep reading (a few rounds, so
 		 * one busy download cannot starve the other connections). */

@@ -204,15 +204,7 @@ void connect_start(struct conn *c)
 	    strcmp(c->uhost, c->host) == 0 && c->uport == c->port) {
 		/* Reuse only an upstream that has not closed meanwhile (EAGAIN: alive). A TLS
 		 * upstream may hold handshake bytes unread: its engine knows whether it lives. */
-		int alive;
-		if (mitm_on(c, 1)) {
-			alive = mitm_upstream_alive(c);
-		} else {
-			char b;
-			ssize_t n = recv(c->ufd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-			alive = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-		}
-		if (alive) {
+		if (c->xprt[1]->alive(c, 1)) {
 			conn_upstream_ready(c);
 			return;
 		}

@@ -554,10 +554,10 @@ int forward_feed_response(struct conn *c)
 void forward_check_done(struct conn *c)
 {
 	if (c->dead || c->phase != PH_HTTP || c->resp != RESP_DONE || c->down.fwd != 0 ||
-	    !mitm_flushed(c, 0))
+	    !c->xprt[0]->flushed(c, 0))
 		return;
 	const char *decision = conn_decision(c);
-	if (!c->req_done || c->up.fwd > 0 || !mitm_flushed(c, 1)) {
+	if (!c->req_done || c->up.fwd > 0 || !c->xprt[1]->flushed(c, 1)) {
 		/* Answered before the body was complete or sent (e.g. 413): the rest of the
 		 * body has nowhere to go, and must never be read as a next request, so the
 		 * connection ends here. */

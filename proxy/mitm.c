@@ -7,9 +7,9 @@
  * upstream over a second TLS connection, verified against the trust store with the
  * CONNECT host as the expected name.
  *
- * conn.c, connect.c, forward.c and tunnel.c call into this file (mitm.h): the sides of
- * a connection whose TLS is on move plaintext through mitm_fill()/mitm_drain() instead
- * of recv()/send(), and ask mitm_events() which socket events they wait for.
+ * The connection code does not know about TLS: a side whose TLS is on has the
+ * transport transport_tls (transport.h), defined at the end of this file, which
+ * mitm_begin(), mitm_upstream_ready(), mitm_upstream_closed() and mitm_free() switch.
  */
 #include "proxy/mitm.h"
 
@@ -37,14 +37,11 @@ struct mitm {
 	br_x509_certificate chain[2];
 };
 
+static int mitm_pending(struct conn *c, int upstream);
+
 static struct tls_end *side(struct conn *c, int upstream)
 {
 	return upstream ? &c->mitm->cli : &c->mitm->srv;
-}
-
-int mitm_on(const struct conn *c, int upstream)
-{
-	return c->mitm && (!upstream || c->mitm->cli_on);
 }
 
 static int send_all(int fd, const char *p, size_t n)
@@ -83,6 +80,7 @@ int mitm_begin(struct conn *c)
 	}
 	d->start = d->end = d->fwd = 0;
 	c->mitm = m;
+	c->xprt[0] = &transport_tls;
 	tls_server_init(&m->srv, m->chain, 2, ca_leaf_key(p->ca));
 	/* The client may already have sent its ClientHello: those bytes are TLS now. */
 	struct buf *u = &c->up;
@@ -126,10 +124,11 @@ int mitm_upstream_ready(struct conn *c)
 	}
 	tls_set_stage(&m->cli, m->stage, sizeof m->stage);
 	m->cli_on = 1;
+	c->xprt[1] = &transport_tls;
 	return 0;
 }
 
-int mitm_upstream_alive(const struct conn *c)
+static int mitm_upstream_alive(const struct conn *c, int upstream)
 {
 	const struct tls_end *t = &c->mitm->cli;
 	return !t->eof && !tls_closed(t);
@@ -144,12 +143,14 @@ void mitm_upstream_closed(struct conn *c)
 {
 	if (c->mitm)
 		c->mitm->cli_on = 0;
+	c->xprt[1] = &transport_plain;
 }
 
 void mitm_free(struct conn *c)
 {
 	free(c->mitm);
 	c->mitm = NULL;
+	c->xprt[0] = c->xprt[1] = &transport_plain;
 }
 
 /* After the sandbox's handshake: the name it asked for must be the CONNECT host. */
@@ -184,7 +185,7 @@ static void failed(struct conn *c, int upstream)
 			 t->io_errno ? strerror(t->io_errno) : tls_error_text(err));
 }
 
-ssize_t mitm_fill(struct conn *c, int upstream, struct buf *b)
+static ssize_t mitm_fill(struct conn *c, int upstream, struct buf *b)
 {
 	struct tls_end *t = side(c, upstream);
 	int fd = upstream ? c->ufd : c->cfd;
@@ -213,7 +214,7 @@ ssize_t mitm_fill(struct conn *c, int upstream, struct buf *b)
 	return t->eof ? 0 : -1;
 }
 
-ssize_t mitm_drain(struct conn *c, int upstream, struct buf *b)
+static ssize_t mitm_drain(struct conn *c, int upstream, struct buf *b)
 {
 	struct tls_end *t = side(c, upstream);
 	int fd = upstream ? c->ufd : c->cfd;
@@ -239,7 +240,7 @@ ssize_t mitm_drain(struct conn *c, int upstream, struct buf *b)
 	return (ssize_t)total;
 }
 
-uint32_t mitm_events(struct conn *c, int upstream, int want_read, int want_write)
+static uint32_t mitm_events(struct conn *c, int upstream, int want_read, int want_write)
 {
 	struct tls_end *t = side(c, upstream);
 	uint32_t ev = tls_events(t);
@@ -255,32 +256,40 @@ uint32_t mitm_events(struct conn *c, int upstream, int want_read, int want_write
 	return ev;
 }
 
-int mitm_pending(struct conn *c, int upstream)
+static int mitm_pending(struct conn *c, int upstream)
 {
-	if (!mitm_on(c, upstream))
-		return 0;
 	struct tls_end *t = side(c, upstream);
 	/* Plaintext to read, or an end (EOF, close_notify, failure) that tls_io() met
 	 * while it was writing: the next fill reports it. */
 	return tls_app_pending(t) || tls_buffered(t) || t->eof || tls_closed(t);
 }
 
-int mitm_flushed(const struct conn *c, int upstream)
+static int mitm_flushed(const struct conn *c, int upstream)
 {
-	if (!mitm_on(c, upstream))
-		return 1;
 	const struct tls_end *t = upstream ? &c->mitm->cli : &c->mitm->srv;
 	return !(tls_events(t) & EPOLLOUT);
 }
 
-void mitm_shutdown(struct conn *c, int upstream)
+static void mitm_shutdown(struct conn *c, int upstream)
 {
 	struct tls_end *t = side(c, upstream);
+	int fd = upstream ? c->ufd : c->cfd;
 	tls_close(t);
-	tls_io(t, upstream ? c->ufd : c->cfd);
+	tls_io(t, fd);
+	shutdown(fd, SHUT_WR);
 }
 
 const char *mitm_why(const struct conn *c)
 {
 	return c->mitm && c->mitm->why[0] ? c->mitm->why : NULL;
 }
+
+static const char *mitm_side_why(const struct conn *c, int upstream)
+{
+	return mitm_why(c);
+}
+
+const struct transport transport_tls = {
+	"tls", mitm_fill, mitm_drain, mitm_events, mitm_pending, mitm_flushed, mitm_shutdown,
+	mitm_upstream_alive, mitm_side_why,
+};

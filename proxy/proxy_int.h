@@ -20,6 +20,7 @@
 #include "proxy/tls/leaf_cache.h"
 #include "proxy/mitm.h"
 #include "proxy/secrets.h"
+#include "proxy/transport.h"
 
 /* Limits and timeouts. 16 KiB per direction keeps an idle tunnel well under 64 KiB. */
 #define CONN_BUF BUF_SIZE /* net/base/buf.h */
@@ -80,6 +81,8 @@ enum resp_state { RESP_HEAD, RESP_BODY, RESP_DONE };
 struct conn {
 	struct proxy *p;
 	struct mitm *mitm;      /* TLS termination state (allow hosts only), else NULL */
+	const struct transport *xprt[2]; /* how bytes move on the sandbox's side [0] and
+	                                    the upstream's [1]: plain, or TLS (mitm.c) */
 	uint64_t injected;      /* secrets injected into the current request (store bits) */
 	size_t basic_sent_len;  /* its Basic credentials with secrets, as the sandbox sent */
 	char basic_sent[SECRETS_BASIC_SENT_MAX]; /* them (secrets_result.basic): for scrubbing */
