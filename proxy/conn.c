@@ -97,7 +97,7 @@ static void half_close(struct conn *c, int upstream)
 void conn_linger_close(struct conn *c)
 {
 	conn_close_upstream(c, 0);
-	c->phase = PH_FINISH;
+	conn_enter(c, PH_FINISH);
 	c->down.start = c->down.end = c->down.fwd = 0;
 	c->up.start = c->up.end = c->up.fwd = 0;
 	half_close(c, 0);
@@ -152,6 +152,19 @@ const char *conn_decision(const struct conn *c)
 	return c->action == ACTION_PASSTHROUGH ? "passthrough"
 	       : c->action == ACTION_ALLOW     ? "allow"
 					       : "deny";
+}
+
+static const char *const phase_names[] = {
+	[PH_HEAD] = "head", [PH_CONNECTING] = "connecting", [PH_SNI] = "sni",
+	[PH_RELAY] = "relay", [PH_HTTP] = "http", [PH_FINISH] = "finish",
+};
+
+void conn_enter(struct conn *c, enum phase next)
+{
+	if (c->p->verbose > 1 && c->phase != next)
+		log_msg("proxy: %s:%u %s -> %s", c->host[0] ? c->host : "-", c->port,
+			phase_names[c->phase], phase_names[next]);
+	c->phase = next;
 }
 
 void conn_arm_timer(struct conn *c, uint64_t ms) { loop_timer_set(c->p->loop, &c->timer, ms); }
@@ -266,7 +279,7 @@ void conn_fail(struct conn *c, int status, const char *token, const char *event,
 	}
 	c->down.start = 0;
 	c->down.end = c->down.fwd = n;
-	c->phase = PH_FINISH;
+	conn_enter(c, PH_FINISH);
 	c->resp_started = 1;
 	c->up.start = c->up.end = c->up.fwd = 0;
 	conn_arm_timer(c, c->p->head_ms);

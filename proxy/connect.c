@@ -197,7 +197,7 @@ static void try_next(struct conn *c, int timed_out)
 void connect_start(struct conn *c)
 {
 	struct proxy *p = c->p;
-	c->phase = PH_CONNECTING;
+	conn_enter(c, PH_CONNECTING);
 	c->last_err[0] = 0;
 	c->via = NULL;
 	if (c->ufd >= 0 && c->ureusable && !c->is_connect && !c->u_eof &&

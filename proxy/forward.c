@@ -388,7 +388,7 @@ static void send_request(struct conn *c, const struct http_request *req, size_t 
 
 void forward_established(struct conn *c)
 {
-	c->phase = PH_HTTP;
+	conn_enter(c, PH_HTTP);
 	c->up.fwd = c->head_len;
 	c->head_len = 0;
 	forward_feed_request(c);
@@ -573,7 +573,7 @@ void forward_check_done(struct conn *c)
 	if (c->down.end != c->down.start)
 		conn_close_upstream(c, 0);
 	c->down.start = c->down.end = c->down.fwd = 0;
-	c->phase = PH_HEAD;
+	conn_enter(c, PH_HEAD);
 	c->resp_started = 0; /* the next request's errors are answered again */
 	c->method[0] = c->path[0] = 0;
 	c->txn_start = loop_now(c->p->loop);

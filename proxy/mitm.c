@@ -95,7 +95,7 @@ int mitm_begin(struct conn *c)
 		conn_close_upstream(c, 1);
 	}
 	/* Requests follow inside TLS; the upstream opened for CONNECT carries them. */
-	c->phase = PH_HEAD;
+	conn_enter(c, PH_HEAD);
 	c->is_connect = 0;
 	c->ureusable = 1;
 	/* What follows are requests: the 200 above is not part of an answer to them. */

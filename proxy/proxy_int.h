@@ -167,6 +167,9 @@ void conn_linger_close(struct conn *c);
 void conn_close_upstream(struct conn *c, int reset);
 /* Re-registers both sockets' events from the connection's state. */
 void conn_update(struct conn *c);
+/* The one place a connection's phase is assigned (test_include_order.py checks it):
+ * every handler that moves a connection on calls this. With -v -v it logs the step. */
+void conn_enter(struct conn *c, enum phase next);
 /* Sets the connection's timer for its phase. */
 void conn_arm_timer(struct conn *c, uint64_t ms);
 /* Ends the current request with an answer from airlock (status, X-Airlock-Deny or

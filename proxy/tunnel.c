@@ -51,7 +51,7 @@ void conn_start_allowed_tunnel(struct conn *c)
 
 void conn_start_passthrough(struct conn *c)
 {
-	c->phase = PH_SNI;
+	conn_enter(c, PH_SNI);
 	conn_arm_timer(c, c->p->head_ms);
 	tunnel_try_sni(c);
 }
@@ -91,7 +91,7 @@ void tunnel_try_sni(struct conn *c)
 
 void tunnel_relay(struct conn *c)
 {
-	c->phase = PH_RELAY;
+	conn_enter(c, PH_RELAY);
 	c->last_active = loop_now(c->p->loop);
 	conn_arm_timer(c, c->p->idle_ms);
 	conn_progress(c);

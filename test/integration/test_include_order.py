@@ -92,3 +92,23 @@ def test_loader_internal_names_carry_the_module_prefix():
         text = f.read_text()
         for name in re.findall(r"^\w[\w\s\*]*?\b(\w+)\s*\(", text, re.M):
             assert not name.startswith("load_"), f"{f.name}: {name} lacks a prefix"
+
+
+def test_a_connections_phase_is_assigned_in_one_place():
+    # every other file moves a connection on through conn_enter() (proxy/conn.c)
+    writes = []
+    for f in sorted((TOP / "proxy").glob("*.c")):
+        for n, line in enumerate(f.read_text().splitlines(), 1):
+            if re.search(r"\bphase\s*=[^=]", line):
+                writes.append(f"{f.name}:{n}: {line.strip()}")
+    assert len(writes) == 1 and writes[0].startswith("conn.c:"), writes
+    assert "c->phase = next;" in writes[0]
+
+
+def test_no_connection_code_asks_which_transport_a_side_has():
+    # the transport table (proxy/transport.h) answers; only mitm.c switches it
+    for f in sorted((TOP / "proxy").glob("*.c")):
+        if f.name in ("mitm.c", "transport.c"):
+            continue
+        text = f.read_text()
+        assert "mitm_on(" not in text and "transport_tls" not in text, f.name
