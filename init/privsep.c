@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,10 @@
 #include "init/sandbox/seccomp_filter.h"
 #include "proxy/ca_policy.h"
 #include "proxy/tls/mint.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 uid_t privsep_helper_uid(pid_t pid, uid_t avoid)
 {
@@ -278,16 +283,27 @@ int privsep_reaped(struct privsep *ps, pid_t pid, const char **what)
 	return 0;
 }
 
-/* Waits up to ms for pid to exit by itself. */
+/* Waits up to ms for pid to exit by itself: on its pidfd where the kernel has them
+ * (Linux 5.3), else in short, growing naps. Returns 1 once it is reaped. */
 static int wait_a_while(pid_t pid, int ms)
 {
-	for (int t = 0; t < ms; t += 10) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return 1;
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd >= 0) {
+		struct pollfd p = {pfd, POLLIN, 0};
+		int ready = poll(&p, 1, ms);
+		close(pfd);
+		return ready > 0 && waitpid(pid, NULL, 0) == pid;
 	}
-	return 0;
+	long nap = 100 * 1000, waited = 0;
+	while (waitpid(pid, NULL, WNOHANG) != pid) {
+		if (waited >= ms * 1000000L)
+			return 0;
+		struct timespec ts = {0, nap};
+		nanosleep(&ts, NULL);
+		waited += nap;
+		nap = nap < 8 * 1000 * 1000 ? nap * 2 : nap;
+	}
+	return 1;
 }
 
 void privsep_stop(struct privsep *ps)

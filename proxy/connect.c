@@ -271,12 +271,11 @@ void connect_on_event(struct conn *c, uint32_t events)
 	}
 	if (!c->handshake)
 		return;
-	/* The upstream proxy's answer to our CONNECT. */
+	/* The upstream proxy's answer to our CONNECT, read by the upstream side's transport
+	 * (plain until TLS starts over the tunnel) and parsed from the buffer. */
 	struct buf *b = &c->down;
-	if (b->end == CONN_BUF)
-		buf_compact(b);
-	ssize_t n = recv(c->ufd, b->data + b->end, CONN_BUF - b->end, 0);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	ssize_t n = c->xprt[1]->fill(c, 1, b);
+	if (n == -1)
 		return;
 	if (n <= 0) {
 		fail(c, 502, "upstream-proxy",
@@ -284,7 +283,6 @@ void connect_on_event(struct conn *c, uint32_t events)
 		     "CONNECT %s:%u.\n", c->via->display, c->p->upstream.source, c->host, c->port);
 		return;
 	}
-	b->end += (size_t)n;
 	struct http_response res;
 	const char *why = "";
 	int r = http_parse_response(b->data + b->start, b->end - b->start, "CONNECT", 7, &res, &why);

@@ -284,7 +284,7 @@ helper_pids() {
 worker_pid() {
 	local c
 	for c in $(helper_pids "$1"); do
-		[ "$(cat "/proc/$c/comm")" = airlock-proxy ] && echo "$c"
+		if [ "$(cat "/proc/$c/comm")" = airlock-proxy ]; then echo "$c"; fi
 	done
 }
 
@@ -359,7 +359,8 @@ hold() { # hold PATH PID-OF-PROXY|"" : fills rss_base, rss_full
 	local cpid=$! i
 	for i in $(seq 3000); do grep -q idle "$out" 2>/dev/null && break; sleep 0.1; done
 	# airlock's connections live in its proxy worker, not in the monitor
-	[ "$p" = airlock ] && pid=$(worker_pid "$pid")
+	# (a build from before the split serves them in sandbox-exec itself)
+	if [ "$p" = airlock ]; then pid=$(worker_pid "$pid"); pid=${pid:-$!}; fi
 	rss_base[$p]=$(rss_of "$pid" VmRSS)
 	for i in $(seq 6000); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done
 	if grep -q ready "$out"; then

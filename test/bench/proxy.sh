@@ -130,8 +130,10 @@ sup=$!
 pids+=("$sup")
 for _ in $(seq 600); do grep -q ready "$dir/tunnels.out" 2>/dev/null && break; sleep 0.1; done
 # the connections live in sandbox-exec's proxy worker (init/privsep.h)
+# (a build from before the split serves them in sandbox-exec itself)
 worker=$(for c in $(cat "/proc/$sup/task/$sup/children"); do
-	[ "$(cat "/proc/$c/comm")" = airlock-proxy ] && echo "$c"; done)
+	if [ "$(cat "/proc/$c/comm")" = airlock-proxy ]; then echo "$c"; fi; done)
+worker=${worker:-$sup}
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$worker/status")
 wait "$sup" || true
 awk -v r="$rss" 'BEGIN { printf "proxy: proxy worker peak RSS with 1000 open tunnels: %.1f MiB (%.1f KiB per tunnel, upper bound)\n", r / 1024, r / 1000 }'
