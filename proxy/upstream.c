@@ -1,5 +1,6 @@
 /* upstream.c: see upstream.h. */
 #include "proxy/upstream.h"
+#include "proxy/proto/http.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -96,62 +97,19 @@ int upstream_parse_url(const char *url, struct upstream_proxy *out, char *err, s
 		alen -= (size_t)(at + 1 - p);
 		p = at + 1;
 	}
-	const char *hs = p, *he;
-	const char *ps = NULL;
-	if (alen && *p == '[') {
-		const char *rb = memchr(p, ']', alen);
-		if (!rb) {
-			snprintf(err, errlen, "upstream proxy URL has an unclosed '['");
-			return -1;
-		}
-		hs = p + 1, he = rb;
-		if (rb + 1 < p + alen) {
-			if (rb[1] != ':') {
-				snprintf(err, errlen, "upstream proxy URL: junk after ']'");
-				return -1;
-			}
-			ps = rb + 2;
-		}
-	} else {
-		const char *c = memchr(p, ':', alen);
-		he = c ? c : p + alen;
-		if (c)
-			ps = c + 1;
-	}
-	size_t hl = (size_t)(he - hs);
-	if (hl == 0 || hl >= sizeof out->host) {
+	/* host[:port], as any authority: the one parser (proxy/proto/http.c). */
+	char host[HTTP_MAX_HOST + 3];
+	const char *why = "";
+	int given, v6;
+	if (alen == 0) {
 		snprintf(err, errlen, "upstream proxy URL has no host");
 		return -1;
 	}
-	for (size_t i = 0; i < hl; i++) {
-		int c = (unsigned char)hs[i];
-		if (!isalnum(c) && c != '.' && c != '-' && c != '_' && c != ':') {
-			snprintf(err, errlen, "upstream proxy URL host has an invalid character");
-			return -1;
-		}
-		out->host[i] = (char)tolower(c);
+	if (http_parse_authority(p, alen, defport, host, &out->port, &given, &v6, &why) < 0) {
+		snprintf(err, errlen, "upstream proxy URL: %s", why);
+		return -1;
 	}
-	out->host[hl] = 0;
-	out->port = defport;
-	if (ps) {
-		const char *pe = p + alen;
-		unsigned long v = 0;
-		if (ps == pe) {
-			snprintf(err, errlen, "upstream proxy URL has an empty port");
-			return -1;
-		}
-		for (const char *q = ps; q < pe; q++) {
-			if (!isdigit((unsigned char)*q) || (v = v * 10 + (unsigned long)(*q - '0')) > 65535) {
-				snprintf(err, errlen, "upstream proxy URL has a bad port");
-				return -1;
-			}
-		}
-		if (v == 0) {
-			snprintf(err, errlen, "upstream proxy URL has port 0");
-			return -1;
-		}
-		out->port = (uint16_t)v;
-	}
+	snprintf(out->host, sizeof out->host, "%s", host);
 	snprintf(out->display, sizeof out->display, strchr(out->host, ':') ? "[%s]:%u" : "%s:%u",
 		 out->host, out->port);
 	return 0;
