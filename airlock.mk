@@ -31,6 +31,7 @@ ASANFL  := $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,und
            -fno-sanitize-recover=undefined -I$(TOP) -I$(OUT)/gen/host -isystem $(DEPS)/src/inih
 FUZZCC  := clang
 FUZZFL  := $(WARN) $(DEFS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+           -fno-sanitize-recover=undefined \
            -I$(TOP) -I$(OUT)/gen/host -isystem $(DEPS)/src/inih
 
 obj = $(patsubst $(TOP)/%.c,$(OUT)/obj/$(1)/%.o,$(2))

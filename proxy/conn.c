@@ -298,7 +298,7 @@ static int want_read_client(const struct conn *c)
 	case PH_RELAY:
 		return 1;
 	case PH_HTTP:
-		return !c->req_done && c->ufd >= 0 && !c->connecting;
+		return !c->ex.req_done && c->ufd >= 0 && !c->connecting;
 	case PH_FINISH:
 		return c->draining;
 	case PH_CONNECTING:
@@ -317,7 +317,7 @@ static int want_read_upstream(const struct conn *c)
 	case PH_RELAY:
 		return 1;
 	case PH_HTTP:
-		return c->resp != RESP_DONE;
+		return c->ex.resp != EXCHANGE_RESP_DONE;
 	case PH_HEAD: /* an idle keep-alive upstream: notice when it closes */
 		return 1;
 	default:
@@ -470,7 +470,7 @@ static void client_eof(struct conn *c)
 		relay_shutdowns(c);
 		return;
 	case PH_HTTP:
-		if (!c->req_done) {
+		if (!c->ex.req_done) {
 			conn_audit(c, "error", conn_decision(c), 0, "client closed during the request body");
 			conn_close(c, 1);
 		} else {
@@ -494,16 +494,16 @@ static void upstream_eof(struct conn *c)
 		conn_close_upstream(c, 0);
 		return;
 	case PH_HTTP:
-		if (c->resp == RESP_BODY && c->resp_body == HTTP_BODY_UNTIL_CLOSE) {
-			c->resp = RESP_DONE;
-			c->resp_keep = 0;
+		if (c->ex.resp == EXCHANGE_RESP_BODY && c->ex.resp_body == HTTP_BODY_UNTIL_CLOSE) {
+			c->ex.resp = EXCHANGE_RESP_DONE;
+			c->ex.resp_keep = 0;
 			c->ureusable = 0;
 			forward_check_done(c);
 			return;
 		}
-		if (c->resp == RESP_DONE)
+		if (c->ex.resp == EXCHANGE_RESP_DONE)
 			return;
-		if (c->resp == RESP_HEAD && !c->resp_started) {
+		if (c->ex.resp == EXCHANGE_RESP_HEAD && !c->resp_started) {
 			char body[1024];
 			snprintf(body, sizeof body,
 				 "airlock: %s:%u closed the connection without answering the "

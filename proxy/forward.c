@@ -374,14 +374,7 @@ static void send_request(struct conn *c, const struct http_request *req, size_t 
 	c->up.end = (size_t)n + rest;
 	c->up.fwd = 0;
 	c->head_len = (size_t)n;
-	c->req_body = req->body;
-	c->req_left = req->content_length;
-	http_chunked_init(&c->req_ch);
-	c->req_done = req->body == HTTP_BODY_NONE;
-	c->client_keep = req->keep_alive;
-	c->upgrade_req = req->upgrade;
-	c->resp = RESP_HEAD;
-	c->resp_keep = 1;
+	exchange_begin(&c->ex, req);
 	c->close_after = 0;
 	connect_start(c);
 }
@@ -396,168 +389,58 @@ void forward_established(struct conn *c)
 
 void forward_feed_request(struct conn *c)
 {
-	if (c->req_done || c->phase != PH_HTTP)
+	if (c->ex.req_done || c->phase != PH_HTTP)
 		return;
-	struct buf *b = &c->up;
-	const char *p = b->data + b->start + b->fwd;
-	size_t avail = b->end - b->start - b->fwd;
-	if (avail == 0)
-		return;
-	if (c->req_body == HTTP_BODY_LENGTH) {
-		size_t take = avail < c->req_left ? avail : (size_t)c->req_left;
-		b->fwd += take;
-		c->req_left -= take;
-		c->req_done = c->req_left == 0;
-		return;
-	}
-	if (c->req_body == HTTP_BODY_CHUNKED) {
-		int done = 0;
-		const char *why = "";
-		long k = http_chunked_feed(&c->req_ch, p, avail, &done, &why);
-		if (k < 0) {
-			char body[400];
-			snprintf(body, sizeof body,
-				 "airlock refused a malformed chunked request body: %s.\n", why);
-			conn_fail(c, 400, "bad-chunked-body", "error", body);
-			return;
-		}
-		b->fwd += (size_t)k;
-		c->req_done = done;
-		return;
-	}
-	c->req_done = 1;
-}
-
-/* A response head to a request that carried secrets may repeat them (a redirect to the
- * same URL, an echoed header): each value goes back to the sandbox as its placeholder,
- * each Basic credential string as the sandbox sent it (secrets_scrub()). *headlen is the head's length at c->down's cleared end, updated. 0, or -1 when the
- * connection was failed. */
-static int scrub_head(struct conn *c, size_t *headlen)
-{
-	struct buf *b = &c->down;
-	char tmp[CONN_BUF];
-	size_t n;
-	long k = secrets_scrub(c->p->secrets, c->injected, c->basic_sent, c->basic_sent_len,
-			       b->data + b->start + b->fwd, *headlen, tmp, sizeof tmp, &n);
-	if (k == 0)
-		return 0;
-	/* Make room at the front, then put the new head where the old one was. */
-	buf_compact(b);
-	size_t rest = b->end - b->fwd - *headlen;
-	if (k < 0 || b->fwd + n + rest > CONN_BUF) {
-		explicit_bzero(tmp, sizeof tmp);
-		char body[600];
-		snprintf(body, sizeof body, "airlock: the response head from %s:%u does not fit "
-			 "once the secrets it repeats are replaced by their placeholders.\n",
-			 c->host, c->port);
-		conn_fail(c, 502, "bad-response", "error", body);
-		return -1;
-	}
-	memmove(b->data + b->fwd + n, b->data + b->fwd + *headlen, rest);
-	memcpy(b->data + b->fwd, tmp, n);
-	explicit_bzero(tmp, n);
-	b->end = b->fwd + n + rest;
-	*headlen = n;
-	return 0;
+	struct exchange_result r;
+	exchange_request(&c->ex, &c->up, &r);
+	if (r.outcome == EXCHANGE_FAIL)
+		conn_fail(c, r.status, r.token, "error", r.why);
 }
 
 int forward_feed_response(struct conn *c)
 {
-	struct buf *b = &c->down;
-	for (;;) {
-		if (c->phase != PH_HTTP || c->dead)
-			return c->dead ? -1 : 0;
-		const char *p = b->data + b->start + b->fwd;
-		size_t avail = b->end - b->start - b->fwd;
-		if (c->resp == RESP_DONE) {
-			if (avail)
-				c->ureusable = 0; /* bytes after the response: do not reuse */
-			return 0;
-		}
-		if (avail == 0)
-			return 0;
-		if (c->resp == RESP_HEAD) {
-			struct http_response res;
-			const char *why = "";
-			int r = http_parse_response(p, avail, c->method, strlen(c->method), &res, &why);
-			if (r == 0) {
-				if (avail >= CONN_BUF) {
-					char body[400];
-					snprintf(body, sizeof body, "airlock: %s:%u sent a response head "
-						 "larger than 16384 bytes.\n", c->host, c->port);
-					conn_fail(c, 502, "bad-response", "error", body);
-					return -1;
-				}
-				return 0;
-			}
-			if (r < 0) {
-				char body[600];
-				snprintf(body, sizeof body, "airlock: %s:%u sent an invalid response: "
-					 "%s.\n", c->host, c->port, why);
-				conn_fail(c, 502, "bad-response", "error", body);
-				return -1;
-			}
-			size_t hl = (size_t)r;
-			if (c->injected && scrub_head(c, &hl) < 0)
-				return -1;
-			b->fwd += hl;
-			c->resp_started = 1;
-			if (res.status == 101) {
-				if (!c->upgrade_req) {
-					conn_close(c, 1);
-					return -1;
-				}
-				c->status = 101;
-				conn_audit(c, "request", conn_decision(c),
-					   101, "");
-				c->req_done = 1;
-				tunnel_relay(c);
-				return c->dead ? -1 : 0;
-			}
-			if (res.status < 200)
-				continue; /* 100 Continue and friends: passed on, next head follows */
-			c->status = res.status;
-			c->resp_keep = res.keep_alive;
-			c->resp_body = res.body;
-			c->resp_left = res.content_length;
-			http_chunked_init(&c->resp_ch);
-			c->resp = res.body == HTTP_BODY_NONE ? RESP_DONE : RESP_BODY;
-			continue;
-		}
-		/* RESP_BODY */
-		if (c->resp_body == HTTP_BODY_LENGTH) {
-			size_t take = avail < c->resp_left ? avail : (size_t)c->resp_left;
-			b->fwd += take;
-			c->resp_left -= take;
-			if (c->resp_left == 0)
-				c->resp = RESP_DONE;
-		} else if (c->resp_body == HTTP_BODY_CHUNKED) {
-			int done = 0;
-			const char *why = "";
-			long k = http_chunked_feed(&c->resp_ch, p, avail, &done, &why);
-			if (k < 0) {
-				conn_audit(c, "error", conn_decision(c), c->status, why);
-				conn_close(c, 1);
-				return -1;
-			}
-			b->fwd += (size_t)k;
-			if (done)
-				c->resp = RESP_DONE;
-		} else {
-			b->fwd += avail; /* until close */
-		}
-		if (c->resp != RESP_DONE)
-			return 0;
+	if (c->phase != PH_HTTP || c->dead)
+		return c->dead ? -1 : 0;
+	const struct exchange_ctx cx = {
+		c->method, c->host, c->port, c->p->secrets, c->injected, c->basic_sent,
+		c->basic_sent_len,
+	};
+	struct exchange_result r;
+	exchange_response(&c->ex, &cx, &c->down, &r);
+	if (r.head_sent)
+		c->resp_started = 1;
+	if (c->ex.status)
+		c->status = c->ex.status;
+	switch (r.outcome) {
+	case EXCHANGE_MORE:
+		return 0;
+	case EXCHANGE_DONE:
+		if (r.trailing)
+			c->ureusable = 0; /* bytes after the response: do not reuse */
+		return 0;
+	case EXCHANGE_UPGRADE:
+		conn_audit(c, "request", conn_decision(c), 101, "");
+		tunnel_relay(c);
+		return c->dead ? -1 : 0;
+	case EXCHANGE_FAIL:
+		conn_fail(c, r.status, r.token, "error", r.why);
+		return -1;
+	case EXCHANGE_RESET:
+		if (r.why[0])
+			conn_audit(c, "error", conn_decision(c), c->status, r.why);
+		conn_close(c, 1);
+		return -1;
 	}
+	return 0;
 }
 
 void forward_check_done(struct conn *c)
 {
-	if (c->dead || c->phase != PH_HTTP || c->resp != RESP_DONE || c->down.fwd != 0 ||
+	if (c->dead || c->phase != PH_HTTP || c->ex.resp != EXCHANGE_RESP_DONE || c->down.fwd != 0 ||
 	    !c->xprt[0]->flushed(c, 0))
 		return;
 	const char *decision = conn_decision(c);
-	if (!c->req_done || c->up.fwd > 0 || !c->xprt[1]->flushed(c, 1)) {
+	if (!c->ex.req_done || c->up.fwd > 0 || !c->xprt[1]->flushed(c, 1)) {
 		/* Answered before the body was complete or sent (e.g. 413): the rest of the
 		 * body has nowhere to go, and must never be read as a next request, so the
 		 * connection ends here. */
@@ -566,7 +449,7 @@ void forward_check_done(struct conn *c)
 		return;
 	}
 	conn_audit(c, "request", decision, c->status, "");
-	if (c->close_after || !c->client_keep || !c->resp_keep || c->c_eof) {
+	if (c->close_after || !c->ex.client_keep || !c->ex.resp_keep || c->c_eof) {
 		conn_linger_close(c);
 		return;
 	}

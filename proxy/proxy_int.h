@@ -21,6 +21,7 @@
 #include "proxy/mitm.h"
 #include "proxy/secrets.h"
 #include "proxy/transport.h"
+#include "proxy/exchange.h"
 
 /* Limits and timeouts. 16 KiB per direction keeps an idle tunnel well under 64 KiB. */
 #define CONN_BUF BUF_SIZE /* net/base/buf.h */
@@ -76,7 +77,6 @@ enum phase {
 	PH_FINISH,      /* writing a final answer, then draining the client, then close */
 };
 
-enum resp_state { RESP_HEAD, RESP_BODY, RESP_DONE };
 
 struct conn {
 	struct proxy *p;
@@ -120,18 +120,10 @@ struct conn {
 
 	/* The http:// exchange. */
 	size_t head_len;        /* rewritten request head waiting at the start of `up` */
-	enum http_body req_body;
-	uint64_t req_left;
-	struct http_chunked req_ch;
-	int req_done;
-	enum resp_state resp;
-	enum http_body resp_body;
-	uint64_t resp_left;
-	struct http_chunked resp_ch;
+	struct exchange ex;     /* its framing and decisions (exchange.h) */
 	int status;             /* final status given to the client (audit) */
 	int audited;            /* the current request/tunnel has its audit line */
 	int resp_started;       /* bytes of an answer to this request went to the client */
-	int client_keep, resp_keep, upgrade_req;
 	int close_after;        /* close once the current answer is flushed */
 
 	/* The tunnel's decision (CONNECT allowed or passthrough, or a `forward` relay) has

@@ -129,9 +129,16 @@ int mint_request_decode(const unsigned char *msg, size_t len, char *host, time_t
 		snprintf(err, errlen, "the host of a mint request holds a NUL byte");
 		return -1;
 	}
+	/* The worker's clock is not trusted with arithmetic: a time before 1970 or after
+	 * the year 6000 is refused (found by fuzz_mint: INT64_MIN overflowed). */
+	int64_t t = get64(msg + 1);
+	if (t < 0 || t > ((int64_t)1 << 37)) {
+		snprintf(err, errlen, "the time of a mint request is out of range");
+		return -1;
+	}
 	memcpy(host, msg + 9, hlen);
 	host[hlen] = 0;
-	*now = (time_t)get64(msg + 1);
+	*now = (time_t)t;
 	return 0;
 }
 

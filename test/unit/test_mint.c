@@ -6,6 +6,7 @@
 #include "proxy/tls/mint.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -66,6 +67,12 @@ TEST(mint_request_round_trips_and_refuses_malformed)
 	memset(longhost, 'a', 254);
 	longhost[254] = 0;
 	CHECK_EQ_INT(mint_request_encode(longhost, NOW, msg, sizeof msg), 0);
+	/* times the CA's arithmetic cannot take (fuzz_mint's find: INT64_MIN - 3600) */
+	CHECK(mint_request_encode("a.cdn.test", (time_t)INT64_MIN, msg, sizeof msg) > 0);
+	CHECK(mint_request_decode(msg, n, host, &now, err, sizeof err) < 0);
+	CHECK(mint_request_encode("a.cdn.test", (time_t)INT64_MAX, msg, sizeof msg) > 0);
+	CHECK(mint_request_decode(msg, n, host, &now, err, sizeof err) < 0);
+	n = mint_request_encode("a.cdn.test", NOW, msg, sizeof msg);
 	msg[12] = 0; /* a NUL inside the host */
 	CHECK(mint_request_decode(msg, n, host, &now, err, sizeof err) < 0);
 	msg[0] = 'X';

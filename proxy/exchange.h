@@ -1,0 +1,82 @@
+/* exchange.h: one HTTP/1.1 request and its response, as bytes in and decisions out.
+ *
+ * The connection code (forward.c) gives the exchange the bytes that arrive from the
+ * client after a request head, and from the upstream; the exchange says how many of
+ * them may be forwarded and what happens next: more is needed, the message is done
+ * (and whether the connection may be kept), the connection upgrades, or it fails with
+ * an answer for the client. It frames bodies (Content-Length, chunked, until close),
+ * parses response heads, and rewrites a head that repeats injected secrets back to
+ * their placeholders (secrets_scrub). No I/O, no audit, no timers: the unit tests and
+ * fuzz_exchange drive it in-process.
+ */
+#ifndef AIRLOCK_EXCHANGE_H
+#define AIRLOCK_EXCHANGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/base/buf.h"
+#include "proxy/proto/http.h"
+#include "proxy/secret_store.h"
+
+enum exchange_resp { EXCHANGE_RESP_HEAD, EXCHANGE_RESP_BODY, EXCHANGE_RESP_DONE };
+
+struct exchange {
+	/* the request body */
+	enum http_body req_body;
+	uint64_t req_left;
+	struct http_chunked req_ch;
+	int req_done;
+	int client_keep, upgrade_req; /* what the request head asked for */
+	/* the response */
+	enum exchange_resp resp;
+	enum http_body resp_body;
+	uint64_t resp_left;
+	struct http_chunked resp_ch;
+	int resp_keep;
+	int status; /* the final response's status; 0 until its head */
+};
+
+/* What the response depends on besides its bytes. */
+struct exchange_ctx {
+	const char *method;      /* the request's, NUL-terminated (HEAD has no body) */
+	const char *host;        /* for the messages */
+	uint16_t port;
+	const struct secret_store *secrets; /* for scrubbing a head; may be NULL */
+	uint64_t injected;       /* the secrets the request carried (store bits) */
+	const char *basic;       /* the Basic credentials it carried, as the sandbox sent */
+	size_t basic_len;
+};
+
+enum exchange_outcome {
+	EXCHANGE_MORE,    /* what could be decided was; more bytes are needed */
+	EXCHANGE_DONE,    /* the message ended */
+	EXCHANGE_UPGRADE, /* 101 to a request that asked to upgrade: relay from now on */
+	EXCHANGE_FAIL,    /* answer the client `status` with `token` and `why`, then close */
+	EXCHANGE_RESET,   /* close both sides now; `why` is the audit reason */
+};
+
+struct exchange_result {
+	enum exchange_outcome outcome;
+	int status;         /* EXCHANGE_FAIL: the status of airlock's answer */
+	const char *token;  /* EXCHANGE_FAIL: its X-Airlock-Error token */
+	char why[640];      /* EXCHANGE_FAIL: its body; EXCHANGE_RESET: the reason */
+	int head_sent;      /* a response head (1xx included) was cleared for the client */
+	int trailing;       /* EXCHANGE_DONE: bytes follow the response (no reuse) */
+};
+
+/* Starts the exchange for a request whose head was parsed as req. */
+void exchange_begin(struct exchange *x, const struct http_request *req);
+
+/* Request body bytes: b's bytes after its cleared ones. Clears (b->fwd) what belongs
+ * to the body; the outcome is EXCHANGE_DONE once the body ended, EXCHANGE_FAIL for a
+ * malformed chunked body, else EXCHANGE_MORE. */
+void exchange_request(struct exchange *x, struct buf *b, struct exchange_result *r);
+
+/* Response bytes: b's bytes after its cleared ones. Clears what may go to the client,
+ * head by head (1xx heads pass, the final one decides the framing), rewriting a head
+ * that repeats a secret the request carried. */
+void exchange_response(struct exchange *x, const struct exchange_ctx *cx, struct buf *b,
+		       struct exchange_result *r);
+
+#endif

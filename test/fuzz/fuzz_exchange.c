@@ -1,0 +1,89 @@
+/* fuzz_exchange: the HTTP/1.1 exchange in-process, no sockets. The input is split: the
+ * first byte picks the request head (and whether a secret was injected), the rest is
+ * fed as request body bytes and as upstream bytes in pieces whose sizes come from the
+ * input, through the same struct buf the proxy uses. */
+#include "proxy/exchange.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const heads[] = {
+	"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+	"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n",
+	"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n\r\n",
+	"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
+	"GET /ws HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+};
+
+static char *hosts[] = {"h"};
+static struct policy_secret sec = {.name = "TOKEN", .hosts = hosts, .nhosts = 1};
+
+static void feed(struct buf *b, const uint8_t **p, size_t *n, size_t want)
+{
+	size_t room = BUF_SIZE - b->end;
+	if (room == 0) {
+		buf_compact(b);
+		room = BUF_SIZE - b->end;
+	}
+	if (want > *n)
+		want = *n;
+	if (want > room)
+		want = room;
+	memcpy(b->data + b->end, *p, want);
+	b->end += want;
+	*p += want;
+	*n -= want;
+}
+
+/* What the proxy does with cleared bytes: they leave the buffer. */
+static void drain(struct buf *b)
+{
+	b->start += b->fwd;
+	b->fwd = 0;
+	if (b->start == b->end)
+		b->start = b->end = 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 2)
+		return 0;
+	static struct secret_store st;
+	st.entries[0] = (struct secret_entry){&sec, (char *)"value-0123456789", 16,
+					      SECRET_SOURCE_ENV};
+	st.count = 1;
+	const char *head = heads[data[0] % (sizeof heads / sizeof heads[0])];
+	struct http_request req;
+	const char *why;
+	if (http_parse_request(head, strlen(head), &req, &why) <= 0)
+		abort();
+	struct exchange x;
+	exchange_begin(&x, &req);
+	const struct exchange_ctx cx = {data[0] & 0x80 ? "HEAD" : "GET", "h", 443, &st,
+					(data[0] & 0x40) ? 1 : 0, NULL, 0};
+	static struct buf up, down;
+	memset(&up, 0, offsetof(struct buf, data));
+	memset(&down, 0, offsetof(struct buf, data));
+	const uint8_t *p = data + 2;
+	size_t n = size - 2;
+	size_t piece = (size_t)data[1] + 1;
+	struct exchange_result r;
+	int done = 0;
+	while (n > 0 && !done) {
+		feed(&up, &p, &n, piece / 2 + 1);
+		exchange_request(&x, &up, &r);
+		if (up.fwd > up.end - up.start)
+			abort();
+		if (r.outcome == EXCHANGE_FAIL)
+			break;
+		drain(&up);
+		feed(&down, &p, &n, piece);
+		exchange_response(&x, &cx, &down, &r);
+		if (down.fwd > down.end - down.start || down.end > BUF_SIZE)
+			abort();
+		done = r.outcome != EXCHANGE_MORE;
+		drain(&down);
+	}
+	return 0;
+}
