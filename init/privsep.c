@@ -285,17 +285,17 @@ int privsep_reaped(struct privsep *ps, pid_t pid, const char **what)
 
 /* Waits up to ms for pid to exit by itself: on its pidfd where the kernel has them
  * (Linux 5.3), else in short, growing naps. Returns 1 once it is reaped. */
-static int wait_a_while(pid_t pid, int ms)
+static int wait_status(pid_t pid, int ms, int *status)
 {
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pfd >= 0) {
 		struct pollfd p = {pfd, POLLIN, 0};
 		int ready = poll(&p, 1, ms);
 		close(pfd);
-		return ready > 0 && waitpid(pid, NULL, 0) == pid;
+		return ready > 0 && waitpid(pid, status, 0) == pid;
 	}
 	long nap = 100 * 1000, waited = 0;
-	while (waitpid(pid, NULL, WNOHANG) != pid) {
+	while (waitpid(pid, status, WNOHANG) != pid) {
 		if (waited >= ms * 1000000L)
 			return 0;
 		struct timespec ts = {0, nap};
@@ -304,6 +304,27 @@ static int wait_a_while(pid_t pid, int ms)
 		nap = nap < 8 * 1000 * 1000 ? nap * 2 : nap;
 	}
 	return 1;
+}
+
+static int wait_a_while(pid_t pid, int ms)
+{
+	int status;
+	return wait_status(pid, ms, &status);
+}
+
+pid_t privsep_end_other(struct privsep *ps, const char **what, int *status)
+{
+	pid_t *other = ps->worker_pid > 0 ? &ps->worker_pid : &ps->ca_pid;
+	pid_t pid = *other;
+	if (pid <= 0)
+		return -1;
+	*what = other == &ps->worker_pid ? "the proxy worker" : "the CA process";
+	if (!wait_status(pid, 500, status)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, status, 0);
+	}
+	*other = -1;
+	return pid;
 }
 
 void privsep_stop(struct privsep *ps)

@@ -72,6 +72,11 @@ int privsep_reload(struct privsep *ps, int fd, const char *why);
  * and marks it gone. */
 int privsep_reaped(struct privsep *ps, pid_t pid, const char **what);
 
+/* After one helper ended: waits up to 500 ms for the other to end by itself (the CA
+ * process does when the worker is gone), else kills it; returns its pid with its name
+ * in *what and its wait status in *status, or -1 when none was left. */
+pid_t privsep_end_other(struct privsep *ps, const char **what, int *status);
+
 /* Ends both helpers (the worker closes its connections) and waits for them. */
 void privsep_stop(struct privsep *ps);
 

@@ -217,6 +217,17 @@ static int reap(struct supervisor *sv, pid_t child)
 			return exit_status(status);
 		if (!privsep_reaped(&sv->ps, pid, &what))
 			continue;
+		/* The other helper ends too (the CA process exits 0 once the worker is gone):
+		 * the one that ended abnormally is the one to name. */
+		const char *what2;
+		int status2;
+		pid_t pid2 = privsep_end_other(&sv->ps, &what2, &status2);
+		int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		if (pid2 > 0 && clean && !(WIFEXITED(status2) && WEXITSTATUS(status2) == 0)) {
+			what = what2;
+			pid = pid2;
+			status = status2;
+		}
 		char how[80];
 		log_msg("%s (pid %d) %s; the sandbox is stopped", what, (int)pid,
 			how_it_ended(status, how, sizeof how));
