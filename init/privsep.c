@@ -97,10 +97,10 @@ static void helper_begin(const char *name, char **cmd_argv)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-void privsep_confine(pid_t monitor, const char *who)
+void privsep_confine(pid_t monitor, uid_t sandbox_uid, const char *who)
 {
 	char err[300];
-	if (privs_drop_worker(privsep_helper_uid(getpid(), (uid_t)-1), err, sizeof err) < 0) {
+	if (privs_drop_worker(privsep_helper_uid(getpid(), sandbox_uid), err, sizeof err) < 0) {
 		log_msg("%s: %s", who, err);
 		_exit(EXIT_AIRLOCK);
 	}
@@ -144,7 +144,7 @@ static _Noreturn void ca_main(const struct privsep_config *cfg, pid_t monitor, i
 	close(cert_fd);
 	/* Minting needs only the leaf's public half: the private one is the worker's. */
 	explicit_bzero(ca->leaf_x, sizeof ca->leaf_x);
-	privsep_confine(monitor, "the CA process");
+	privsep_confine(monitor, p->uid, "the CA process");
 	mint_serve(sock, ca, names, n);
 	ca_free(ca);
 	_exit(0);

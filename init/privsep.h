@@ -80,10 +80,11 @@ pid_t privsep_end_other(struct privsep *ps, const char **what, int *status);
 /* Ends both helpers (the worker closes its connections) and waits for them. */
 void privsep_stop(struct privsep *ps);
 
-/* Confines the calling helper for good: privs_drop_worker() to privsep_helper_uid(),
+/* Confines the calling helper for good: privs_drop_worker() to privsep_helper_uid()
+ * (never the sandbox's uid),
  * death with `monitor`, then the seccomp allow-list. Exits 125 saying why when any step
  * fails. `who` names the helper in that message. */
-void privsep_confine(pid_t monitor, const char *who);
+void privsep_confine(pid_t monitor, uid_t sandbox_uid, const char *who);
 
 /* The uid a helper of the monitor drops to when root: 2000000000 + its pid, a uid no
  * account has, unique among running helpers, when the user namespace maps it; else the

@@ -116,7 +116,7 @@ _Noreturn void proxy_worker_main(const struct privsep_config *cfg, pid_t monitor
 	if (secret_store_prepare(w.policy, &w.secrets, err, sizeof err) < 0)
 		fail("%s", err);
 
-	privsep_confine(monitor, "the proxy worker");
+	privsep_confine(monitor, w.policy->uid, "the proxy worker");
 
 	/* Made after the drop: the resolver's threads start confined too. */
 	w.loop = loop_new();

@@ -6,10 +6,14 @@
 
 #include "proxy/secrets.h"
 
+/* Called for every read on the per-byte path: sets the fields, not the whole struct. */
 static void result(struct exchange_result *r, enum exchange_outcome o)
 {
-	memset(r, 0, sizeof *r);
 	r->outcome = o;
+	r->status = 0;
+	r->token = NULL;
+	r->why[0] = 0;
+	r->head_sent = r->trailing = 0;
 }
 
 static void fail(struct exchange_result *r, int status, const char *token)
@@ -160,11 +164,8 @@ void exchange_response(struct exchange *x, const struct exchange_ctx *cx, struct
 		if (avail == 0)
 			return;
 		if (x->resp == EXCHANGE_RESP_HEAD) {
-			int head_sent = r->head_sent;
-			if (!response_head(x, cx, b, r)) {
-				r->head_sent |= head_sent;
+			if (!response_head(x, cx, b, r))
 				return;
-			}
 			continue;
 		}
 		if (x->resp_body == HTTP_BODY_LENGTH) {

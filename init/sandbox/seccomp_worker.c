@@ -40,9 +40,12 @@ static const char *const allowed[] = {
 	"sysinfo",
 };
 
+static int nrules; /* rules added to the filter being built, for seccomp_gen's comment */
+
 static int add(scmp_filter_ctx ctx, const char *name, unsigned n,
 	       const struct scmp_arg_cmp *cmp, uint32_t action, char *err, size_t errlen)
 {
+	nrules++;
 	int nr = seccomp_syscall_resolve_name(name);
 	int rc = nr == __NR_SCMP_ERROR ? -ENOENT
 				      : seccomp_rule_add_array(ctx, action, nr, n, cmp);
@@ -89,10 +92,11 @@ int seccomp_export_worker(struct seccomp_program *out, char *err, size_t errlen)
 	scmp_filter_ctx ctx = seccomp_new_ctx(SCMP_ACT_ERRNO(EPERM), err, errlen);
 	if (!ctx)
 		return -1;
+	nrules = 0;
 	if (add_rules(ctx, err, errlen) < 0) {
 		seccomp_release(ctx);
 		return -1;
 	}
-	out->rules = (int)(sizeof allowed / sizeof allowed[0]) + 7;
+	out->rules = nrules;
 	return seccomp_export_ctx(ctx, out, err, errlen);
 }

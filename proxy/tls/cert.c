@@ -1,6 +1,6 @@
 /* cert.c: the per-sandbox CA and leaf minting (see cert.h). */
-#include "net/base/addr.h"
 #include "proxy/tls/cert.h"
+#include "net/base/addr.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
