@@ -9,7 +9,9 @@
  *
  * The connection code does not know about TLS: a side whose TLS is on has the
  * transport transport_tls (transport.h), defined at the end of this file, which
- * mitm_begin(), mitm_upstream_ready(), mitm_upstream_closed() and mitm_free() switch.
+ * mitm_begin() and mitm_upstream_ready() switch on, and its detach() and mitm_free()
+ * off. state.c calls mitm_begin() once the plaintext 200 has gone out through the
+ * client's buffer.
  */
 #include "proxy/mitm.h"
 
@@ -44,41 +46,21 @@ static struct tls_end *side(struct conn *c, int upstream)
 	return upstream ? &c->mitm->cli : &c->mitm->srv;
 }
 
-static int send_all(int fd, const char *p, size_t n)
+int mitm_begin(struct conn *c, char *why, size_t len)
 {
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w <= 0)
-			return -1; /* the socket is fresh and nearly empty: EAGAIN is a failure too */
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-int mitm_begin(struct conn *c)
-{
-	struct proxy *p = c->p; /* tunnel.c sends allow hosts here only when p->ca is set */
+	struct proxy *p = c->p; /* tunnel.c terminates allow hosts only when p->ca is set */
 	struct mitm *m = calloc(1, sizeof *m);
-	if (!m)
+	if (!m) {
+		snprintf(why, len, "out of memory for TLS termination");
 		return -1;
-	char err[256];
-	size_t len;
-	if (leaf_cache_get(p->leaves, p->ca, c->host, time(NULL), m->leaf, sizeof m->leaf, &len,
-			   err, sizeof err) < 0) {
-		conn_audit(c, "error", "allow", 200, err);
+	}
+	size_t leaf_len;
+	if (leaf_cache_get(p->leaves, p->ca, c->t.host, time(NULL), m->leaf, sizeof m->leaf,
+			   &leaf_len, why, len) < 0) {
 		free(m);
 		return -1;
 	}
-	ca_chain(p->ca, m->leaf, len, m->chain);
-	/* "200 Connection established" goes out in the clear before TLS starts; whatever
-	 * the upstream sent early is not ours to relay (it speaks TLS to us now). */
-	struct buf *d = &c->down;
-	if (send_all(c->cfd, d->data + d->start, d->fwd) < 0) {
-		free(m);
-		return -1;
-	}
-	d->start = d->end = d->fwd = 0;
+	ca_chain(p->ca, m->leaf, leaf_len, m->chain);
 	c->mitm = m;
 	c->xprt[0] = &transport_tls;
 	tls_server_init(&m->srv, m->chain, 2, ca_leaf_key(p->ca));
@@ -86,24 +68,10 @@ int mitm_begin(struct conn *c)
 	struct buf *u = &c->up;
 	size_t fed = tls_feed(&m->srv, u->data + u->start, u->end - u->start);
 	if (fed < u->end - u->start) {
-		conn_audit(c, "error", "allow", 200, "too much data before the TLS handshake");
+		snprintf(why, len, "too much data before the TLS handshake");
 		return -1;
 	}
 	u->start = u->end = u->fwd = 0;
-	if (mitm_upstream_ready(c) < 0) {
-		/* No TLS upstream: the first request gets the 502 with the reason. */
-		conn_close_upstream(c, 1);
-	}
-	/* Requests follow inside TLS; the upstream opened for CONNECT carries them. */
-	conn_enter(c, PH_HEAD);
-	c->is_connect = 0;
-	c->ureusable = 1;
-	/* What follows are requests: the 200 above is not part of an answer to them. */
-	c->resp_started = 0;
-	c->status = 0;
-	c->bytes_up = c->bytes_down = 0;
-	c->method[0] = c->path[0] = 0;
-	conn_arm_timer(c, p->head_ms);
 	return 0;
 }
 
@@ -118,8 +86,8 @@ int mitm_upstream_ready(struct conn *c)
 			 c->p->trust_err);
 		return -1;
 	}
-	if (tls_client_init(&m->cli, ts->anchors, ts->count, c->host) < 0) {
-		snprintf(m->why, sizeof m->why, "cannot start TLS to %s (name too long)", c->host);
+	if (tls_client_init(&m->cli, ts->anchors, ts->count, c->t.host) < 0) {
+		snprintf(m->why, sizeof m->why, "cannot start TLS to %s (name too long)", c->t.host);
 		return -1;
 	}
 	tls_set_stage(&m->cli, m->stage, sizeof m->stage);
@@ -139,11 +107,12 @@ int mitm_client_ready(const struct conn *c)
 	return c->mitm && tls_ready(&c->mitm->srv);
 }
 
-void mitm_upstream_closed(struct conn *c)
+/* The upstream socket closed: its TLS session is over, the side is plain again. */
+static void mitm_detach(struct conn *c, int upstream)
 {
-	if (c->mitm)
+	if (upstream && c->mitm)
 		c->mitm->cli_on = 0;
-	c->xprt[1] = &transport_plain;
+	c->xprt[upstream] = &transport_plain;
 }
 
 void mitm_free(struct conn *c)
@@ -161,10 +130,10 @@ static int check_sni(struct conn *c)
 		return 0;
 	m->sni_checked = 1;
 	const char *sni = tls_server_name(&m->srv);
-	if (!sni[0] || strcasecmp(sni, c->host) == 0)
+	if (!sni[0] || strcasecmp(sni, c->t.host) == 0)
 		return 0;
 	snprintf(m->why, sizeof m->why,
-		 "SNI mismatch: the TLS ClientHello names %s but CONNECT named %s", sni, c->host);
+		 "SNI mismatch: the TLS ClientHello names %s but CONNECT named %s", sni, c->t.host);
 	return -1;
 }
 
@@ -178,10 +147,10 @@ static void failed(struct conn *c, int upstream)
 			 "the certificate of %s:%u could not be verified: %s. If this server is "
 			 "meant to be trusted, add the certificate of the CA that issued it to the "
 			 "policy as \"trust = FILE\" under [network]",
-			 c->host, c->port, tls_error_text(err));
+			 c->t.host, c->t.port, tls_error_text(err));
 	else
 		snprintf(c->mitm->why, sizeof c->mitm->why, "TLS with the %s (%s:%u) failed: %s",
-			 who, c->host, c->port,
+			 who, c->t.host, c->t.port,
 			 t->io_errno ? strerror(t->io_errno) : tls_error_text(err));
 }
 
@@ -291,5 +260,5 @@ static const char *mitm_side_why(const struct conn *c, int upstream)
 
 const struct transport transport_tls = {
 	"tls", mitm_fill, mitm_drain, mitm_events, mitm_pending, mitm_flushed, mitm_shutdown,
-	mitm_upstream_alive, mitm_side_why,
+	mitm_upstream_alive, mitm_detach, mitm_side_why,
 };

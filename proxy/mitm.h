@@ -3,24 +3,24 @@
 #ifndef AIRLOCK_MITM_H
 #define AIRLOCK_MITM_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 struct conn;
 struct buf;
 
-/* After the plaintext "200 Connection established" for an `allow` host: mints (or
- * finds) the leaf, starts TLS with the sandbox and with the upstream, and waits for the
- * first request inside. Returns 0, or -1 (the caller closes the connection). */
-int mitm_begin(struct conn *c);
+/* After the plaintext "200 Connection established" for an `allow` host has gone out:
+ * mints (or finds) the leaf and starts TLS with the sandbox, taking the bytes it sent
+ * already (its ClientHello). Returns 0, or -1 with a sentence in why (the caller closes
+ * the connection). */
+int mitm_begin(struct conn *c, char *why, size_t len);
 
 /* A new upstream socket is open for a terminated connection: TLS starts on it. Returns
  * 0, or -1 (mitm_why() says why) when it cannot: the upstream must not be used. */
 int mitm_upstream_ready(struct conn *c);
 /* Whether the sandbox's TLS handshake has completed (for the audit). */
 int mitm_client_ready(const struct conn *c);
-/* The upstream socket was closed. */
-void mitm_upstream_closed(struct conn *c);
 
 /* The transport of a TLS side (transport_tls, transport.h) is defined in mitm.c. */
 

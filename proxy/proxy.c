@@ -1,5 +1,5 @@
 /* proxy.c: the proxy object: listeners, accepting, the connection cap, the fd limit,
- * notices. The per-connection work is in conn.c and its phase handlers.
+ * notices. A connection's bytes move in io.c; what happens on it is decided in state.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,22 +75,8 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *arg)
 		}
 		int one = 1;
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		struct conn *c = conn_new(p, cfd, ls->forward_port);
-		if (!c) {
+		if (io_accept(p, cfd, ls->forward_port) < 0)
 			close(cfd);
-			continue;
-		}
-		if (ls->forward_port) {
-			snprintf(c->host, sizeof c->host, "127.0.0.1");
-			c->port = ls->forward_port;
-			snprintf(c->method, sizeof c->method, "FORWARD");
-			conn_hold(c);
-			connect_start(c);
-			conn_update(c);
-			conn_release(c);
-		} else {
-			conn_arm_timer(c, p->head_ms);
-		}
 	}
 }
 
@@ -140,6 +126,10 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
 	p->trust = cfg->trust;
 	p->secrets = cfg->secrets;
 	proxy_set_timeouts(p, 0, 0, 0);
+	p->dial_env.loop = loop;
+	p->dial_env.policy = &p->policy;
+	p->dial_env.upstream = &p->upstream;
+	p->dial_env.connect_ms = &p->connect_ms;
 	if (upstream_conf_init(&p->upstream, cfg->policy->upstream_proxy, getenv, err, errlen) < 0) {
 		free(p);
 		return NULL;
@@ -150,6 +140,7 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
 		free(p);
 		return NULL;
 	}
+	p->dial_env.resolver = p->resolver;
 	if (p->ca) {
 		p->leaves = malloc(sizeof *p->leaves);
 		if (!p->leaves) {
@@ -223,7 +214,7 @@ void proxy_free(struct proxy *p)
 	if (!p)
 		return;
 	while (p->conns)
-		conn_close(p->conns, 0);
+		state_close(p->conns, 0);
 	while (p->listeners) {
 		struct listener *n = p->listeners->next;
 		loop_del(p->loop, p->listeners->fd);

@@ -1,7 +1,8 @@
-/* proxy_int.h: the proxy's internals, shared by proxy.c (listeners, accounting),
- * conn.c (connection I/O and lifetime), connect.c (resolution and upstream connect),
- * tunnel.c (CONNECT, SNI check, relay), forward.c (http:// requests) and deny.c
- * (refusal texts). Not for use outside proxy/.
+/* proxy_int.h: the proxy object and what the connection code shares about it: proxy.c
+ * (listeners, accepting, the connection cap), deny.c (refusal texts), and the
+ * connection's modules (conn.h): conn.c (lifetime), io.c (moving bytes), state.c (the
+ * state machine) and its handlers decide.c, dial.c, forward.c, tunnel.c and mitm.c.
+ * Not for use outside proxy/.
  */
 #ifndef AIRLOCK_PROXY_INT_H
 #define AIRLOCK_PROXY_INT_H
@@ -14,23 +15,21 @@
 #include "net/loop.h"
 #include "net/resolve.h"
 #include "policy/policy.h"
+#include "proxy/conn.h"
+#include "proxy/dial.h"
+#include "proxy/outcome.h"
 #include "proxy/proto/http.h"
 #include "proxy/proxy.h"
-#include "proxy/upstream.h"
-#include "proxy/tls/leaf_cache.h"
-#include "proxy/mitm.h"
 #include "proxy/secrets.h"
-#include "proxy/transport.h"
-#include "proxy/exchange.h"
+#include "proxy/tls/leaf_cache.h"
+#include "proxy/upstream.h"
 
 /* Limits and timeouts. 16 KiB per direction keeps an idle tunnel well under 64 KiB. */
-#define CONN_BUF BUF_SIZE /* net/base/buf.h */
 #define PROXY_MAX_CONNS 4096
 #define PROXY_IDLE_MS (300 * 1000)      /* no byte either way for this long: close */
 #define PROXY_HEAD_MS (30 * 1000)       /* a whole request head (slowloris) */
-#define PROXY_CONNECT_MS (10 * 1000)    /* one TCP connect attempt */
-#define PROXY_RESOLVE_MS (20 * 1000)    /* a DNS lookup */
-#define PROXY_HANDSHAKE_MS (10 * 1000)  /* the upstream proxy's answer to CONNECT */
+#define PROXY_CONNECT_MS (10 * 1000)    /* one TCP connect attempt, or the upstream
+                                           proxy's answer to CONNECT (dial.h) */
 #define PROXY_LINGER_MS (2 * 1000)      /* draining a client after a final answer */
 
 struct proxy {
@@ -41,6 +40,7 @@ struct proxy {
 	int verbose;
 	struct resolver *resolver;
 	struct upstream_conf upstream;
+	struct dial_env dial_env; /* what every connection's dial uses (dial.h) */
 	struct listener *listeners;
 	struct conn *conns;     /* every live connection, for proxy_free */
 	size_t nconns;
@@ -68,143 +68,66 @@ struct listener {
 };
 
 
-enum phase {
-	PH_HEAD,        /* reading a request head (or idle between requests) */
-	PH_CONNECTING,  /* resolving, connecting, or the upstream proxy's CONNECT */
-	PH_SNI,         /* CONNECT answered 200, waiting for the ClientHello */
-	PH_RELAY,       /* opaque bytes both ways (tunnel, forward, after 101) */
-	PH_HTTP,        /* an http:// request and its response in flight */
-	PH_FINISH,      /* writing a final answer, then draining the client, then close */
-};
-
-
-struct conn {
-	struct proxy *p;
-	struct mitm *mitm;      /* TLS termination state (allow hosts only), else NULL */
-	const struct transport *xprt[2]; /* how bytes move on the sandbox's side [0] and
-	                                    the upstream's [1]: plain, or TLS (mitm.c) */
-	uint64_t injected;      /* secrets injected into the current request (store bits) */
-	size_t basic_sent_len;  /* its Basic credentials with secrets, as the sandbox sent */
-	char basic_sent[SECRETS_BASIC_SENT_MAX]; /* them (secrets_result.basic): for scrubbing */
-	struct conn *prev, *next;
-	int cfd, ufd;
-	uint32_t cev, uev;      /* events watched on the loop (0: not in epoll at all) */
-	enum phase phase;
-	int busy, dead;         /* freed once no callback is running on it */
-	struct loop_timer timer;
-	uint64_t last_active;   /* loop ms of the last byte moved */
-	uint64_t txn_start;     /* loop ms when the current request/tunnel began */
-
-	/* The current target. */
-	char host[HTTP_MAX_HOST + 3];
-	uint16_t port;
-	int is_connect;
-	uint16_t forward_port;  /* a `forward` connection: no HTTP at all */
-	enum policy_action action;
-	const char *rule;       /* the matching policy item's text */
-	char method[24];
-	char path[512];         /* as sent, cut for the audit line */
-
-	/* Reaching the upstream. */
-	struct resolve_req *rq;
-	struct sockaddr_storage *addrs;
-	socklen_t *addrlens;
-	size_t naddrs, next_addr;
-	int connecting;         /* a non-blocking connect() is in progress on ufd */
-	int handshake;          /* waiting for the upstream proxy's answer to CONNECT */
-	const struct upstream_proxy *via;
-	char last_err[160];     /* why the last connect attempt failed */
-	char uhost[HTTP_MAX_HOST + 3]; /* what ufd is connected to, for keep-alive reuse */
-	uint16_t uport;
-	int ureusable;
-
-	/* The http:// exchange. */
-	size_t head_len;        /* rewritten request head waiting at the start of `up` */
-	struct exchange ex;     /* its framing and decisions (exchange.h) */
-	int status;             /* final status given to the client (audit) */
-	int audited;            /* the current request/tunnel has its audit line */
-	int resp_started;       /* bytes of an answer to this request went to the client */
-	int close_after;        /* close once the current answer is flushed */
-
-	/* The tunnel's decision (CONNECT allowed or passthrough, or a `forward` relay) has
-	 * one audit line: the first line written about the tunnel itself (a failure to
-	 * reach the upstream, an SNI refusal, an idle timeout), else the one conn_close()
-	 * writes when the tunnel ends, however it ends. Requests inside a terminated
-	 * tunnel have their own lines and leave it pending. */
-	int tunnel_open;        /* decided, its line not written yet */
-	int tunnel_200;         /* the CONNECT was answered 200 */
-	unsigned tun_requests;  /* requests read inside the terminated tunnel */
-	uint64_t tun_start, tun_up, tun_down;
-
-	/* End-of-stream bookkeeping. */
-	int c_eof, u_eof, c_shut, u_shut, draining;
-	uint64_t bytes_up, bytes_down;
-
-	struct buf up;          /* client -> upstream */
-	struct buf down;        /* upstream -> client */
-};
-
-/* --- conn.c ---------------------------------------------------------------------- */
-struct conn *conn_new(struct proxy *p, int cfd, uint16_t forward_port);
-/* Closes both sockets and releases everything; `reset` sends RSTs (SO_LINGER 0). */
-void conn_close(struct conn *c, int reset);
-/* Keeps c allocated across a callback (conn_close() may run inside it). */
-void conn_hold(struct conn *c);
-/* Ends a conn_hold(); frees c if it was closed meanwhile. */
-void conn_release(struct conn *c);
-/* After a complete answer: half-closes the client, drains it briefly, then closes
- * (closing with unread input would send an RST that can destroy the answer). */
-void conn_linger_close(struct conn *c);
-/* Closes only the upstream socket (keep-alive reuse ended, or reconnect). */
-void conn_close_upstream(struct conn *c, int reset);
+/* --- io.c ------------------------------------------------------------------------ */
+/* Takes an accepted socket: a connection watched on the loop (a `forward` listener's
+ * dials at once). Returns -1 when it cannot (the caller closes cfd). */
+int io_accept(struct proxy *p, int cfd, uint16_t forward_port);
 /* Re-registers both sockets' events from the connection's state. */
-void conn_update(struct conn *c);
-/* The one place a connection's phase is assigned (test_include_order.py checks it):
- * every handler that moves a connection on calls this. With -v -v it logs the step. */
-void conn_enter(struct conn *c, enum phase next);
-/* Sets the connection's timer for its phase. */
-void conn_arm_timer(struct conn *c, uint64_t ms);
-/* Ends the current request with an answer from airlock (status, X-Airlock-Deny or
- * X-Airlock-Error token, plain-text body), then closes; when part of an upstream answer
- * has already gone to the client, just closes. Writes the audit line. */
-void conn_fail(struct conn *c, int status, const char *token, const char *event,
-	       const char *body);
-/* The audit "decision" of the connection: "allow", "passthrough", "forward", "deny". */
-const char *conn_decision(const struct conn *c);
-/* Starts the tunnel's pending decision line (see struct conn). */
-void conn_tunnel_open(struct conn *c);
-/* Writes an audit line for the current request or tunnel. */
-void conn_audit(struct conn *c, const char *event, const char *decision, int status,
-		const char *reason);
-/* Processes bytes already in the buffers after a phase change. */
-void conn_progress(struct conn *c);
+void io_update(struct conn *c);
 
-/* --- connect.c ------------------------------------------------------------------- */
-/* Reaches c->host:c->port (map, literal, DNS with the SSRF guard, or via the upstream
- * proxy), reusing an open upstream for the same target; calls conn_upstream_ready(). */
-void connect_start(struct conn *c);
-/* The connection's upstream socket became writable/readable while connecting. */
-void connect_on_event(struct conn *c, uint32_t events);
-/* Timer expiry during PH_CONNECTING. */
-void connect_on_timeout(struct conn *c);
-/* Called when the upstream byte pipe to host:port is open. */
-void conn_upstream_ready(struct conn *c);
+/* --- state.c: the state machine ---------------------------------------------------- */
+/* A new connection: an HTTP proxy one waits for its head; a `forward` one dials. */
+void state_accepted(struct conn *c);
+/* New bytes from the client, or from the upstream, or bytes already buffered that may
+ * mean something new: the handler of the connection's phase decides. */
+void state_client_bytes(struct conn *c);
+void state_upstream_bytes(struct conn *c);
+/* Bytes went out to the client (or could not yet); to the upstream. */
+void state_client_sent(struct conn *c);
+void state_upstream_sent(struct conn *c);
+/* The sandbox's side ended (how 0) or failed (-2; its transport says why). */
+void state_client_end(struct conn *c, int how);
+/* The upstream's side ended (0), failed reading (-2) or writing (-3), with errno err. */
+void state_upstream_end(struct conn *c, int how, int err);
+/* The connection's timer expired. */
+void state_timer(struct conn *c);
+/* The dial ended (dial.h). */
+void state_dialed(struct conn *c, struct dial_result *res);
+/* Closes c, writing the audit lines still pending. */
+void state_close(struct conn *c, int reset);
+/* Whether the client's side is read in the current state; the upstream's. */
+int state_reads_client(const struct conn *c);
+int state_reads_upstream(const struct conn *c);
 
-/* --- tunnel.c -------------------------------------------------------------------- */
-/* After connect for CONNECT: 200 to the client, then the ACTION's path. */
-void tunnel_established(struct conn *c);
-/* ACTION_ALLOW on CONNECT: TLS termination (mitm.c), then the requests inside go
- * through forward.c; without a CA (test harnesses) the passthrough path. */
-void conn_start_allowed_tunnel(struct conn *c);
-/* ACTION_PASSTHROUGH: SNI check, then relay untouched. */
-void conn_start_passthrough(struct conn *c);
-/* New client bytes in PH_SNI. */
-void tunnel_try_sni(struct conn *c);
-/* Enters PH_RELAY: every buffered byte is cleared both ways. */
-void tunnel_relay(struct conn *c);
+/* --- decide.c --------------------------------------------------------------------- */
+/* A complete request head of `len` bytes is at the start of c->up (its record has
+ * begun): the policy's decision, the head rewritten in place for an http:// request. */
+void decide_request(struct conn *c, const struct http_request *req, size_t len,
+		    struct outcome *o);
 
-/* How forward_rewrite_head() treats placeholders: every field of the request goes
- * through secrets_rewrite() for `host`; sx NULL copies fields unchanged (tests). */
+/* --- tunnel.c --------------------------------------------------------------------- */
+/* After the dial for CONNECT: "200 Connection established" queued for the client,
+ * then STEP_SNI (passthrough) or STEP_TLS (`allow`, with a CA). */
+void tunnel_answer(struct conn *c, struct outcome *o);
+/* Client bytes in PH_SNI: STEP_RELAY once the ClientHello names the CONNECT host. */
+void tunnel_check_sni(struct conn *c, struct outcome *o);
+/* PH_RELAY: every buffered byte is cleared both ways; a side that ended is half-closed
+ * on the other once its bytes are out; STEP_CLOSE when both are done. */
+void tunnel_relay(struct conn *c, struct outcome *o);
+
+/* --- forward.c: the http:// exchange -------------------------------------------- */
+/* The upstream is open: the rewritten head at the start of c->up (decide.c) may go. */
+void forward_start(struct conn *c);
+/* Bytes of the exchange arrived either way: what may be forwarded (exchange.h), and
+ * whether it failed, became a relay (101) or ended (as forward_done()). */
+void forward_step(struct conn *c, struct outcome *o);
+/* Whether the exchange is over (both sides done, the answer flushed): STEP_NEXT for
+ * keep-alive, STEP_LINGER otherwise; else STEP_WAIT. */
+void forward_done(struct conn *c, struct outcome *o);
+
+/* --- head.c: the origin-form rewrite of a request head ------------------------------ */
+/* How head_rewrite() treats placeholders: every field of the request goes through
+ * secrets_rewrite() for `host`; sx NULL copies fields unchanged (tests). */
 struct head_secrets {
 	const struct secret_store *store;
 	const char *host;
@@ -212,17 +135,6 @@ struct head_secrets {
 	struct secrets_result res;  /* what was injected, or why the request is refused */
 };
 
-/* --- forward.c ------------------------------------------------------------------- */
-/* A complete request head of `len` bytes is at the start of c->up: decide and start. */
-void forward_request(struct conn *c, const struct http_request *req, size_t len);
-/* After connect for an http:// request: the head and body start flowing. */
-void forward_established(struct conn *c);
-/* New request-body bytes arrived (PH_HTTP). */
-void forward_feed_request(struct conn *c);
-/* New response bytes arrived (PH_HTTP). Returns -1 if the connection was closed. */
-int forward_feed_response(struct conn *c);
-/* Whether the exchange is over (both sides done, answer flushed); moves on if so. */
-void forward_check_done(struct conn *c);
 /* Writes the origin-form request head for `req` into out: request-line with the path,
  * Host from the target, hop-by-hop headers (Connection and the names it lists,
  * Proxy-Connection, Proxy-Authorization, Keep-Alive, TE) removed; Transfer-Encoding and
@@ -231,13 +143,13 @@ void forward_check_done(struct conn *c);
  * values become secrets (or refuse the request); in a dropped header, one the host may
  * not receive refuses the request too. Returns the length, -1 when it does
  * not fit, -2 when a placeholder was refused (sx->res.reason says why). */
-long forward_rewrite_head(const struct http_request *req, struct head_secrets *sx, char *out,
-			  size_t cap);
+long head_rewrite(const struct http_request *req, struct head_secrets *sx, char *out,
+		  size_t cap);
 /* For a head none of whose headers is forwarded (CONNECT): whether every placeholder in
  * them is one sx->host may receive (0), else -2 with sx->res saying why. Headers that
- * forward_rewrite_head() drops are held to the same rule; what they carry is dropped,
- * never injected. */
-int forward_check_dropped_head(const struct http_request *req, struct head_secrets *sx);
+ * head_rewrite() drops are held to the same rule; what they carry is dropped, never
+ * injected. */
+int head_check_dropped(const struct http_request *req, struct head_secrets *sx);
 
 /* --- deny.c ---------------------------------------------------------------------- */
 /* The reason phrase of an HTTP status ("Forbidden"). */

@@ -5,7 +5,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include "proxy/proxy_int.h"
+#include "proxy/conn.h"
 
 static int fd_of(const struct conn *c, int side)
 {
@@ -14,18 +14,7 @@ static int fd_of(const struct conn *c, int side)
 
 static ssize_t plain_fill(struct conn *c, int side, struct buf *b)
 {
-	if (b->end == CONN_BUF)
-		buf_compact(b);
-	if (b->end == CONN_BUF)
-		return -1;
-	ssize_t n = recv(fd_of(c, side), b->data + b->end, CONN_BUF - b->end, 0);
-	if (n > 0) {
-		b->end += (size_t)n;
-		return n;
-	}
-	if (n == 0)
-		return 0;
-	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+	return buf_fill_fd(b, fd_of(c, side));
 }
 
 static ssize_t plain_drain(struct conn *c, int side, struct buf *b)
@@ -69,6 +58,10 @@ static int plain_alive(const struct conn *c, int side)
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+static void plain_detach(struct conn *c, int side)
+{
+}
+
 static const char *plain_why(const struct conn *c, int side)
 {
 	return NULL;
@@ -76,5 +69,5 @@ static const char *plain_why(const struct conn *c, int side)
 
 const struct transport transport_plain = {
 	"plain", plain_fill, plain_drain, plain_events, plain_pending, plain_flushed,
-	plain_shutdown, plain_alive, plain_why,
+	plain_shutdown, plain_alive, plain_detach, plain_why,
 };

@@ -31,6 +31,8 @@ struct transport {
 	/* Whether a kept upstream can carry another request: the peer has not closed it
 	 * (plain: nothing to read, EAGAIN; TLS: its engine knows). */
 	int (*alive)(const struct conn *c, int side);
+	/* The side's socket was closed: a TLS side forgets its session and is plain again. */
+	void (*detach)(struct conn *c, int side);
 	/* Why the side's last failure happened, or NULL. */
 	const char *(*why)(const struct conn *c, int side);
 };

@@ -27,4 +27,9 @@ static inline void buf_compact(struct buf *b)
 	b->start = 0;
 }
 
+/* Reads what fd has into b's free space (compacting first when the end is reached):
+ * the bytes read (>0), 0 at the end of the stream, -1 when nothing is there yet (or b
+ * is full), -2 on failure (errno says why). The one recv() of every plain socket side. */
+long buf_fill_fd(struct buf *b, int fd);
+
 #endif

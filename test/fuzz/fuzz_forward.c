@@ -1,4 +1,4 @@
-/* libFuzzer target for proxy/forward.c's head rewrite: any request head the parser
+/* libFuzzer target for proxy/head.c's head rewrite: any request head the parser
  * accepts is rewritten to origin-form, and the result must itself parse as a request
  * for the same method, with no Proxy-* header and one Host. */
 #include "proxy/proxy_int.h"
@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int n = http_parse_request((const char *)data, size, &req, &why);
 	if (n <= 0 || req.is_connect || req.form != HTTP_TARGET_ABSOLUTE)
 		return 0;
-	long m = forward_rewrite_head(&req, NULL, out, sizeof out);
+	long m = head_rewrite(&req, NULL, out, sizeof out);
 	if (m < 0)
 		return 0;
 	int k = http_parse_request(out, (size_t)m, &again, &why);

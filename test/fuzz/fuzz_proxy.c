@@ -1,5 +1,6 @@
-/* libFuzzer target for the whole proxy state machine (proxy/conn.c and its phase
- * handlers) over real loopback sockets: the input is split into what a client sends
+/* libFuzzer target for the whole proxy (io.c, the state machine in state.c and its
+ * handlers) end to end, over real loopback sockets (the HTTP exchange alone is fuzzed in
+ * process by fuzz_exchange.c): the input is split into what a client sends
  * and what the upstream answers; both are delivered, the loop runs, both sides close,
  * and the proxy must neither crash nor keep a connection once everything has ended.
  *

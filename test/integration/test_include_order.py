@@ -95,14 +95,51 @@ def test_loader_internal_names_carry_the_module_prefix():
 
 
 def test_a_connections_phase_is_assigned_in_one_place():
-    # every other file moves a connection on through conn_enter() (proxy/conn.c)
+    # the state machine (proxy/state.c) assigns it, in enter(); no other file writes it
     writes = []
     for f in sorted((TOP / "proxy").glob("*.c")):
         for n, line in enumerate(f.read_text().splitlines(), 1):
             if re.search(r"\bphase\s*=[^=]", line):
                 writes.append(f"{f.name}:{n}: {line.strip()}")
-    assert len(writes) == 1 and writes[0].startswith("conn.c:"), writes
+    assert len(writes) == 1 and writes[0].startswith("state.c:"), writes
     assert "c->phase = next;" in writes[0]
+
+
+# The connection's handlers and what each exports (their prefixes, proxy_int.h).
+HANDLERS = {"decide.c": "decide_", "tunnel.c": "tunnel_", "forward.c": "forward_",
+            "dial.c": "dial_", "mitm.c": "mitm_"}
+
+
+def calls(text, prefix):
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)  # comments name other modules
+    return set(re.findall(r"\b(" + prefix + r"\w+)\s*\(", text))
+
+
+def test_handlers_return_outcomes_and_never_call_each_other():
+    # a handler works on its part and says what follows; state.c chains them, moves the
+    # connection on, closes it and writes its audit lines
+    for name, own in HANDLERS.items():
+        text = (TOP / "proxy" / name).read_text()
+        for other, prefix in HANDLERS.items():
+            if other != name:
+                assert not calls(text, prefix), f"{name} calls {other}: {calls(text, prefix)}"
+        for prefix in ("state_", "record_", "io_", "conn_close", "conn_fail", "audit_write"):
+            assert not calls(text, prefix), f"{name} calls {calls(text, prefix)}"
+
+
+def test_the_state_machine_alone_ends_records_and_io_alone_touches_the_loop():
+    proxy = TOP / "proxy"
+    for f in sorted(proxy.glob("*.c")):
+        text = f.read_text()
+        if f.name not in ("state.c", "record.c"):
+            assert not calls(text, "record_end") and not calls(text, "record_close"), f.name
+        # audit lines of connections come from record.c; proxy.c writes the one for a
+        # connection refused before it exists (too many)
+        if f.name not in ("record.c", "proxy.c", "audit.c"):
+            assert not calls(text, "audit_write"), f.name
+        # the loop's callbacks (io.c) and the proxy's teardown (proxy.c) call it
+        if f.name not in ("state.c", "io.c", "proxy.c"):
+            assert not calls(text, "state_"), f.name + " reaches into the state machine"
 
 
 def test_no_connection_code_asks_which_transport_a_side_has():

@@ -1,0 +1,246 @@
+/* decide.c: the decision about every request head, CONNECT included: the policy gate
+ * for absolute-form http:// and CONNECT targets, the Host rule inside a terminated TLS
+ * connection, [http HOST] rules, framing tricks, and the placeholders each host may
+ * receive. An http:// request's head is rewritten to origin-form in place (head.c),
+ * secrets put in where the policy binds them. The outcome is STEP_DIAL or a refusal.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "net/base/addr.h"
+#include "policy/http_rules.h"
+#include "policy/policy_reload.h"
+#include "proxy/proxy_int.h"
+
+static const struct secret_store no_secrets;
+
+static int span_is(struct http_span s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.len == n && strncasecmp(s.p, lit, n) == 0;
+}
+
+static int is_ip_literal(const char *host, int is_v6)
+{
+	unsigned char b[16];
+	return is_v6 || addr_parse_literal(host, b) != 0;
+}
+
+/* The 403 for a placeholder the request's host may not receive. */
+static void refuse_secret(struct conn *c, const struct secrets_result *res, struct outcome *o)
+{
+	outcome_fail(o, 403, "secret-not-bound", "airlock refused the request to %s: %s.\n",
+		     c->t.host, res->reason);
+	outcome_notice(o, res->reason);
+}
+
+/* A request inside a terminated TLS connection: origin-form, and its Host must name the
+ * host the tunnel was opened to (else a client could reach another host under the
+ * CONNECT host's decision, with that host's secrets). Fills *out for the rewrite. */
+static int inner_request(struct conn *c, const struct http_request *req,
+			 struct http_request *out, struct outcome *o)
+{
+	const struct conn_target *t = &c->t;
+	if (req->is_connect || req->form != HTTP_TARGET_ORIGIN) {
+		outcome_fail(o, 400, "not-origin-form",
+			     "airlock refused the request: inside a TLS connection through the "
+			     "proxy, send origin-form requests (GET /path HTTP/1.1 with a Host "
+			     "header).\n");
+		return -1;
+	}
+	const struct http_header *h = http_find_header(req->headers, req->nheaders, "Host");
+	char want[sizeof t->host + 16];
+	int ok = 0;
+	if (h) {
+		int v6 = strchr(t->host, ':') != NULL;
+		char bare[sizeof t->host + 2];
+		snprintf(bare, sizeof bare, v6 ? "[%s]" : "%s", t->host);
+		snprintf(want, sizeof want, "%s:%u", bare, t->port);
+		size_t hl = strlen(bare);
+		ok = (h->value.len == hl && strncasecmp(h->value.p, bare, hl) == 0) ||
+		     (h->value.len == strlen(want) && strncasecmp(h->value.p, want, h->value.len) == 0);
+	}
+	if (!ok) {
+		outcome_fail(o, 403, "host-mismatch",
+			     "airlock refused the request: its Host header (%.*s) does not name %s, "
+			     "the host this TLS connection was opened to with CONNECT %s:%u. Open a "
+			     "connection to each host you want to reach.\n",
+			     h ? (int)(h->value.len > 300 ? 300 : h->value.len) : 6,
+			     h ? h->value.p : "(none)", t->host, t->host, t->port);
+		outcome_notice(o, "Host header names another host");
+		return -1;
+	}
+	*out = *req;
+	snprintf(out->host, sizeof out->host, "%s", t->host);
+	out->port = t->port;
+	out->port_given = t->port != 443;
+	out->host_is_ipv6 = strchr(t->host, ':') != NULL;
+	return 0;
+}
+
+/* Requests whose rewriting could make the upstream read them differently from airlock:
+ * a Connection header naming a framing header (the hop-by-hop rule would drop it while
+ * airlock still frames the body by it, so the body would become requests airlock never
+ * checked), and TRACE/TRACK, which echo the request, secrets included, back to the
+ * sandbox. Returns why, or NULL. */
+static const char *framing_trick(const struct http_request *req)
+{
+	static const char *const framing[] = {"content-length", "transfer-encoding", "host",
+					       "trailer"};
+	for (size_t i = 0; i < sizeof framing / sizeof framing[0]; i++)
+		if (http_header_has_token(req->headers, req->nheaders, "Connection", framing[i]))
+			return "its Connection header names a header that frames the request";
+	if (span_is(req->method, "TRACE") || span_is(req->method, "TRACK"))
+		return "TRACE and TRACK echo the request (and any secret in it) back";
+	return NULL;
+}
+
+/* Rewrites the head in place (origin-form, secrets put in where the policy binds them)
+ * and prepares the exchange; STEP_DIAL, or the refusal. */
+static void rewrite_request(struct conn *c, const struct http_request *req, size_t len,
+			    struct outcome *o)
+{
+	struct proxy *p = c->p;
+	const char *refuse = framing_trick(req);
+	if (refuse) {
+		outcome_fail(o, 400, "bad-request", "airlock refused the request: %s.\n", refuse);
+		return;
+	}
+	/* [http HOST] rules: decided before any secret is put in and before anything goes
+	 * upstream. */
+	const struct policy_http *rules =
+		c->t.action == ACTION_ALLOW ? http_rules_for(p->policy, c->t.host) : NULL;
+	char why[1200];
+	if (rules && !http_rules_decide(rules, c->t.method, req->path.p, req->path.len,
+					c->t.host, why, sizeof why)) {
+		outcome_fail(o, 403, "http-rule", "airlock refused the request: %s.\n", why);
+		outcome_notice(o, "http rule");
+		return;
+	}
+	struct head_secrets sx = {
+		/* Secrets go only to `allow` hosts; elsewhere any placeholder is refused. */
+		.store = c->t.action == ACTION_ALLOW && p->secrets ? p->secrets : &no_secrets,
+		.host = c->t.host,
+		.tls = c->mitm != NULL,
+	};
+	secrets_result_init(&sx.res);
+	char tmp[CONN_BUF];
+	long n = head_rewrite(req, &sx, tmp, sizeof tmp);
+	if (n == -2) {
+		explicit_bzero(tmp, sizeof tmp); /* fields before the refused one */
+		refuse_secret(c, &sx.res, o);
+		return;
+	}
+	size_t rest = c->up.end - c->up.start - len;
+	if (n < 0 || (size_t)n + rest > CONN_BUF) {
+		explicit_bzero(tmp, sizeof tmp);
+		outcome_fail(o, 431, "head-too-large",
+			     "airlock refused the request: rewritten, its head does not fit in "
+			     "16384 bytes and 128 header lines.\n");
+		return;
+	}
+	struct conn_http *h = &c->h;
+	h->injected = sx.res.injected;
+	memcpy(h->basic_sent, sx.res.basic, sx.res.basic_len);
+	h->basic_sent_len = sx.res.basic_len;
+	memmove(c->up.data + n, c->up.data + c->up.start + len, rest);
+	memcpy(c->up.data, tmp, (size_t)n);
+	explicit_bzero(tmp, (size_t)n);
+	c->up.start = 0;
+	c->up.end = (size_t)n + rest;
+	c->up.fwd = 0;
+	h->head_len = (size_t)n;
+	exchange_begin(&h->ex, req);
+	h->close_after = 0;
+	outcome_step(o, STEP_DIAL);
+}
+
+/* A CONNECT: its headers go nowhere (the upstream gets no CONNECT from the sandbox),
+ * but a placeholder in them is held to the same binding as in any request. Nothing is
+ * injected, so the whole store serves, passthrough too: its refusals then name the
+ * secret's real binding. */
+static void decide_connect(struct conn *c, const struct http_request *req, size_t len,
+			   struct outcome *o)
+{
+	struct head_secrets sx = {
+		.store = c->p->secrets ? c->p->secrets : &no_secrets,
+		.host = c->t.host,
+	};
+	secrets_result_init(&sx.res);
+	if (head_check_dropped(req, &sx) < 0) {
+		refuse_secret(c, &sx.res, o);
+		return;
+	}
+	c->up.start += len;
+	if (c->up.start == c->up.end)
+		c->up.start = c->up.end = 0;
+	c->up.fwd = 0;
+	outcome_step(o, STEP_DIAL);
+}
+
+void decide_request(struct conn *c, const struct http_request *req, size_t len,
+		    struct outcome *o)
+{
+	struct proxy *p = c->p;
+	struct conn_target *t = &c->t;
+	snprintf(t->method, sizeof t->method, "%.*s", (int)req->method.len, req->method.p);
+	size_t pl = req->path.len < sizeof t->path - 1 ? req->path.len : sizeof t->path - 1;
+	memcpy(t->path, req->path.p, pl);
+	t->path[pl] = 0;
+	if (c->mitm) {
+		/* Inside TLS terminated for an `allow` host: decided at CONNECT. */
+		struct http_request inner;
+		if (inner_request(c, req, &inner, o) == 0)
+			rewrite_request(c, &inner, len, o);
+		return;
+	}
+	t->rule = NULL;
+	t->action = ACTION_DENY;
+	snprintf(t->host, sizeof t->host, "%s", req->host);
+	t->port = req->port;
+	t->is_connect = req->is_connect;
+
+	uint16_t defport;
+	if (req->is_connect) {
+		defport = 443;
+	} else if (req->form == HTTP_TARGET_ABSOLUTE) {
+		defport = 80;
+	} else {
+		outcome_fail(o, 400, "not-a-proxy-request",
+			     "airlock is an HTTP proxy: send CONNECT host:port, or a request with "
+			     "an absolute http:// URL (GET http://host/path).\n");
+		return;
+	}
+	if (t->port == 0)
+		t->port = defport;
+	int literal = is_ip_literal(t->host, req->host_is_ipv6);
+	const struct policy_host_rule *rule = NULL;
+	enum policy_action a = policy_decide(p->policy, t->host, t->port, defport, &rule);
+	if (a != ACTION_DENY && literal && rule && rule->wildcard)
+		a = ACTION_DENY; /* "*.x" names hosts, never an address */
+	if (a == ACTION_DENY) {
+		outcome_fail(o, 403, literal ? "ip-literal" : "not-allowed", "%s", "");
+		deny_policy_body(o->text, sizeof o->text, t->method, t->host, t->port, defport,
+				 literal);
+		outcome_notice(o, literal ? "IP address not allowed literally in [network]"
+				    : "not in [network] allow");
+		return;
+	}
+	if (a == ACTION_ALLOW && req->is_connect && !policy_ca_covers(p->first_policy, t->host)) {
+		outcome_fail(o, 403, "ca-cannot-sign",
+			     "airlock refused CONNECT %s:%u: %s was allowed by a policy reload, and "
+			     "this sandbox's CA cannot sign for it (its name constraints were made "
+			     "from the allow hosts at start). Use passthrough = %s in [network], or "
+			     "restart sandbox-exec with the host in allow.\n",
+			     t->host, t->port, t->host, t->host);
+		outcome_notice(o, "the CA cannot sign for it");
+		return;
+	}
+	t->action = a;
+	t->rule = rule ? rule->text : NULL;
+	if (req->is_connect)
+		decide_connect(c, req, len, o);
+	else
+		rewrite_request(c, req, len, o);
+}

@@ -1,0 +1,211 @@
+/* io.c: moving a connection's bytes. The event loop's callbacks for its two sockets,
+ * its timer and its dial land here; they fill and drain the buffers through each side's
+ * transport (transport.h), count the bytes, and tell state.c what happened. What the
+ * bytes mean, and what follows, is decided there.
+ */
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "proxy/proxy_int.h"
+#include "proxy/record.h"
+
+static void on_client(struct loop *l, int fd, uint32_t ev, void *arg);
+static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg);
+
+static size_t room(const struct buf *b) { return CONN_BUF - (b->end - b->start); }
+
+/* Makes the loop watch fd for `want` events. A side with no interest is removed from
+ * epoll altogether: epoll reports EPOLLHUP/EPOLLERR even for an empty event mask, and a
+ * level-triggered hang-up we are not ready to act on would make the loop spin. */
+static void watch(struct loop *l, int fd, uint32_t want, uint32_t *cur, loop_fd_cb cb,
+		  void *arg)
+{
+	if (want == *cur)
+		return;
+	if (want == 0) {
+		loop_del(l, fd);
+	} else if (*cur == 0) {
+		if (loop_add(l, fd, want, cb, arg) < 0)
+			return;
+	} else {
+		loop_mod(l, fd, want);
+	}
+	*cur = want;
+}
+
+void io_update(struct conn *c)
+{
+	if (c->dead)
+		return;
+	struct loop *l = c->p->loop;
+	int rd = state_reads_client(c) && room(&c->up) > 0;
+	/* Draining after a final answer reads and drops raw bytes: no TLS any more. */
+	const struct transport *cx = c->phase == PH_FINISH && c->draining ? &transport_plain
+									 : c->xprt[0];
+	if (c->cfd >= 0)
+		watch(l, c->cfd, cx->events(c, 0, rd, c->down.fwd > 0), &c->cev, on_client, c);
+	if (c->ufd < 0)
+		return;
+	rd = state_reads_upstream(c) && room(&c->down) > 0;
+	watch(l, c->ufd, c->xprt[1]->events(c, 1, rd, c->up.fwd > 0), &c->uev, on_upstream, c);
+}
+
+/* Writes what is cleared for the client. Returns -1 when the connection was closed. */
+static int client_writable(struct conn *c)
+{
+	ssize_t w = c->xprt[0]->drain(c, 0, &c->down);
+	if (w < 0) {
+		state_client_end(c, -2);
+		return -1;
+	}
+	if (w > 0) {
+		record_moved(c, 0, (uint64_t)w);
+		c->last_active = loop_now(c->p->loop);
+	}
+	state_client_sent(c);
+	return c->dead ? -1 : 0;
+}
+
+/* Writes what is cleared for the upstream. Returns -1 when that side (or the whole
+ * connection) is gone. */
+static int upstream_writable(struct conn *c)
+{
+	if (c->ufd < 0)
+		return 0;
+	ssize_t w = c->xprt[1]->drain(c, 1, &c->up);
+	if (w < 0) {
+		state_upstream_end(c, -3, errno);
+		return -1;
+	}
+	if (w > 0)
+		c->last_active = loop_now(c->p->loop);
+	state_upstream_sent(c);
+	return c->dead ? -1 : 0;
+}
+
+/* After a final answer the client's bytes are read and dropped until it closes. */
+static void drain_client(struct conn *c)
+{
+	char junk[4096];
+	ssize_t n = recv(c->cfd, junk, sizeof junk, 0);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		state_client_end(c, 0);
+}
+
+static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
+{
+	struct conn *c = arg;
+	conn_hold(c);
+	if ((ev & EPOLLOUT) && client_writable(c) < 0)
+		goto out;
+	if (((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->xprt[0]->pending(c, 0)) &&
+	    state_reads_client(c)) {
+		if (c->phase == PH_FINISH) {
+			drain_client(c);
+			goto out;
+		}
+		ssize_t n = c->xprt[0]->fill(c, 0, &c->up);
+		if (n > 0) {
+			record_moved(c, 1, (uint64_t)n);
+			c->last_active = loop_now(l);
+			state_client_bytes(c);
+			/* Forward at once rather than after another epoll round. */
+			if (!c->dead && c->up.fwd > 0 && upstream_writable(c) < 0 && c->dead)
+				goto out;
+			if (!c->dead && c->down.fwd > 0)
+				client_writable(c);
+		} else if (n == 0) {
+			state_client_end(c, 0);
+		} else if (n == -2) {
+			state_client_end(c, -2);
+		}
+	} else if ((ev & (EPOLLHUP | EPOLLERR)) && !(ev & EPOLLOUT) && c->phase != PH_HTTP &&
+		   c->phase != PH_RELAY) {
+		/* Peer gone while we were not reading from it. */
+		state_close(c, 1);
+	}
+out:
+	io_update(c);
+	conn_release(c);
+}
+
+static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
+{
+	struct conn *c = arg;
+	conn_hold(c);
+	if ((ev & EPOLLOUT) && upstream_writable(c) < 0)
+		goto out;
+	if (((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->xprt[1]->pending(c, 1)) &&
+	    state_reads_upstream(c)) {
+		ssize_t n = -1;
+		/* While the client takes everything at once, keep reading (a few rounds, so
+		 * one busy download cannot starve the other connections). */
+		for (int round = 0; round < 4; round++) {
+			n = c->xprt[1]->fill(c, 1, &c->down);
+			if (n <= 0)
+				break;
+			c->last_active = loop_now(l);
+			state_upstream_bytes(c);
+			if (c->dead || c->ufd < 0)
+				goto out;
+			/* Forward at once rather than after another epoll round. */
+			if (c->down.fwd > 0 && client_writable(c) < 0)
+				goto out;
+			if (c->ufd < 0 || c->down.end != c->down.start || (size_t)n < CONN_BUF / 2 ||
+			    !state_reads_upstream(c))
+				break;
+		}
+		if (c->dead || c->ufd < 0 || n > 0 || n == -1) {
+			/* handled above, or nothing more to read now */
+		} else if (n == 0) {
+			state_upstream_end(c, 0, 0);
+		} else if (n == -2) {
+			state_upstream_end(c, -2, errno);
+		}
+	} else if ((ev & (EPOLLHUP | EPOLLERR)) && !(ev & EPOLLOUT) && c->phase == PH_HEAD) {
+		state_upstream_end(c, 0, 0);
+	}
+out:
+	io_update(c);
+	conn_release(c);
+}
+
+static void on_timer(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct conn *c = arg;
+	conn_hold(c);
+	state_timer(c);
+	io_update(c);
+	conn_release(c);
+}
+
+/* The dial's one completion callback. */
+static void on_dialed(void *arg, struct dial_result *res)
+{
+	struct conn *c = arg;
+	conn_hold(c);
+	state_dialed(c, res);
+	io_update(c);
+	conn_release(c);
+}
+
+int io_accept(struct proxy *p, int cfd, uint16_t forward_port)
+{
+	struct conn *c = conn_new(p, cfd, forward_port);
+	if (!c)
+		return -1;
+	loop_timer_init(&c->timer, on_timer, c);
+	dial_init(&c->dial, &p->dial_env, on_dialed, c);
+	if (loop_add(p->loop, cfd, EPOLLIN, on_client, c) < 0) {
+		c->cfd = -1; /* the caller closes it */
+		conn_close(c, 0);
+		return -1;
+	}
+	c->cev = EPOLLIN;
+	conn_hold(c);
+	state_accepted(c);
+	io_update(c);
+	conn_release(c);
+	return 0;
+}
