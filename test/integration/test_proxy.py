@@ -904,6 +904,33 @@ map = ws.test 127.0.0.1:{e.port}
         s.close()
 
 
+def test_an_upgraded_request_is_audited_once_however_its_relay_ends(tmp):
+    """Auditing is an action on leaving a state: the request line is written when the
+    101 turns the exchange into a relay, and the relay's end (here the idle timeout,
+    1 s) writes no second line about the same request."""
+    with EchoServer(upgrade=True) as e, harness(tmp, f"""
+[network]
+allow = ws.test:80
+map = ws.test 127.0.0.1:{e.port}
+""", timeouts={"idle": 1000}) as h:
+        s = socket.create_connection(("127.0.0.1", h.port), timeout=10)
+        s.sendall(b"GET http://ws.test/chat HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\n"
+                  b"Connection: Upgrade\r\nSec-WebSocket-Key: x\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += s.recv(4096)
+        assert head.startswith(b"HTTP/1.1 101")
+        t0 = time.time()
+        with contextlib.suppress(ConnectionResetError):
+            assert s.recv(100) == b""  # closed by the proxy once idle
+        assert 0.8 < time.time() - t0 < 5
+        s.close()
+        time.sleep(0.3)
+        lines = [a for a in h.audit() if a["host"] == "ws.test"]
+        assert [(a["event"], a["method"], a["path"], a["status"]) for a in lines] == [
+            ("request", "GET", "/chat", 101)], lines
+
+
 def test_client_and_upstream_resets_mid_transfer(tmp):
     with origin_server() as o, harness(tmp, f"""
 [network]
