@@ -45,6 +45,8 @@ struct privsep_config {
 	char **cmd_argv;         /* CMD and its arguments in sandbox-exec's argv: each
 	                            helper wipes its copy, which /proc/PID/cmdline shows
 	                            and which may hold real values */
+	uid_t control_owner;     /* the only peer uid the control socket serves */
+	const char *mode;        /* the isolation mode's name, for the control socket */
 };
 
 /* Forks the CA process (which makes the CA and sends its certificate back) and the

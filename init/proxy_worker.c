@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "net/base/log.h"
+#include "init/control.h"
 #include "init/reload.h"
 #include "init/sandbox.h"
 #include "net/fdpass.h"
@@ -37,6 +38,11 @@ static struct ca *take_leaf_key(int ca_fd)
 
 static void add_listener(struct worker *w, int fd, uint32_t tag)
 {
+	if (tag & SANDBOX_FD_CONTROL) {
+		if (control_start(w, fd, w->control_owner, w->mode) < 0)
+			log_msg("cannot serve the control socket: %s", strerror(errno));
+		return;
+	}
 	int rc = (tag & SANDBOX_FD_FORWARD) ? proxy_add_forward(w->px, fd, (uint16_t)(tag & 0xffff))
 					    : proxy_add_listener(w->px, fd);
 	if (rc < 0) {
@@ -104,6 +110,8 @@ _Noreturn void proxy_worker_main(const struct privsep_config *cfg, pid_t monitor
 	w.audit_fd = cfg->audit_fd;
 	w.ctl = ctl;
 	w.ca_fd = ca_fd;
+	w.control_owner = cfg->control_owner;
+	w.mode = cfg->mode;
 	w.ca = take_leaf_key(ca_fd);
 
 	/* The policy's trust files may be readable by root only: loaded before the drop (a
@@ -128,6 +136,8 @@ _Noreturn void proxy_worker_main(const struct privsep_config *cfg, pid_t monitor
 		.ca_fd = ca_fd,
 		.trust = &w.trust,
 		.secrets = &w.secrets,
+		.on_denial = control_on_denial,
+		.denial_arg = &w,
 	};
 	w.px = w.loop ? proxy_new(w.loop, &pc, err, sizeof err) : NULL;
 	if (!w.px)

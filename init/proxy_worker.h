@@ -21,6 +21,8 @@ struct worker {
 	struct proxy *px;
 	int audit_fd, ctl, ca_fd;
 	struct policy **retired;     /* policies replaced by a reload, freed at the end */
+	uid_t control_owner;         /* the control socket's one peer uid */
+	const char *mode;            /* the isolation mode's name */
 	size_t nretired;
 };
 

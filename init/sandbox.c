@@ -40,14 +40,15 @@ extern char **environ;
 struct options {
 	const char *policy;
 	const char *audit;
+	const char *control;
 	int verbose;
 	char **argv;
 };
 
 static void usage_fail(const char *what)
 {
-	log_fatal("sandbox-exec: %s (usage: sandbox-exec [--policy FILE] [--audit FILE] [-v] "
-		  "-- CMD [ARG...])", what);
+	log_fatal("sandbox-exec: %s (usage: sandbox-exec [--policy FILE] [--audit FILE] "
+		  "[--control PATH] [-v] -- CMD [ARG...])", what);
 }
 
 static void parse_options(int argc, char **argv, struct options *o)
@@ -62,17 +63,19 @@ static void parse_options(int argc, char **argv, struct options *o)
 		}
 		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			o->verbose++;
-		} else if (strcmp(a, "--policy") == 0 || strcmp(a, "--audit") == 0) {
+		} else if (strcmp(a, "--policy") == 0 || strcmp(a, "--audit") == 0 ||
+			   strcmp(a, "--control") == 0) {
 			if (i + 1 >= argc)
 				usage_fail("option needs a value");
-			if (a[2] == 'p')
-				o->policy = argv[++i];
-			else
-				o->audit = argv[++i];
+			const char **to = a[2] == 'p' ? &o->policy : a[2] == 'a' ? &o->audit
+										 : &o->control;
+			*to = argv[++i];
 		} else if (strncmp(a, "--policy=", 9) == 0) {
 			o->policy = a + 9;
 		} else if (strncmp(a, "--audit=", 8) == 0) {
 			o->audit = a + 8;
+		} else if (strncmp(a, "--control=", 10) == 0) {
+			o->control = a + 10;
 		} else if (a[0] == '-') {
 			char msg[300];
 			snprintf(msg, sizeof msg, "unknown option '%s'", a);
@@ -204,10 +207,12 @@ int sandbox_main(int argc, char **argv)
 
 	struct policy policy;
 	load_policy(&o, &policy);
-	int userns = choose_isolation(&policy) == POLICY_ISOLATION_USERNS;
+	int mode = choose_isolation(&policy);
+	int userns = mode == POLICY_ISOLATION_USERNS;
 
 	struct supervisor sv;
-	if (supervisor_prepare(&sv, &policy, o.audit, o.policy, o.argv) < 0)
+	if (supervisor_prepare(&sv, &policy, o.audit, o.policy, o.argv, o.control,
+			       isolation_name(mode)) < 0)
 		return EXIT_AIRLOCK;
 
 	struct sandbox_child_args a;

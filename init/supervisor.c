@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,8 +67,43 @@ static int open_audit(const char *audit)
 	return fd;
 }
 
+/* --control PATH: a listening UNIX socket at path, mode 0600, owned by the caller
+ * (the real uid). A socket left by a sandbox-exec that is gone (nothing listens) is
+ * replaced; anything else at path is refused. Exits 125 saying why. */
+static int open_control(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof a.sun_path)
+		log_fatal("--control %s: the path is longer than %zu bytes", path,
+			  sizeof a.sun_path - 1);
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int live = S_ISSOCK(st.st_mode) && probe >= 0 &&
+			   connect(probe, (struct sockaddr *)&a, sizeof a) == 0;
+		int err = errno;
+		if (probe >= 0)
+			close(probe);
+		if (!S_ISSOCK(st.st_mode) || live || err != ECONNREFUSED)
+			log_fatal("--control %s: %s; name a new path", path,
+				  !S_ISSOCK(st.st_mode) ? "something that is not a socket is there"
+				  : "another process serves that socket");
+		unlink(path);
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	mode_t old = umask(0177);
+	int rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&a, sizeof a);
+	umask(old);
+	if (rc < 0 || chown(path, getuid(), getgid()) < 0 || chmod(path, 0600) < 0 ||
+	    listen(fd, 8) < 0)
+		log_fatal("--control %s: %s", path, strerror(errno));
+	return fd;
+}
+
 int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit,
-		       const char *policy_path, char **cmd_argv)
+		       const char *policy_path, char **cmd_argv, const char *control_path,
+		       const char *mode)
 {
 	memset(sv, 0, sizeof *sv);
 	sv->policy = p;
@@ -79,11 +116,28 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 	if (audit)
 		sv->audit_fd = open_audit(audit);
 
+	int control_fd = -1;
+	if (control_path) {
+		control_fd = open_control(control_path);
+		sv->control_path = control_path;
+	}
+
 	/* The helpers first: the worker is forked before any value is in memory. */
 	char err[512];
-	struct privsep_config pc = {p, policy_path, sv->audit_fd, log_verbosity, cmd_argv};
-	if (privsep_start(&sv->ps, &pc, err, sizeof err) < 0)
+	struct privsep_config pc = {p, policy_path, sv->audit_fd, log_verbosity, cmd_argv,
+				    getuid(), mode};
+	if (privsep_start(&sv->ps, &pc, err, sizeof err) < 0) {
+		supervisor_stop(sv);
 		log_fatal("%s", err);
+	}
+	if (control_fd >= 0) {
+		if (privsep_send_listener(&sv->ps, control_fd, SANDBOX_FD_CONTROL) < 0) {
+			supervisor_stop(sv);
+			log_fatal("cannot hand the control socket to the proxy worker: %s",
+				  strerror(errno));
+		}
+		close(control_fd);
+	}
 
 	/* Values are read before CMD's environment replaces them with placeholders. */
 	if (secret_store_load(p, &sv->secrets, err, sizeof err) < 0) {
@@ -155,6 +209,9 @@ void supervisor_hand_secrets(struct supervisor *sv)
 void supervisor_stop(struct supervisor *sv)
 {
 	privsep_stop(&sv->ps);
+	if (sv->control_path)
+		unlink(sv->control_path);
+	sv->control_path = NULL;
 }
 
 /* Signals the supervisor forwards: the set supervise_block_signals() blocked (built in
@@ -291,7 +348,21 @@ int supervisor_run(struct supervisor *sv, pid_t child, int fd_sock, int go_fd)
 	/* A SIGCHLD that came before the signalfd existed is still pending and will be
 	 * read; but the child may also be gone already. */
 	int rc = reap(sv, child);
+	int ctl = sv->ps.ctl; /* the worker asks for reloads here (the control socket) */
 	while (rc < 0) {
+		struct pollfd pfd[2] = {{sfd, POLLIN, 0}, {ctl, POLLIN, 0}};
+		if (poll(pfd, ctl >= 0 ? 2 : 1, -1) < 0)
+			continue; /* EINTR */
+		if (ctl >= 0 && pfd[1].revents) {
+			char m = 0;
+			ssize_t k = recv(ctl, &m, 1, MSG_DONTWAIT);
+			if (k == 1 && m == 'H')
+				reload(sv);
+			else if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR))
+				ctl = -1; /* the worker is gone: its SIGCHLD says so */
+		}
+		if (!(pfd[0].revents & POLLIN))
+			continue;
 		struct signalfd_siginfo si;
 		ssize_t n = read(sfd, &si, sizeof si);
 		if (n < 0 && errno == EINTR)

@@ -25,13 +25,16 @@ struct supervisor {
 	const char *policy_path; /* reopened on SIGHUP; NULL: the embedded default */
 	struct privsep ps;       /* the CA process and the proxy worker */
 	sigset_t blocked;        /* the signals read from the signalfd and forwarded */
+	const char *control_path; /* --control: the socket, removed at the end */
 };
 
 /* Before the sandbox exists: makes this process not dumpable, opens the audit file,
- * starts the CA process and the proxy worker, then loads the secrets' values (for
+ * makes the control socket (control_path, NULL: none; `mode` names the isolation mode
+ * for it), starts the CA process and the proxy worker, then loads the secrets' values (for
  * masking CMD's arguments and environment). Exits 125 saying why on failure. */
 int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit,
-		       const char *policy_path, char **cmd_argv);
+		       const char *policy_path, char **cmd_argv, const char *control_path,
+		       const char *mode);
 
 /* Once CMD's arguments and environment are masked: sends the values to the proxy
  * worker, wipes this process's copies, and blanks the values of secret variables in its

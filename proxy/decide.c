@@ -217,6 +217,8 @@ void decide_request(struct conn *c, const struct http_request *req, size_t len,
 	int literal = is_ip_literal(t->host, req->host_is_ipv6);
 	const struct policy_host_rule *rule = NULL;
 	enum policy_action a = policy_decide(p->policy, t->host, t->port, defport, &rule);
+	if (a == ACTION_DENY) /* then what the control socket granted */
+		a = proxy_granted(p, t->host, t->port, defport, &rule);
 	if (a != ACTION_DENY && literal && rule && rule->wildcard)
 		a = ACTION_DENY; /* "*.x" names hosts, never an address */
 	if (a == ACTION_DENY) {
@@ -225,6 +227,9 @@ void decide_request(struct conn *c, const struct http_request *req, size_t len,
 				 literal);
 		outcome_notice(o, literal ? "IP address not allowed literally in [network]"
 				    : "not in [network] allow");
+		char item[300];
+		deny_policy_item(item, sizeof item, t->host, t->port, defport);
+		snprintf(o->allow, sizeof o->allow, "allow = %s", item);
 		return;
 	}
 	if (a == ACTION_ALLOW && req->is_connect && !policy_ca_covers(p->first_policy, t->host)) {

@@ -11,6 +11,7 @@ void outcome_step(struct outcome *o, enum step step)
 	o->status = 0;
 	o->token = NULL;
 	o->notice[0] = 0;
+	o->allow[0] = 0;
 	o->text[0] = 0;
 }
 

@@ -25,6 +25,7 @@ struct outcome {
 	int status;          /* STEP_FAIL: the status of the answer */
 	const char *token;   /* STEP_FAIL: the X-Airlock-Deny / X-Airlock-Error token */
 	char notice[300];    /* a denial, for the one-line notice on stderr; else "" */
+	char allow[320];     /* a denial: the policy line that would allow it, or "" */
 	char text[1400];     /* STEP_FAIL: the answer's body; else the audit reason */
 };
 

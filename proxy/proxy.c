@@ -18,8 +18,12 @@
 #include "proxy/proxy_int.h"
 
 void proxy_notice_denial(struct proxy *p, const char *method, const char *host, uint16_t port,
-			 const char *why)
+			 const char *path, const char *why, const char *allow)
 {
+	if (p->on_denial) {
+		struct proxy_denial d = {method, host, path, why, port, allow};
+		p->on_denial(p->denial_arg, &d);
+	}
 	if (p->audit_fd >= 0)
 		return;
 	const char *lb = strchr(host, ':') ? "[" : "", *rb = *lb ? "]" : "";
@@ -125,6 +129,8 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
 	p->ca = cfg->ca;
 	p->trust = cfg->trust;
 	p->secrets = cfg->secrets;
+	p->on_denial = cfg->on_denial;
+	p->denial_arg = cfg->denial_arg;
 	proxy_set_timeouts(p, 0, 0, 0);
 	p->dial_env.loop = loop;
 	p->dial_env.policy = &p->policy;
@@ -223,6 +229,7 @@ void proxy_free(struct proxy *p)
 		p->listeners = n;
 	}
 	resolver_free(p->resolver);
+	proxy_grants_free(p);
 	if (p->spare_fd >= 0)
 		close(p->spare_fd);
 	free(p->leaves);

@@ -19,6 +19,13 @@
 #include "proxy/secret_store.h"
 #include "proxy/tls/trust.h"
 
+/* A denial, as the control socket reports it. Strings are valid during the call. */
+struct proxy_denial {
+	const char *method, *host, *path, *reason;
+	uint16_t port;
+	const char *allow;  /* the policy line that would allow it, or "" */
+};
+
 struct proxy_config {
 	const struct policy *policy; /* must outlive the proxy */
 	int audit_fd;   /* JSON lines here (proxy/audit.h); -1: each denial as one human
@@ -35,6 +42,10 @@ struct proxy_config {
 	                                         the policy's trust files, loaded; the
 	                                         system's are added at first use */
 	const struct secret_store *secrets;   /* real values for placeholders; NULL: none */
+	/* Called for every denial (as the one-line notice is written), e.g. for the control
+	 * socket's `denials` stream; NULL: none. */
+	void (*on_denial)(void *arg, const struct proxy_denial *d);
+	void *denial_arg;
 };
 
 struct proxy;
@@ -69,5 +80,19 @@ void proxy_free(struct proxy *p);
 /* Decides new connections and requests by `policy` from now on (a reload). The old
  * policy must stay allocated while the proxy runs: connections keep pointers into it. */
 void proxy_set_policy(struct proxy *p, const struct policy *policy);
+
+/* Grants `allow` (or `passthrough`) to HOST[:PORT] for the rest of the proxy's life,
+ * beside whatever policy is in force (reloads keep grants). Returns 0 with the
+ * effective rule in `rule` ("allow = docs.example.org") and, when the grant cannot do all
+ * it says (the CA cannot sign for the host), a sentence in `note`; or -1 with why. */
+int proxy_grant(struct proxy *p, int passthrough, const char *host, char *rule, size_t rulelen,
+		char *note, size_t notelen, char *err, size_t errlen);
+/* Takes back the grant for HOST[:PORT] as granted. Returns 0 with its rule, or -1. */
+int proxy_revoke(struct proxy *p, const char *host, char *rule, size_t rulelen, char *err,
+		 size_t errlen);
+#define PROXY_MAX_GRANT_LIST 64 /* grants in force at once */
+
+/* The grants in force, as rules ("allow = HOST"): how many were written to out. */
+size_t proxy_grant_list(const struct proxy *p, char (*out)[320], size_t max);
 
 #endif

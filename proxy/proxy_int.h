@@ -26,6 +26,8 @@
 
 /* Limits and timeouts. 16 KiB per direction keeps an idle tunnel well under 64 KiB. */
 #define PROXY_MAX_CONNS 4096
+#define PROXY_MAX_GRANTS PROXY_MAX_GRANT_LIST
+#define PROXY_MAX_REVOKED 256
 #define PROXY_IDLE_MS (300 * 1000)      /* no byte either way for this long: close */
 #define PROXY_HEAD_MS (30 * 1000)       /* a whole request head (slowloris) */
 #define PROXY_CONNECT_MS (10 * 1000)    /* one TCP connect attempt, or the upstream
@@ -52,6 +54,13 @@ struct proxy {
 	int system_trust;       /* 0: not loaded yet, 1: loaded, -1: failed (trust_err) */
 	char trust_err[512];
 	const struct secret_store *secrets;
+	void (*on_denial)(void *arg, const struct proxy_denial *d);
+	void *denial_arg;
+	struct policy *grants[PROXY_MAX_GRANTS];  /* through the control socket (grant.c) */
+	size_t ngrants;
+	struct policy *retired_grants[PROXY_MAX_REVOKED]; /* revoked: decided connections
+	                                                     may still name their rules */
+	size_t nretired_grants;
 };
 
 /* --- proxy.c --------------------------------------------------------------------- */
@@ -169,8 +178,16 @@ void deny_policy_item(char *buf, size_t cap, const char *host, uint16_t port,
 		      uint16_t default_port);
 
 /* --- proxy.c --------------------------------------------------------------------- */
-/* A one-line human notice on stderr for a denial when there is no audit file. */
+/* A denial: a one-line human notice on stderr when there is no audit file, and the
+ * on_denial hook. `allow`: the policy line that would allow it, or "". */
 void proxy_notice_denial(struct proxy *p, const char *method, const char *host, uint16_t port,
-			 const char *why);
+			 const char *path, const char *why, const char *allow);
+
+/* --- grant.c ---------------------------------------------------------------------- */
+/* The action a grant gives host:port (ACTION_DENY: none), with its rule. */
+enum policy_action proxy_granted(const struct proxy *p, const char *host, uint16_t port,
+				 uint16_t default_port, const struct policy_host_rule **rule);
+/* Frees every grant (proxy_free). */
+void proxy_grants_free(struct proxy *p);
 
 #endif

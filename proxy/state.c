@@ -309,7 +309,8 @@ static void apply(struct conn *c, struct outcome *o)
 {
 	while (!c->dead) {
 		if (o->notice[0])
-			proxy_notice_denial(c->p, c->t.method, c->t.host, c->t.port, o->notice);
+			proxy_notice_denial(c->p, c->t.method, c->t.host, c->t.port, c->t.path,
+					    o->notice, o->allow);
 		if (o->event)
 			end_record(c, o);
 		switch (o->step) {

@@ -13,6 +13,7 @@
 /* Tags of the fds the child sends to the supervisor (fdpass). */
 #define SANDBOX_FD_PROXY 0x10000u     /* a proxy listener */
 #define SANDBOX_FD_FORWARD 0x20000u   /* | port: a `forward` listener */
+#define SANDBOX_FD_CONTROL 0x40000u   /* the control socket (--control), from the monitor */
 
 /* What a secret's `file` shows inside (secret_view.h); data NULL for a secret without
  * a file. */
