@@ -129,7 +129,12 @@ static _Noreturn void ca_main(const struct privsep_config *cfg, pid_t monitor, i
 		log_msg("the CA process: out of memory");
 		_exit(EXIT_AIRLOCK);
 	}
-	if (ca_generate_for_policy(ca, p, time(NULL), err, sizeof err) < 0) {
+	/* With a control socket hosts may be granted while the sandbox runs, and grants
+	 * reach the worker only: the CA then carries no name constraints and signs what
+	 * the worker asks for (README, threat model). */
+	int rc = cfg->control ? ca_generate_unconstrained(ca, time(NULL), err, sizeof err)
+			      : ca_generate_for_policy(ca, p, time(NULL), err, sizeof err);
+	if (rc < 0) {
 		log_msg("%s", err);
 		_exit(EXIT_AIRLOCK);
 	}
@@ -145,7 +150,7 @@ static _Noreturn void ca_main(const struct privsep_config *cfg, pid_t monitor, i
 	/* Minting needs only the leaf's public half: the private one is the worker's. */
 	explicit_bzero(ca->leaf_x, sizeof ca->leaf_x);
 	privsep_confine(monitor, p->uid, "the CA process");
-	mint_serve(sock, ca, names, n);
+	mint_serve(sock, ca, cfg->control ? NULL : names, n);
 	ca_free(ca);
 	_exit(0);
 }

@@ -45,6 +45,7 @@ struct privsep_config {
 	char **cmd_argv;         /* CMD and its arguments in sandbox-exec's argv: each
 	                            helper wipes its copy, which /proc/PID/cmdline shows
 	                            and which may hold real values */
+	int control;             /* --control: hosts may be granted while it runs */
 	uid_t control_owner;     /* the only peer uid the control socket serves */
 	const char *mode;        /* the isolation mode's name, for the control socket */
 };

@@ -136,6 +136,7 @@ _Noreturn void proxy_worker_main(const struct privsep_config *cfg, pid_t monitor
 		.ca_fd = ca_fd,
 		.trust = &w.trust,
 		.secrets = &w.secrets,
+		.ca_unconstrained = cfg->control,
 		.on_denial = control_on_denial,
 		.denial_arg = &w,
 	};

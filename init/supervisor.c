@@ -125,7 +125,7 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 	/* The helpers first: the worker is forked before any value is in memory. */
 	char err[512];
 	struct privsep_config pc = {p, policy_path, sv->audit_fd, log_verbosity, cmd_argv,
-				    getuid(), mode};
+				    control_fd >= 0, getuid(), mode};
 	if (privsep_start(&sv->ps, &pc, err, sizeof err) < 0) {
 		supervisor_stop(sv);
 		log_fatal("%s", err);

@@ -232,7 +232,8 @@ void decide_request(struct conn *c, const struct http_request *req, size_t len,
 		snprintf(o->allow, sizeof o->allow, "allow = %s", item);
 		return;
 	}
-	if (a == ACTION_ALLOW && req->is_connect && !policy_ca_covers(p->first_policy, t->host)) {
+	if (a == ACTION_ALLOW && req->is_connect && !p->ca_unconstrained &&
+	    !policy_ca_covers(p->first_policy, t->host)) {
 		outcome_fail(o, 403, "ca-cannot-sign",
 			     "airlock refused CONNECT %s:%u: %s was allowed by a policy reload, and "
 			     "this sandbox's CA cannot sign for it (its name constraints were made "

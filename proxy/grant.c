@@ -42,7 +42,7 @@ int proxy_grant(struct proxy *p, int passthrough, const char *host, char *rule, 
 	policy_errors_free(&errs);
 	p->grants[p->ngrants++] = g;
 	snprintf(rule, rulelen, "%s = %s", kind, g->rules[0].text);
-	if (!passthrough && g->rules[0].port != 80 && p->ca &&
+	if (!passthrough && g->rules[0].port != 80 && p->ca && !p->ca_unconstrained &&
 	    !policy_ca_covers(p->first_policy, g->rules[0].host))
 		snprintf(note, notelen,
 			 "this sandbox's CA cannot sign for %s (its name constraints come from the "

@@ -130,6 +130,7 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
 	p->trust = cfg->trust;
 	p->secrets = cfg->secrets;
 	p->on_denial = cfg->on_denial;
+	p->ca_unconstrained = cfg->ca_unconstrained;
 	p->denial_arg = cfg->denial_arg;
 	proxy_set_timeouts(p, 0, 0, 0);
 	p->dial_env.loop = loop;

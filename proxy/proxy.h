@@ -42,6 +42,8 @@ struct proxy_config {
 	                                         the policy's trust files, loaded; the
 	                                         system's are added at first use */
 	const struct secret_store *secrets;   /* real values for placeholders; NULL: none */
+	int ca_unconstrained;                 /* the CA signs any host (--control), not
+	                                         only the first policy's allow hosts */
 	/* Called for every denial (as the one-line notice is written), e.g. for the control
 	 * socket's `denials` stream; NULL: none. */
 	void (*on_denial)(void *arg, const struct proxy_denial *d);

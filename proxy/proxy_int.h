@@ -56,6 +56,7 @@ struct proxy {
 	const struct secret_store *secrets;
 	void (*on_denial)(void *arg, const struct proxy_denial *d);
 	void *denial_arg;
+	int ca_unconstrained;   /* the CA signs any host: no ca-cannot-sign refusals */
 	struct policy *grants[PROXY_MAX_GRANTS];  /* through the control socket (grant.c) */
 	size_t ngrants;
 	struct policy *retired_grants[PROXY_MAX_REVOKED]; /* revoked: decided connections

@@ -293,8 +293,9 @@ static int check_names(const struct ca_name *names, size_t n, struct ca_name *ke
 	return 0;
 }
 
-int ca_generate(struct ca *ca, const struct ca_name *names, size_t n, time_t now,
-		char *err, size_t errlen)
+/* ca_generate(), or with constrained == 0 a CA without nameConstraints. */
+static int generate(struct ca *ca, const struct ca_name *names, size_t n, int constrained,
+		    time_t now, char *err, size_t errlen)
 {
 	struct ca_name kept[CA_MAX_NAMES]; /* 16 KB of stack, once per sandbox */
 	struct der d;
@@ -356,9 +357,11 @@ int ca_generate(struct ca *ca, const struct ca_name *names, size_t n, time_t now
 	der_named_bits(&d, KU_KEY_CERT_SIGN | KU_CRL_SIGN);
 	ext_end(&d);
 	ext_key_ids(&d, ca->ski, ca->ski);
-	ext_begin(&d, OID_NAME_CONSTRAINTS, 1); /* RFC 5280: MUST be critical */
-	write_name_constraints(&d, kept, n);
-	ext_end(&d);
+	if (constrained) {
+		ext_begin(&d, OID_NAME_CONSTRAINTS, 1); /* RFC 5280: MUST be critical */
+		write_name_constraints(&d, kept, n);
+		ext_end(&d);
+	}
 	der_end(&d);
 	der_end(&d);
 	der_end(&d); /* TBSCertificate */
@@ -372,6 +375,17 @@ fail:
 		 CA_CERT_MAX, n);
 	ca_wipe(ca);
 	return -1;
+}
+
+int ca_generate(struct ca *ca, const struct ca_name *names, size_t n, time_t now,
+		char *err, size_t errlen)
+{
+	return generate(ca, names, n, 1, now, err, errlen);
+}
+
+int ca_generate_unconstrained(struct ca *ca, time_t now, char *err, size_t errlen)
+{
+	return generate(ca, NULL, 0, 0, now, err, errlen);
 }
 
 size_t ca_cert_pem(const struct ca *ca, char *out, size_t cap)

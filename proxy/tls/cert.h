@@ -89,6 +89,10 @@ void ca_free(struct ca *ca);
  * bad name, too many names for CA_CERT_MAX). */
 int ca_generate(struct ca *ca, const struct ca_name *names, size_t n, time_t now,
 		char *err, size_t errlen);
+/* The same without nameConstraints, for a sandbox whose hosts may be granted while it
+ * runs (sandbox-exec --control): it may sign for any name, and only this sandbox trusts
+ * it. */
+int ca_generate_unconstrained(struct ca *ca, time_t now, char *err, size_t errlen);
 
 /* The CA certificate as PEM (for the sandbox's CA files). Returns its length without
  * the NUL, or 0 when cap is too small. */

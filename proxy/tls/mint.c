@@ -156,7 +156,7 @@ size_t mint_answer(struct ca *ca, const struct ca_name *names, size_t n,
 	time_t now;
 	if (mint_request_decode(req, reqlen, host, &now, err, sizeof err) < 0)
 		return refusal(out, cap, err);
-	if (!mint_host_permitted(names, n, host)) {
+	if (names && !mint_host_permitted(names, n, host)) {
 		snprintf(err, sizeof err, "the sandbox CA certifies only the policy's allow "
 			 "hosts, and '%s' is not one of them", host);
 		return refusal(out, cap, err);

@@ -46,7 +46,8 @@ int mint_request_decode(const unsigned char *msg, size_t len, char *host, time_t
 			char *err, size_t errlen);
 
 /* What the CA process answers one request with: the leaf when the host is permitted
- * and minting succeeds, else an 'E' saying why. Returns the reply's length. */
+ * (one of names; names NULL: any host, for an unconstrained CA) and minting succeeds,
+ * else an 'E' saying why. Returns the reply's length. */
 size_t mint_answer(struct ca *ca, const struct ca_name *names, size_t n,
 		   const unsigned char *req, size_t reqlen, unsigned char *out, size_t cap);
 

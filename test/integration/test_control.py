@@ -17,6 +17,7 @@ from test_reload import box, step, web, write  # noqa: F401 (fixtures)
 SCRIPT = """
 for n in 1 2 3 4; do
   while [ ! -e {box}/go$n ]; do sleep 0.05; done
+  [ $n = 2 ] && curl -s -o /dev/null -w "c %{{http_connect}}\\n" https://new.example.test/ >> {box}/w/out
   curl -s -o /dev/null -w "$n %{{http_code}}\\n" http://new.example.test/ >> {box}/w/out
 done
 echo done
@@ -82,9 +83,16 @@ def test_control_socket_grants_streams_denials_and_reloads(box, web):
 
         g = c.ask({"cmd": "allow", "host": "new.example.test:80"})
         assert g == {"ok": True, "rule": "allow = new.example.test:80"}, g
-        assert c.ask({"cmd": "status"})["grants"] == ["allow = new.example.test:80"]
+        # with --control the CA has no name constraints: a granted host's CONNECT is
+        # terminated like any allow host's (no ca-cannot-sign note, no 403)
+        g = c.ask({"cmd": "allow", "host": "new.example.test"})
+        assert g == {"ok": True, "rule": "allow = new.example.test"}, g
+        assert c.ask({"cmd": "status"})["grants"] == ["allow = new.example.test:80",
+                                                      "allow = new.example.test"]
         assert step(box, proc, 2) == "200"             # the next request passes
+        assert "c 200\n" in open(os.path.join(box, "w", "out")).read()
 
+        assert c.ask({"cmd": "revoke", "host": "new.example.test"})["ok"]
         assert c.ask({"cmd": "revoke", "host": "new.example.test:80"})["ok"]
         assert c.ask({"cmd": "revoke", "host": "new.example.test:80"})["ok"] is False
         assert step(box, proc, 3) == "403"
@@ -108,6 +116,8 @@ def test_control_socket_grants_streams_denials_and_reloads(box, web):
     lines = [json.loads(l) for l in open(audit)]
     changes = [(l["decision"], l["rule"]) for l in lines if l["event"] == "control"]
     assert changes == [("granted", "allow = new.example.test:80"),
+                       ("granted", "allow = new.example.test"),
+                       ("revoked", "allow = new.example.test"),
                        ("revoked", "allow = new.example.test:80")]
     assert [l["decision"] for l in lines if l["event"] == "reload"] == ["applied"]
 

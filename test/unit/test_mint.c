@@ -104,6 +104,29 @@ TEST(mint_answer_refuses_a_host_outside_the_policy)
 	ca_free(ca);
 }
 
+TEST(mint_an_unconstrained_ca_has_no_name_constraints_and_signs_any_host)
+{
+	/* sandbox-exec --control: hosts may be granted while the sandbox runs */
+	struct ca *ca = ca_new();
+	char err[300] = "";
+	CHECK(ca && ca_generate_unconstrained(ca, NOW, err, sizeof err) == 0);
+	if (!ca)
+		return;
+	/* id-ce-nameConstraints, 2.5.29.30: 06 03 55 1d 1e */
+	static const unsigned char oid[] = {0x06, 0x03, 0x55, 0x1d, 0x1e};
+	CHECK(!memmem(ca->cert, ca->cert_len, oid, sizeof oid));
+	struct ca *constrained = make_ca();
+	CHECK(constrained && memmem(constrained->cert, constrained->cert_len, oid, sizeof oid));
+	ca_free(constrained);
+	static unsigned char req[300], reply[9 + LEAF_CERT_MAX + 1024], der[LEAF_CERT_MAX];
+	size_t len;
+	time_t not_after;
+	size_t n = mint_request_encode("granted.example", NOW, req, sizeof req);
+	size_t r = mint_answer(ca, NULL, 0, req, n, reply, sizeof reply);
+	CHECK(mint_reply_decode(reply, r, der, sizeof der, &len, &not_after, err, sizeof err) == 0);
+	ca_free(ca);
+}
+
 TEST(mint_key_message_gives_a_chain_without_the_ca_key)
 {
 	struct ca *ca = make_ca();
