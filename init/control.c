@@ -137,15 +137,7 @@ static void do_status(struct client *c)
 static void audit_change(struct control *ctl, const char *decision, const char *rule)
 {
 	log_msg("control: %s %s", decision, rule);
-	if (ctl->w->audit_fd < 0)
-		return;
-	struct audit_event ev;
-	memset(&ev, 0, sizeof ev);
-	ev.event = "control";
-	ev.host = "";
-	ev.decision = decision;
-	ev.rule = rule;
-	(void)audit_write(ctl->w->audit_fd, &ev);
+	worker_audit(ctl->w, "control", decision, rule, "");
 }
 
 static void do_grant(struct client *c, const struct control_request *req)

@@ -14,7 +14,23 @@
 #include "init/reload.h"
 #include "init/sandbox.h"
 #include "net/fdpass.h"
+#include "proxy/audit.h"
 #include "proxy/tls/mint.h"
+
+void worker_audit(const struct worker *w, const char *event, const char *decision,
+		  const char *rule, const char *reason)
+{
+	if (w->audit_fd < 0)
+		return;
+	struct audit_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.event = event;
+	ev.host = "";
+	ev.decision = decision;
+	ev.rule = rule;
+	ev.reason = reason;
+	(void)audit_write(w->audit_fd, &ev);
+}
 
 static _Noreturn void fail(const char *fmt, const char *what)
 {

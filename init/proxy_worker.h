@@ -26,6 +26,11 @@ struct worker {
 	size_t nretired;
 };
 
+/* One audit line about the sandbox rather than a connection (a reload, a grant), when
+ * there is an audit file. */
+void worker_audit(const struct worker *w, const char *event, const char *decision,
+		  const char *rule, const char *reason);
+
 /* The worker's life, in the child of privsep_start(): takes the CA's leaf key, loads the
  * policy's trust files, confines itself (privsep_confine), then takes the secrets and
  * listeners from the monitor on ctl and serves until ctl closes. Exits 0 then, or 125

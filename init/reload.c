@@ -13,16 +13,7 @@
 static void say(const struct worker *sv, const char *decision, const char *reason)
 {
 	log_msg("policy reload %s: %s", decision, reason);
-	if (sv->audit_fd < 0)
-		return;
-	struct audit_event ev;
-	memset(&ev, 0, sizeof ev);
-	ev.event = "reload";
-	ev.host = "";
-	ev.decision = decision;
-	ev.rule = sv->policy_path ? sv->policy_path : "";
-	ev.reason = reason;
-	(void)audit_write(sv->audit_fd, &ev);
+	worker_audit(sv, "reload", decision, sv->policy_path ? sv->policy_path : "", reason);
 }
 
 void reload_policy(struct worker *sv, int fd, const char *opened)
