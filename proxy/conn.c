@@ -84,6 +84,8 @@ void conn_close(struct conn *c, int reset)
 		close_fd(p, c->cfd, reset);
 	c->cfd = -1;
 	mitm_free(c);
+	exchange_end(&c->h.ex);
+	explicit_bzero(c->h.basic_sent, sizeof c->h.basic_sent);
 	if (c->prev)
 		c->prev->next = c->next;
 	else

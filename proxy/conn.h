@@ -53,9 +53,13 @@ struct conn_http {
 	int status;             /* final status given to the client (audit) */
 	int resp_started;       /* bytes of an answer to this request went to the client */
 	int close_after;        /* close once the current answer is flushed */
-	uint64_t injected;      /* secrets injected into the request (store bits) */
-	size_t basic_sent_len;  /* its Basic credentials with secrets, as the sandbox sent */
-	char basic_sent[SECRETS_BASIC_SENT_MAX]; /* them (secrets_result.basic): for scrubbing */
+	uint64_t injected;      /* secrets injected into the request (store bits): audit */
+	/* What the connection has carried upstream so far, for scrubbing every later
+	 * response: the secrets (store bits) and the Basic credentials with them, as the
+	 * sandbox sent them (space-separated, secrets_result.basic's form). */
+	uint64_t scrub_mask;
+	size_t basic_sent_len;
+	char basic_sent[SECRETS_BASIC_SENT_MAX];
 };
 
 /* The audit records in progress (record.c). A request (or a CONNECT or `forward` not

@@ -96,6 +96,40 @@ static const char *framing_trick(const struct http_request *req)
 	return NULL;
 }
 
+/* Adds the Basic credentials of one request (space-separated) to the connection's
+ * list, each once. -1 when they do not fit: their echo could not be recognised. */
+static int remember_basic(struct conn_http *h, const char *list, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+		while (j < len && list[j] != ' ')
+			j++;
+		size_t n = j - i, count = h->basic_sent_len ? 1 : 0;
+		int known = 0;
+		for (size_t a = 0; a < h->basic_sent_len && !known;) {
+			size_t b = a;
+			while (b < h->basic_sent_len && h->basic_sent[b] != ' ')
+				b++;
+			known = b - a == n && memcmp(h->basic_sent + a, list + i, n) == 0;
+			a = b + 1;
+		}
+		for (size_t a = 0; a < h->basic_sent_len; a++)
+			count += h->basic_sent[a] == ' ';
+		if (!known && n) {
+			size_t sep = h->basic_sent_len ? 1 : 0;
+			if (count >= SECRETS_BASIC_SENT_COUNT ||
+			    h->basic_sent_len + sep + n > sizeof h->basic_sent)
+				return -1;
+			if (sep)
+				h->basic_sent[h->basic_sent_len++] = ' ';
+			memcpy(h->basic_sent + h->basic_sent_len, list + i, n);
+			h->basic_sent_len += n;
+		}
+		i = j + 1;
+	}
+	return 0;
+}
+
 /* Rewrites the head in place (origin-form, secrets put in where the policy binds them)
  * and prepares the exchange; STEP_DIAL, or the refusal. */
 static void rewrite_request(struct conn *c, const struct http_request *req, size_t len,
@@ -124,9 +158,20 @@ static void rewrite_request(struct conn *c, const struct http_request *req, size
 		.host = c->t.host,
 		.tls = c->mitm != NULL,
 	};
+	struct conn_http *h = &c->h;
+	/* A connection that carries secrets asks for identity coding: the response scrub
+	 * must read the bodies (exchange.h). Known before the rewrite once a secret went,
+	 * else learnt from it, and the head is rewritten again. */
+	sx.identity = h->scrub_mask != 0;
 	secrets_result_init(&sx.res);
 	char tmp[CONN_BUF];
 	long n = head_rewrite(req, &sx, tmp, sizeof tmp);
+	if (n >= 0 && sx.res.injected && !sx.identity) {
+		explicit_bzero(tmp, (size_t)n);
+		sx.identity = 1;
+		secrets_result_init(&sx.res);
+		n = head_rewrite(req, &sx, tmp, sizeof tmp);
+	}
 	if (n == -2) {
 		explicit_bzero(tmp, sizeof tmp); /* fields before the refused one */
 		refuse_secret(c, &sx.res, o);
@@ -140,10 +185,17 @@ static void rewrite_request(struct conn *c, const struct http_request *req, size
 			     "16384 bytes and 128 header lines.\n");
 		return;
 	}
-	struct conn_http *h = &c->h;
+	if (remember_basic(h, sx.res.basic, sx.res.basic_len) < 0) {
+		explicit_bzero(tmp, sizeof tmp);
+		outcome_fail(o, 403, "secret-not-bound",
+			     "airlock refused the request to %s: this connection has carried "
+			     "more Basic credentials with secrets in them than airlock can "
+			     "recognise in the responses (%d, %d bytes); open a new connection.\n",
+			     c->t.host, SECRETS_BASIC_SENT_COUNT, SECRETS_BASIC_SENT_MAX);
+		return;
+	}
 	h->injected = sx.res.injected;
-	memcpy(h->basic_sent, sx.res.basic, sx.res.basic_len);
-	h->basic_sent_len = sx.res.basic_len;
+	h->scrub_mask |= sx.res.injected;
 	memmove(c->up.data + n, c->up.data + c->up.start + len, rest);
 	memcpy(c->up.data, tmp, (size_t)n);
 	explicit_bzero(tmp, (size_t)n);

@@ -2,9 +2,34 @@
 #include "proxy/exchange.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "proxy/body_scrub.h"
 #include "proxy/secrets.h"
+
+/* A response body being scrubbed and re-framed. */
+struct exchange_scrub {
+	struct body_scrub *stream;
+	int chunked;     /* re-framed as chunked; else until close */
+	int in_done;     /* the upstream's body has ended */
+	size_t trl_len;  /* trailer section bytes kept (final CRLF included) */
+	int trl_drop;    /* the trailers did not fit: dropped */
+	char trl[EXCHANGE_TRAILERS_MAX];
+};
+
+static void scrub_free(struct exchange *x)
+{
+	if (!x->scrub)
+		return;
+	body_scrub_free(x->scrub->stream);
+	explicit_bzero(x->scrub, sizeof *x->scrub);
+	free(x->scrub);
+	x->scrub = NULL;
+}
+
+void exchange_end(struct exchange *x) { scrub_free(x); }
 
 /* Called for every read on the per-byte path: sets the fields, not the whole struct. */
 static void result(struct exchange_result *r, enum exchange_outcome o)
@@ -25,7 +50,9 @@ static void fail(struct exchange_result *r, int status, const char *token)
 
 void exchange_begin(struct exchange *x, const struct http_request *req)
 {
+	scrub_free(x);
 	memset(x, 0, sizeof *x);
+	x->req_minor = req->version_minor;
 	x->req_body = req->body;
 	x->req_left = req->content_length;
 	http_chunked_init(&x->req_ch);
@@ -67,8 +94,31 @@ void exchange_request(struct exchange *x, struct buf *b, struct exchange_result 
 		r->outcome = EXCHANGE_DONE;
 }
 
-/* A response head to a request that carried secrets may repeat them (a redirect to the
- * same URL, an echoed header): each value goes back as its placeholder, each Basic
+/* Puts new[0..n) in place of the *headlen bytes at b's cleared end; -1 when it does
+ * not fit (then nothing changed). */
+static int replace_head(struct buf *b, size_t *headlen, const char *new, size_t n)
+{
+	buf_compact(b);
+	size_t rest = b->end - b->fwd - *headlen;
+	if (b->fwd + n + rest > BUF_SIZE)
+		return -1;
+	memmove(b->data + b->fwd + n, b->data + b->fwd + *headlen, rest);
+	memcpy(b->data + b->fwd, new, n);
+	b->end = b->fwd + n + rest;
+	*headlen = n;
+	return 0;
+}
+
+static void head_too_large(const struct exchange_ctx *cx, struct exchange_result *r)
+{
+	fail(r, 502, "bad-response");
+	snprintf(r->why, sizeof r->why, "airlock: the response head from %s:%u does not "
+		 "fit once the secrets it repeats are replaced by their placeholders.\n",
+		 cx->host, cx->port);
+}
+
+/* A response head on a connection that carried secrets may repeat them (a redirect to
+ * the same URL, an echoed header): each value goes back as its placeholder, each Basic
  * credential string as the sandbox sent it. *headlen is the head's length at b's
  * cleared end, updated. 0, or -1 with r failed. */
 static int scrub_head(const struct exchange_ctx *cx, struct buf *b, size_t *headlen,
@@ -80,22 +130,98 @@ static int scrub_head(const struct exchange_ctx *cx, struct buf *b, size_t *head
 			       b->data + b->start + b->fwd, *headlen, tmp, sizeof tmp, &n);
 	if (k == 0)
 		return 0;
-	/* Make room at the front, then put the new head where the old one was. */
-	buf_compact(b);
-	size_t rest = b->end - b->fwd - *headlen;
-	if (k < 0 || b->fwd + n + rest > BUF_SIZE) {
-		explicit_bzero(tmp, sizeof tmp);
-		fail(r, 502, "bad-response");
-		snprintf(r->why, sizeof r->why, "airlock: the response head from %s:%u does not "
-			 "fit once the secrets it repeats are replaced by their placeholders.\n",
-			 cx->host, cx->port);
+	int rc = k < 0 ? -1 : replace_head(b, headlen, tmp, n);
+	explicit_bzero(tmp, sizeof tmp);
+	if (rc < 0)
+		head_too_large(cx, r);
+	return rc;
+}
+
+static int put(char *out, size_t cap, size_t *o, const char *s, size_t n)
+{
+	if (n > cap - *o)
+		return -1;
+	memcpy(out + *o, s, n);
+	*o += n;
+	return 0;
+}
+
+static int header_is(const struct http_header *h, const char *name)
+{
+	return h->name.len == strlen(name) && strncasecmp(h->name.p, name, h->name.len) == 0;
+}
+
+/* Whether the body of `res` is one the scrub can read: identity content and transfer
+ * codings only. 0, or -1 with r failed. */
+static int scrub_readable(const struct exchange_ctx *cx, const struct http_response *res,
+			  struct exchange_result *r)
+{
+	for (size_t i = 0; i < res->nheaders; i++) {
+		const struct http_header *h = &res->headers[i];
+		int ce = header_is(h, "Content-Encoding");
+		int te = header_is(h, "Transfer-Encoding");
+		const char *ok = ce ? "identity" : "chunked";
+		if ((!ce && !te) || (h->value.len == strlen(ok) &&
+				     strncasecmp(h->value.p, ok, h->value.len) == 0))
+			continue;
+		fail(r, 502, "encoded-response");
+		snprintf(r->why, sizeof r->why,
+			 "airlock: %s:%u answered with %.*s: %.*s, though airlock asked for "
+			 "identity coding; a secret was sent on this connection, and a coded body "
+			 "could repeat it where airlock cannot replace it, so the response was "
+			 "refused. Ask without secrets, or make the server answer uncoded.\n",
+			 cx->host, cx->port, (int)h->name.len, h->name.p,
+			 h->value.len > 64 ? 64 : (int)h->value.len, h->value.p);
 		return -1;
 	}
-	memmove(b->data + b->fwd + n, b->data + b->fwd + *headlen, rest);
-	memcpy(b->data + b->fwd, tmp, n);
-	explicit_bzero(tmp, n);
-	b->end = b->fwd + n + rest;
-	*headlen = n;
+	return 0;
+}
+
+/* Starts scrubbing the body of `res`, whose head is at b's cleared end: its framing
+ * headers go, and chunked (or, for HTTP/1.0, Connection: close) frames the scrubbed
+ * body instead. 0, or -1 with r failed. */
+static int scrub_begin(struct exchange *x, const struct exchange_ctx *cx,
+		       const struct http_response *res, struct buf *b, size_t *headlen,
+		       struct exchange_result *r)
+{
+	if (scrub_readable(cx, res, r) < 0)
+		return -1;
+	x->scrub = calloc(1, sizeof *x->scrub);
+	if (x->scrub)
+		x->scrub->stream = body_scrub_new(cx->secrets, cx->injected, cx->basic,
+						  cx->basic_len);
+	if (!x->scrub || !x->scrub->stream) {
+		scrub_free(x);
+		fail(r, 502, "no-memory");
+		snprintf(r->why, sizeof r->why, "airlock: no memory to check the response "
+			 "from %s:%u for secret values.\n", cx->host, cx->port);
+		return -1;
+	}
+	int chunked = x->req_minor >= 1 && res->version_minor >= 1;
+	x->scrub->chunked = chunked;
+	const char *h = b->data + b->start + b->fwd;
+	char tmp[BUF_SIZE];
+	size_t o = 0;
+	const char *eol = memchr(h, '\n', *headlen);
+	int bad = put(tmp, sizeof tmp, &o, h, (size_t)(eol - h) + 1);
+	for (size_t i = 0; i < res->nheaders && !bad; i++) {
+		const struct http_header *f = &res->headers[i];
+		if (header_is(f, "Content-Length") || header_is(f, "Transfer-Encoding"))
+			continue;
+		bad = put(tmp, sizeof tmp, &o, f->name.p, f->name.len) ||
+		      put(tmp, sizeof tmp, &o, ": ", 2) ||
+		      put(tmp, sizeof tmp, &o, f->value.p, f->value.len) ||
+		      put(tmp, sizeof tmp, &o, "\r\n", 2);
+	}
+	const char *framing = chunked ? "Transfer-Encoding: chunked\r\n\r\n"
+				      : "Connection: close\r\n\r\n";
+	if (bad || put(tmp, sizeof tmp, &o, framing, strlen(framing)) ||
+	    replace_head(b, headlen, tmp, o) < 0) {
+		head_too_large(cx, r);
+		return -1;
+	}
+	if (!chunked)
+		x->resp_keep = 0;
 	return 0;
 }
 
@@ -124,6 +250,16 @@ static int response_head(struct exchange *x, const struct exchange_ctx *cx, stru
 		return 0;
 	}
 	size_t hl = (size_t)n;
+	struct secrets_scrubber sc = {.st = cx->secrets};
+	int scrubbing = cx->secrets && cx->injected;
+	if (scrubbing && secrets_scrubber_init(&sc, cx->secrets, cx->injected, cx->basic,
+					       cx->basic_len) == 0) {
+		scrubbing = secrets_scrubber_active(&sc);
+		secrets_scrubber_wipe(&sc);
+	}
+	if (scrubbing && res.status >= 200 && res.body != HTTP_BODY_NONE &&
+	    scrub_begin(x, cx, &res, b, &hl, r) < 0)
+		return 0;
 	if (cx->injected && scrub_head(cx, b, &hl, r) < 0)
 		return 0;
 	b->fwd += hl;
@@ -141,12 +277,139 @@ static int response_head(struct exchange *x, const struct exchange_ctx *cx, stru
 	if (res.status < 200)
 		return 1; /* 100 Continue and friends: passed on, the next head follows */
 	x->status = res.status;
-	x->resp_keep = res.keep_alive;
+	x->resp_keep = res.keep_alive && x->resp_keep;
 	x->resp_body = res.body;
 	x->resp_left = res.content_length;
 	http_chunked_init(&x->resp_ch);
 	x->resp = res.body == HTTP_BODY_NONE ? EXCHANGE_RESP_DONE : EXCHANGE_RESP_BODY;
 	return 1;
+}
+
+static size_t min3(size_t a, uint64_t b, size_t c)
+{
+	size_t m = a < c ? a : c;
+	return b < m ? (size_t)b : m;
+}
+
+/* Takes the upstream's body bytes at b's cleared end apart into the scrub stream (data)
+ * and the trailer buffer, as far as the stream has room; returns how many were taken,
+ * or -1 with r set for malformed chunked framing. */
+static long scrub_take(struct exchange *x, const struct exchange_ctx *cx, const char *p,
+		       size_t avail, struct exchange_result *r)
+{
+	struct exchange_scrub *z = x->scrub;
+	size_t used = 0;
+	while (used < avail && !z->in_done) {
+		size_t room = body_scrub_room(z->stream), k;
+		if (x->resp_body == HTTP_BODY_LENGTH) {
+			k = min3(avail - used, x->resp_left, room);
+			x->resp_left -= k;
+			z->in_done = x->resp_left == 0;
+		} else if (x->resp_body == HTTP_BODY_UNTIL_CLOSE) {
+			k = min3(avail - used, room, room);
+		} else {
+			uint64_t left = http_chunked_data_left(&x->resp_ch);
+			int trl = http_chunked_in_trailers(&x->resp_ch), done = 0;
+			const char *why = "";
+			k = left ? min3(avail - used, left, room) : 1;
+			if (k == 0 || http_chunked_feed(&x->resp_ch, p + used, k, &done, &why) < 0) {
+				if (k == 0)
+					break;
+				r->outcome = EXCHANGE_RESET;
+				snprintf(r->why, sizeof r->why, "%s", why);
+				return -1;
+			}
+			z->in_done = done;
+			if (!left) { /* framing: only the trailer section is kept */
+				if (trl && z->trl_len < sizeof z->trl)
+					z->trl[z->trl_len++] = p[used];
+				else if (trl)
+					z->trl_drop = 1;
+				used++;
+				continue;
+			}
+		}
+		if (k == 0)
+			break;
+		body_scrub_put(z->stream, p + used, k);
+		used += k;
+	}
+	if (x->resp_body == HTTP_BODY_UNTIL_CLOSE && cx->upstream_eof && used == avail)
+		z->in_done = 1;
+	return (long)used;
+}
+
+/* Writes the end of a re-framed chunked body into out: the last chunk, the trailers
+ * (scrubbed, or dropped when they did not fit or cannot be scrubbed) and the final
+ * CRLF. Returns the length, 0 when cap is too small. */
+static size_t scrub_last_chunk(struct exchange_scrub *z, const struct exchange_ctx *cx,
+			       char *out, size_t cap)
+{
+	static const char bare[] = "0\r\n\r\n";
+	char trl[EXCHANGE_TRAILERS_MAX];
+	size_t n = 0;
+	if (cap < sizeof bare - 1)
+		return 0;
+	if (z->trl_drop || z->trl_len < 2 ||
+	    secrets_scrub(cx->secrets, cx->injected, cx->basic, cx->basic_len, z->trl,
+			  z->trl_len, trl, sizeof trl, &n) < 0 || n + 3 > cap) {
+		explicit_bzero(trl, sizeof trl);
+		memcpy(out, bare, sizeof bare - 1);
+		return sizeof bare - 1;
+	}
+	memcpy(out, "0\r\n", 3);
+	memcpy(out + 3, trl, n);
+	explicit_bzero(trl, n);
+	return 3 + n;
+}
+
+/* The body of a response being scrubbed: input taken apart, scrubbed bytes written back
+ * at b's cleared end, framed, as far as b has room. */
+static void scrub_body(struct exchange *x, const struct exchange_ctx *cx, struct buf *b,
+		       struct exchange_result *r)
+{
+	struct exchange_scrub *z = x->scrub;
+	char *p = b->data + b->start + b->fwd;
+	size_t avail = b->end - b->start - b->fwd;
+	long used = scrub_take(x, cx, p, avail, r);
+	if (used < 0)
+		return;
+	/* The bytes taken leave b; what follows the body (if anything) stays behind. */
+	memmove(p, p + used, avail - (size_t)used);
+	b->end -= (size_t)used;
+	buf_compact(b);
+	size_t rest = b->end - b->fwd;
+	size_t space = BUF_SIZE - b->fwd - rest;
+	char tmp[BUF_SIZE];
+	size_t o = 0, hdr = z->chunked ? 10 : 0, tail = z->chunked ? 2 : 0;
+	if (space > hdr + tail) {
+		size_t n = body_scrub_get(z->stream, tmp + hdr, space - hdr - tail, z->in_done);
+		if (n && z->chunked) {
+			char h[16];
+			int hl = snprintf(h, sizeof h, "%zx\r\n", n);
+			memmove(tmp + hl, tmp + hdr, n);
+			memcpy(tmp, h, (size_t)hl);
+			memcpy(tmp + hl + n, "\r\n", 2);
+			o = (size_t)hl + n + 2;
+		} else {
+			o = n;
+		}
+	}
+	int last = z->in_done && body_scrub_held(z->stream) == 0;
+	if (last && z->chunked) {
+		size_t e = scrub_last_chunk(z, cx, tmp + o, space - o);
+		last = e > 0;
+		o += e;
+	}
+	memmove(b->data + b->fwd + o, b->data + b->fwd, rest);
+	memcpy(b->data + b->fwd, tmp, o);
+	explicit_bzero(tmp, o);
+	b->end += o;
+	b->fwd += o;
+	if (last) {
+		x->resp = EXCHANGE_RESP_DONE;
+		scrub_free(x);
+	}
 }
 
 void exchange_response(struct exchange *x, const struct exchange_ctx *cx, struct buf *b,
@@ -161,14 +424,18 @@ void exchange_response(struct exchange *x, const struct exchange_ctx *cx, struct
 			r->trailing = avail > 0;
 			return;
 		}
-		if (avail == 0)
+		if (avail == 0 && !(x->scrub && x->resp == EXCHANGE_RESP_BODY))
 			return;
 		if (x->resp == EXCHANGE_RESP_HEAD) {
 			if (!response_head(x, cx, b, r))
 				return;
 			continue;
 		}
-		if (x->resp_body == HTTP_BODY_LENGTH) {
+		if (x->scrub) {
+			scrub_body(x, cx, b, r);
+			if (r->outcome == EXCHANGE_RESET)
+				return;
+		} else if (x->resp_body == HTTP_BODY_LENGTH) {
 			size_t take = avail < x->resp_left ? avail : (size_t)x->resp_left;
 			b->fwd += take;
 			x->resp_left -= take;

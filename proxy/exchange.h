@@ -6,7 +6,16 @@
  * (and whether the connection may be kept), the connection upgrades, or it fails with
  * an answer for the client. It frames bodies (Content-Length, chunked, until close),
  * parses response heads, and rewrites a head that repeats injected secrets back to
- * their placeholders (secrets_scrub). No I/O, no audit, no timers: the unit tests and
+ * their placeholders (secrets_scrub).
+ *
+ * On a connection that has carried secrets upstream, a response body is scrubbed too
+ * (body_scrub.h): its bytes can no longer be passed on as they are, since a value and
+ * its placeholder differ in length, so the body is taken apart (Content-Length,
+ * chunked, or until close), scrubbed as a stream, and re-framed: chunked for an
+ * HTTP/1.1 exchange (trailers scrubbed too, or dropped past EXCHANGE_TRAILERS_MAX as RFC
+ * 9112 7.1.2 allows), until close for HTTP/1.0. Such requests ask for identity coding
+ * (head.c); a response in another content coding could hide a value from the scrub
+ * and is refused with 502. No I/O, no audit, no timers: the unit tests and
  * fuzz_exchange drive it in-process.
  */
 #ifndef AIRLOCK_EXCHANGE_H
@@ -35,17 +44,23 @@ struct exchange {
 	struct http_chunked resp_ch;
 	int resp_keep;
 	int status; /* the final response's status; 0 until its head */
+	int req_minor; /* the request's HTTP/1.x */
+	struct exchange_scrub *scrub; /* the body is scrubbed and re-framed (owned) */
 };
+
+/* Trailer fields of a scrubbed chunked body are kept up to this many bytes. */
+#define EXCHANGE_TRAILERS_MAX 2048
 
 /* What the response depends on besides its bytes. */
 struct exchange_ctx {
 	const char *method;      /* the request's, NUL-terminated (HEAD has no body) */
 	const char *host;        /* for the messages */
 	uint16_t port;
-	const struct secret_store *secrets; /* for scrubbing a head; may be NULL */
-	uint64_t injected;       /* the secrets the request carried (store bits) */
-	const char *basic;       /* the Basic credentials it carried, as the sandbox sent */
+	const struct secret_store *secrets; /* for scrubbing; may be NULL */
+	uint64_t injected;       /* the secrets the connection has carried (store bits) */
+	const char *basic;       /* the Basic credentials with them, as the sandbox sent */
 	size_t basic_len;
+	int upstream_eof;        /* the upstream has ended its side */
 };
 
 enum exchange_outcome {
@@ -65,8 +80,12 @@ struct exchange_result {
 	int trailing;       /* EXCHANGE_DONE: bytes follow the response (no reuse) */
 };
 
-/* Starts the exchange for a request whose head was parsed as req. */
+/* Starts the exchange for a request whose head was parsed as req (ending the previous
+ * one: exchange_end()). The struct must be zeroed before its first use. */
 void exchange_begin(struct exchange *x, const struct http_request *req);
+
+/* Releases what the exchange holds (the body scrub: wiped). */
+void exchange_end(struct exchange *x);
 
 /* Request body bytes: b's bytes after its cleared ones. Clears (b->fwd) what belongs
  * to the body; the outcome is EXCHANGE_DONE once the body ended, EXCHANGE_FAIL for a
@@ -75,7 +94,9 @@ void exchange_request(struct exchange *x, struct buf *b, struct exchange_result 
 
 /* Response bytes: b's bytes after its cleared ones. Clears what may go to the client,
  * head by head (1xx heads pass, the final one decides the framing), rewriting a head
- * that repeats a secret the request carried. */
+ * that repeats a secret the connection carried, and its body as said above. A scrubbed
+ * body is written back into b as room allows: call again once the client has taken
+ * cleared bytes, and when the upstream ended (cx->upstream_eof). */
 void exchange_response(struct exchange *x, const struct exchange_ctx *cx, struct buf *b,
 		       struct exchange_result *r);
 

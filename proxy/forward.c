@@ -41,9 +41,11 @@ void forward_step(struct conn *c, struct outcome *o)
 			return;
 		}
 	}
+	/* Every value this connection has carried upstream is kept from every later
+	 * response, whichever request it came with. */
 	const struct exchange_ctx cx = {
-		c->t.method, c->t.host, c->t.port, c->p->secrets, h->injected, h->basic_sent,
-		h->basic_sent_len,
+		c->t.method, c->t.host, c->t.port, c->p->secrets, h->scrub_mask, h->basic_sent,
+		h->basic_sent_len, c->u_eof,
 	};
 	exchange_response(&h->ex, &cx, &c->down, &r);
 	if (r.head_sent)

@@ -110,6 +110,8 @@ long head_rewrite(const struct http_request *req, struct head_secrets *sx, char 
 		const struct http_header *h = &req->headers[i];
 		if (span_is(h->name, "Host"))
 			continue;
+		if (sx && sx->identity && span_is(h->name, "Accept-Encoding"))
+			continue; /* replaced below */
 		/* The body is relayed exactly as framed, so its framing headers stay. */
 		int keep = span_is(h->name, "Transfer-Encoding") || span_is(h->name, "Trailer") ||
 			   span_is(h->name, "Content-Length") ||
@@ -132,6 +134,8 @@ long head_rewrite(const struct http_request *req, struct head_secrets *sx, char 
 			return -1;
 	}
 	if (req->upgrade && put(out, cap, &pos, "Connection: upgrade\r\n", 21))
+		return -1;
+	if (sx && sx->identity && put(out, cap, &pos, "Accept-Encoding: identity\r\n", 27))
 		return -1;
 	if (put(out, cap, &pos, "\r\n", 2))
 		return -1;

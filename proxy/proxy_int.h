@@ -142,6 +142,7 @@ struct head_secrets {
 	const struct secret_store *store;
 	const char *host;
 	int tls;                    /* the upstream leg is TLS */
+	int identity;               /* ask for identity coding (Accept-Encoding dropped) */
 	struct secrets_result res;  /* what was injected, or why the request is refused */
 };
 

@@ -425,22 +425,36 @@ size_t secrets_injected_list(const struct secret_store *st, uint64_t mask, const
 
 /* The length of value[0..vlen) at in[0..len), each of its bytes either as it is or
  * written %XX (hex digits of either case: as percent_encode() puts a value into a
- * target, or as a server may quote it), or 0 when it is not there. */
-static size_t match_loose(const char *in, size_t len, const char *value, size_t vlen)
+ * target, or as a server may quote it), or 0 when it is not there. When in[] ends while
+ * it still matches, 0 is returned with *partial set: more bytes could complete it. */
+static size_t match_loose(const char *in, size_t len, const char *value, size_t vlen,
+			  int *partial)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < vlen; i++) {
 		unsigned char c = (unsigned char)value[i];
-		if (o < len && in[o] == (char)c) {
+		if (o >= len)
+			goto more;
+		if (in[o] == (char)c) {
 			o++;
 			continue;
 		}
-		if (o + 3 > len || in[o] != '%' || percent_hexval((unsigned char)in[o + 1]) != c >> 4 ||
-		    percent_hexval((unsigned char)in[o + 2]) != (c & 15))
+		if (in[o] != '%')
+			return 0;
+		if (o + 1 >= len)
+			goto more;
+		if (percent_hexval((unsigned char)in[o + 1]) != c >> 4)
+			return 0;
+		if (o + 2 >= len)
+			goto more;
+		if (percent_hexval((unsigned char)in[o + 2]) != (c & 15))
 			return 0;
 		o += 3;
 	}
 	return o;
+more:
+	*partial = 1;
+	return 0;
 }
 
 /* Rebuilds how Basic credentials went upstream from how the sandbox sent them
@@ -490,43 +504,27 @@ static int rebuild_basic(const struct secret_store *st, uint64_t mask, const cha
 	return 0;
 }
 
-/* The Basic credentials of one request, each as sent by the sandbox and as it went
- * upstream. Upstream forms live in `buf` (they hold values: wiped after use). */
-#define SCRUB_BASIC_MAX SECRETS_BASIC_SENT_COUNT
-struct scrub_basic {
-	size_t n;
-	struct {
-		const char *orig;
-		size_t olen;
-		const char *sent;
-		size_t slen;
-	} e[SCRUB_BASIC_MAX];
-	char buf[16384];
-	size_t used;
-};
-
-/* Fills sb from the space-separated list; -1 when a form cannot be rebuilt. */
-static int scrub_basic_init(struct scrub_basic *sb, const struct secret_store *st,
-			    uint64_t mask, const char *list, size_t len)
+/* Fills sc->basic from the space-separated list; -1 when a form cannot be rebuilt. */
+static int scrub_basic_init(struct secrets_scrubber *sc, const char *list, size_t len)
 {
-	sb->n = sb->used = 0;
+	sc->nbasic = sc->used = 0;
 	for (size_t i = 0; i < len;) {
 		size_t j = i;
 		while (j < len && list[j] != ' ')
 			j++;
 		if (j > i) {
 			size_t w;
-			int rc = rebuild_basic(st, mask, list + i, j - i, sb->buf + sb->used,
-					       sizeof sb->buf - sb->used, &w);
-			if (rc < 0 || (rc == 0 && sb->n == SCRUB_BASIC_MAX))
+			int rc = rebuild_basic(sc->st, sc->mask, list + i, j - i, sc->buf + sc->used,
+					       sizeof sc->buf - sc->used, &w);
+			if (rc < 0 || (rc == 0 && sc->nbasic == SECRETS_BASIC_SENT_COUNT))
 				return -1;
 			if (rc == 0 && w >= SECRETS_SCRUB_MIN) {
-				sb->e[sb->n].orig = list + i;
-				sb->e[sb->n].olen = j - i;
-				sb->e[sb->n].sent = sb->buf + sb->used;
-				sb->e[sb->n].slen = w;
-				sb->n++;
-				sb->used += w;
+				sc->basic[sc->nbasic].orig = list + i;
+				sc->basic[sc->nbasic].olen = j - i;
+				sc->basic[sc->nbasic].sent = sc->buf + sc->used;
+				sc->basic[sc->nbasic].slen = w;
+				sc->nbasic++;
+				sc->used += w;
 			}
 		}
 		i = j + 1;
@@ -534,61 +532,103 @@ static int scrub_basic_init(struct scrub_basic *sb, const struct secret_store *s
 	return 0;
 }
 
-/* Whether something to scrub starts at in[0..len): a Basic credential string as it
- * went upstream, or a masked value. Sets *mlen to the matched length and *rep, *rlen
- * to what replaces it (the string the sandbox sent, or the placeholder's NAME after
- * SECRETS_PREFIX: *prefixed). */
-static int scrub_match(const struct secret_store *st, uint64_t mask, const struct scrub_basic *sb,
-		       const char *in, size_t len, size_t *mlen, const char **rep, size_t *rlen,
-		       int *prefixed)
+int secrets_scrubber_init(struct secrets_scrubber *sc, const struct secret_store *st,
+			  uint64_t mask, const char *basic, size_t basic_len)
 {
-	for (size_t j = 0; j < sb->n; j++) {
-		size_t m = match_loose(in, len, sb->e[j].sent, sb->e[j].slen);
-		if (m) {
-			*mlen = m;
-			*rep = sb->e[j].orig;
-			*rlen = sb->e[j].olen;
-			*prefixed = 0;
-			return 1;
-		}
-	}
-	for (size_t j = 0; j < st->count && j < SECRET_STORE_MAX; j++) {
-		const struct secret_entry *e = &st->entries[j];
-		if (!(mask >> j & 1) || !e->value || e->len < SECRETS_SCRUB_MIN)
-			continue;
-		size_t m = match_loose(in, len, e->value, e->len);
-		if (m) {
-			*mlen = m;
-			*rep = e->secret->name;
-			*rlen = strlen(e->secret->name);
-			*prefixed = 1;
-			return 1;
-		}
+	sc->st = st;
+	sc->mask = mask;
+	if (scrub_basic_init(sc, basic, basic_len) < 0) {
+		secrets_scrubber_wipe(sc);
+		return -1;
 	}
 	return 0;
+}
+
+void secrets_scrubber_wipe(struct secrets_scrubber *sc)
+{
+	explicit_bzero(sc->buf, sizeof sc->buf);
+	sc->nbasic = sc->used = 0;
+	sc->mask = 0;
+}
+
+/* Whether entry j is one the scrubber looks for. */
+static int scrubbed_entry(const struct secrets_scrubber *sc, size_t j)
+{
+	const struct secret_entry *e = &sc->st->entries[j];
+	return sc->mask >> j & 1 && e->value && e->len >= SECRETS_SCRUB_MIN;
+}
+
+int secrets_scrubber_active(const struct secrets_scrubber *sc)
+{
+	if (sc->nbasic)
+		return 1;
+	for (size_t j = 0; sc->st && j < sc->st->count && j < SECRET_STORE_MAX; j++)
+		if (scrubbed_entry(sc, j))
+			return 1;
+	return 0;
+}
+
+size_t secrets_scrubber_span(const struct secrets_scrubber *sc)
+{
+	size_t m = 0;
+	for (size_t j = 0; j < sc->nbasic; j++)
+		m = sc->basic[j].slen > m ? sc->basic[j].slen : m;
+	for (size_t j = 0; sc->st && j < sc->st->count && j < SECRET_STORE_MAX; j++)
+		if (scrubbed_entry(sc, j) && sc->st->entries[j].len > m)
+			m = sc->st->entries[j].len;
+	return 3 * m;
+}
+
+int secrets_scrubber_match(const struct secrets_scrubber *sc, const char *in, size_t len,
+			   struct secrets_scrub_match *m)
+{
+	int partial = 0;
+	for (size_t j = 0; j < sc->nbasic; j++) {
+		size_t n = match_loose(in, len, sc->basic[j].sent, sc->basic[j].slen, &partial);
+		if (n) {
+			m->len = n;
+			m->rep = sc->basic[j].orig;
+			m->rlen = sc->basic[j].olen;
+			m->prefixed = 0;
+			return SECRETS_SCRUB_FOUND;
+		}
+	}
+	for (size_t j = 0; j < sc->st->count && j < SECRET_STORE_MAX; j++) {
+		if (!scrubbed_entry(sc, j))
+			continue;
+		const struct secret_entry *e = &sc->st->entries[j];
+		size_t n = match_loose(in, len, e->value, e->len, &partial);
+		if (n) {
+			m->len = n;
+			m->rep = e->secret->name;
+			m->rlen = strlen(e->secret->name);
+			m->prefixed = 1;
+			return SECRETS_SCRUB_FOUND;
+		}
+	}
+	return partial ? SECRETS_SCRUB_PARTIAL : SECRETS_SCRUB_NONE;
 }
 
 long secrets_scrub(const struct secret_store *st, uint64_t mask, const char *basic,
 		   size_t basic_len, const char *in, size_t len, char *out, size_t cap,
 		   size_t *outlen)
 {
-	struct scrub_basic sb;
+	struct secrets_scrubber sc;
 	long n = 0;
 	size_t o = 0;
-	if (scrub_basic_init(&sb, st, mask, basic, basic_len) < 0)
+	if (secrets_scrubber_init(&sc, st, mask, basic, basic_len) < 0)
 		goto full;
 	for (size_t i = 0; i < len;) {
-		size_t mlen, rlen;
-		const char *rep;
-		int prefixed;
-		if (scrub_match(st, mask, &sb, in + i, len - i, &mlen, &rep, &rlen, &prefixed)) {
-			size_t pre = prefixed ? SECRETS_PREFIX_LEN : 0;
-			if (pre + rlen > cap - o)
+		struct secrets_scrub_match m;
+		/* A partial match at the end of a whole head is no match. */
+		if (secrets_scrubber_match(&sc, in + i, len - i, &m) == SECRETS_SCRUB_FOUND) {
+			size_t pre = m.prefixed ? SECRETS_PREFIX_LEN : 0;
+			if (pre + m.rlen > cap - o)
 				goto full;
 			memcpy(out + o, SECRETS_PREFIX, pre);
-			memcpy(out + o + pre, rep, rlen);
-			o += pre + rlen;
-			i += mlen;
+			memcpy(out + o + pre, m.rep, m.rlen);
+			o += pre + m.rlen;
+			i += m.len;
 			n++;
 			continue;
 		}
@@ -596,11 +636,11 @@ long secrets_scrub(const struct secret_store *st, uint64_t mask, const char *bas
 			goto full;
 		out[o++] = in[i++];
 	}
-	explicit_bzero(sb.buf, sb.used);
+	secrets_scrubber_wipe(&sc);
 	*outlen = o;
 	return n;
 full:
-	explicit_bzero(sb.buf, sizeof sb.buf);
+	secrets_scrubber_wipe(&sc);
 	explicit_bzero(out, o);
 	*outlen = 0;
 	return -1;

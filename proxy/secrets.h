@@ -132,4 +132,56 @@ long secrets_scrub(const struct secret_store *st, uint64_t mask, const char *bas
 		   size_t basic_len, const char *in, size_t len, char *out, size_t cap,
 		   size_t *outlen);
 
+/* The forms in which secrets went upstream, prepared once for recognising their echo
+ * in a response (secrets_scrub() for a head, proxy/body_scrub.h for a body stream): the
+ * values of the secrets in `mask` (as is or with bytes written %XX), and each Basic
+ * credential string rebuilt as it went upstream. Holds values: wipe it after use. */
+struct secrets_scrubber {
+	const struct secret_store *st;
+	uint64_t mask;
+	size_t nbasic;
+	struct {
+		const char *orig; /* as the sandbox sent it (points into the caller's list) */
+		size_t olen;
+		const char *sent; /* as it went upstream (in buf) */
+		size_t slen;
+	} basic[SECRETS_BASIC_SENT_COUNT];
+	char buf[16384];
+	size_t used;
+};
+
+/* Prepares sc for the secrets in `mask` and the Basic credential list basic[0..len)
+ * (res->basic's form; it must outlive sc). Returns 0, or -1 when a credential string
+ * cannot be rebuilt (sc is then wiped and must not be used). */
+int secrets_scrubber_init(struct secrets_scrubber *sc, const struct secret_store *st,
+			  uint64_t mask, const char *basic, size_t basic_len);
+
+/* Wipes the upstream forms sc holds. */
+void secrets_scrubber_wipe(struct secrets_scrubber *sc);
+
+/* Whether sc looks for anything at all (values shorter than SECRETS_SCRUB_MIN are left
+ * alone, so a mask of only such values looks for nothing). */
+int secrets_scrubber_active(const struct secrets_scrubber *sc);
+
+/* The most input bytes one match can span: a stream must be able to hold this many
+ * bytes back to see a match split across reads. */
+size_t secrets_scrubber_span(const struct secrets_scrubber *sc);
+
+enum { SECRETS_SCRUB_NONE = 0, SECRETS_SCRUB_FOUND = 1, SECRETS_SCRUB_PARTIAL = 2 };
+
+/* A match: `len` input bytes are replaced by SECRETS_PREFIX (when `prefixed`) followed
+ * by rep[0..rlen). */
+struct secrets_scrub_match {
+	size_t len;
+	const char *rep;
+	size_t rlen;
+	int prefixed;
+};
+
+/* Whether a form sc looks for starts at in[0..len): SECRETS_SCRUB_FOUND with *m filled,
+ * SECRETS_SCRUB_PARTIAL when in[] ends inside what could still become one, else
+ * SECRETS_SCRUB_NONE. */
+int secrets_scrubber_match(const struct secrets_scrubber *sc, const char *in, size_t len,
+			   struct secrets_scrub_match *m);
+
 #endif

@@ -85,7 +85,6 @@ static void begin_request(struct conn *c)
 	c->h.status = 0;
 	c->h.resp_started = 0;
 	c->h.injected = 0;
-	c->h.basic_sent_len = 0;
 }
 
 /* PH_HEAD: a complete head goes to decide.c; a malformed or endless one is refused. */
@@ -404,7 +403,7 @@ void state_client_sent(struct conn *c)
 	else if (c->phase == PH_RELAY)
 		tunnel_relay(c, &o);
 	else if (c->phase == PH_HTTP)
-		forward_done(c, &o);
+		forward_step(c, &o); /* a scrubbed body goes on as room frees up */
 	if (o.step == STEP_WAIT && c->phase == PH_HTTP && c->h.close_after && c->down.fwd == 0 &&
 	    c->u_eof)
 		outcome_step(&o, STEP_CLOSE); /* a truncated answer is all delivered */
@@ -496,7 +495,13 @@ void state_upstream_end(struct conn *c, int how, int err)
 		conn_close_upstream(c, 0);
 		break;
 	case PH_HTTP:
-		if (ex->resp == EXCHANGE_RESP_BODY && ex->resp_body == HTTP_BODY_UNTIL_CLOSE) {
+		if (ex->resp == EXCHANGE_RESP_BODY && ex->scrub &&
+		    ex->resp_body == HTTP_BODY_UNTIL_CLOSE) {
+			ex->resp_keep = 0;
+			c->ureusable = 0;
+			forward_step(c, &o); /* the held bytes go, and the body ends */
+		} else if (ex->resp == EXCHANGE_RESP_BODY &&
+			   ex->resp_body == HTTP_BODY_UNTIL_CLOSE) {
 			ex->resp = EXCHANGE_RESP_DONE;
 			ex->resp_keep = 0;
 			c->ureusable = 0;

@@ -152,6 +152,12 @@ void http_chunked_init(struct http_chunked *c);
 long http_chunked_feed(struct http_chunked *c, const char *buf, size_t len, int *done,
 		       const char **why);
 
+/* For a caller that takes a chunked body apart (to re-frame it): how many chunk-data
+ * bytes follow now (0 when the next byte is framing), and whether the next byte belongs
+ * to the trailer section (the trailer fields and the final CRLF). */
+uint64_t http_chunked_data_left(const struct http_chunked *c);
+int http_chunked_in_trailers(const struct http_chunked *c);
+
 /* Finds the first header named `name` (case-insensitive); NULL if absent. */
 const struct http_header *http_find_header(const struct http_header *h, size_t n,
 					   const char *name);

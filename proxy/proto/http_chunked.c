@@ -226,3 +226,13 @@ long http_chunked_feed(struct http_chunked *c, const char *buf, size_t len, int 
 	*done = c->state == CS_DONE;
 	return (long)i;
 }
+
+uint64_t http_chunked_data_left(const struct http_chunked *c)
+{
+	return c->state == CS_DATA ? c->remaining : 0;
+}
+
+int http_chunked_in_trailers(const struct http_chunked *c)
+{
+	return c->state >= CS_TRL_START && c->state <= CS_END_LF;
+}

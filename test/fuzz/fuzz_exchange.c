@@ -1,7 +1,10 @@
 /* fuzz_exchange: the HTTP/1.1 exchange in-process, no sockets. The input is split: the
  * first byte picks the request head (and whether a secret was injected), the rest is
  * fed as request body bytes and as upstream bytes in pieces whose sizes come from the
- * input, through the same struct buf the proxy uses. */
+ * input, through the same struct buf the proxy uses; the upstream ends with the input.
+ * Checked: the buffer's bounds, and, when a secret was injected, that the bytes cleared
+ * for the client never hold its value (heads and scrubbed bodies alike) until an
+ * upgrade hands the connection over. */
 #include "proxy/exchange.h"
 
 #include <stdint.h>
@@ -58,10 +61,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *why;
 	if (http_parse_request(head, strlen(head), &req, &why) <= 0)
 		abort();
-	struct exchange x;
+	struct exchange x = {0};
 	exchange_begin(&x, &req);
-	const struct exchange_ctx cx = {data[0] & 0x80 ? "HEAD" : "GET", "h", 443, &st,
-					(data[0] & 0x40) ? 1 : 0, NULL, 0};
+	struct exchange_ctx cx = {data[0] & 0x80 ? "HEAD" : "GET", "h", 443, &st,
+					(data[0] & 0x40) ? 1 : 0, NULL, 0, 0};
 	static struct buf up, down;
 	memset(&up, 0, offsetof(struct buf, data));
 	memset(&down, 0, offsetof(struct buf, data));
@@ -70,7 +73,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t piece = (size_t)data[1] + 1;
 	struct exchange_result r;
 	int done = 0;
-	while (n > 0 && !done) {
+	static char seen[1 << 20];
+	size_t nseen = 0;
+	int rounds = 0;
+	while ((n > 0 || rounds++ < 4) && !done) {
+		cx.upstream_eof = n == 0;
 		feed(&up, &p, &n, piece / 2 + 1);
 		exchange_request(&x, &up, &r);
 		if (up.fwd > up.end - up.start)
@@ -83,7 +90,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (down.fwd > down.end - down.start || down.end > BUF_SIZE)
 			abort();
 		done = r.outcome != EXCHANGE_MORE;
+		if (r.outcome != EXCHANGE_UPGRADE && nseen + down.fwd <= sizeof seen) {
+			memcpy(seen + nseen, down.data + down.start, down.fwd);
+			nseen += down.fwd;
+		}
 		drain(&down);
 	}
+	exchange_end(&x);
+	if (cx.injected && memmem(seen, nseen, "value-0123456789", 16))
+		abort(); /* a value reached the client */
 	return 0;
 }

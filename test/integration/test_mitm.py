@@ -932,6 +932,75 @@ def test_response_head_echoing_basic_credentials_gives_back_what_the_sandbox_sen
         assert [a["secrets"] for a in audit if a["event"] == "request"] == [["TOKEN"]]
 
 
+def test_response_bodies_echoing_a_secret_give_the_placeholder_back(box, pki):
+    """A bound host that echoes the injected token in its body, framed every way: a
+    Content-Length body cut across two TLS records, chunks that split the token (and a
+    trailer that repeats it, seen with curl --raw), an event stream whose events
+    arrive one by one, and a later response on the same connection to a request that
+    carried no secret. The sandbox gets the placeholder each time; the origin got the
+    real token, and was asked for identity coding even where curl asked for gzip."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        url = "https://api.example.test/echo-raw?mode="
+        script = f"""
+            A="Authorization: Bearer $TOKEN"
+            curl -sS -m 20 --compressed -H "$A" "{url}length"; echo "rc=$?"
+            curl -sS -m 20 -H "$A" "{url}chunked"; echo "rc=$?"
+            curl -sS -m 20 --raw -H "$A" "{url}chunked"; echo "rc=$?"
+            curl -sS -m 20 -N -H "$A" "{url}sse"; echo "rc=$?"
+            curl -sS -m 20 -H "$A" "{url}length" --next -sS -m 20 "{url}chunked"; echo "rc=$?"
+            """
+        r, audit = sandbox(box, pol, script)
+        out = r.stdout
+        assert out.count("rc=0") == 5, out + r.stderr
+        assert out.count('{"you_sent": "%sTOKEN"}' % PH) == 2, out
+        assert out.count("saw %sTOKEN end" % PH) == 2, out  # (and one raw, in chunks)
+        assert "X-Echo: %sTOKEN" % PH in out, out  # the trailer, scrubbed
+        assert 'data: {"token": "%sTOKEN"}' % PH in out, out
+        assert "data: first" in out
+        assert_no_real(out, r.stderr, json.dumps(audit))
+        with_token = [q for q in api.requests if q["path"].startswith("/echo-raw")]
+        assert len(with_token) == 6
+        assert all(q["accept_encoding"] == "identity" for q in with_token[:5]), with_token
+        assert ("Authorization", "Bearer " + TOKEN) in with_token[0]["headers"]
+        # The last request carried no secret, yet its connection had: its answer was
+        # scrubbed all the same, and it asked for identity coding too.
+        assert not any(k == "Authorization" for k, _ in with_token[5]["headers"])
+        assert with_token[5]["accept_encoding"] == "identity"
+
+
+def test_a_coded_response_on_a_connection_with_secrets_is_refused(box, pki):
+    """An origin that answers gzip though airlock asked for identity: the scrub cannot
+    read the body, so the sandbox gets a 502 that says why, never the body."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        r, audit = sandbox(box, pol, 'curl -sS -m 20 -i --suppress-connect-headers '
+                                     '-H "Authorization: Bearer $TOKEN" '
+                                     '"https://api.example.test/echo-raw?mode=gzip"')
+        assert r.stdout.startswith("HTTP/1.1 502"), r.stdout + r.stderr
+        assert "Content-Encoding: gzip" in r.stdout
+        assert "identity" in r.stdout
+        assert_no_real(r.stdout, r.stderr, json.dumps(audit))
+
+
+def test_response_bodies_pass_untouched_without_secrets(box, pki):
+    """A connection that carried no secret keeps its bodies and codings as sent: curl's
+    gzip request reaches the origin, the body is byte-exact."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, TOKEN_SECTION)
+        r, _ = sandbox(box, pol, 'curl -sS -m 20 -D - -o /tmp/big -H "Accept-Encoding: gzip" '
+                                 '"https://api.example.test/big?n=100000" && sha256sum /tmp/big')
+        assert r.returncode == 0, r.stderr
+        assert "Content-Length: 100000" in r.stdout, r.stdout
+        assert "Transfer-Encoding" not in r.stdout
+        assert big_sha(100000) in r.stdout
+        rec = [q for q in api.requests if q["path"].startswith("/big")][0]
+        assert ("Accept-Encoding", "gzip") in rec["headers"]
+
+
 def test_placeholder_in_proxy_authorization_is_held_to_its_binding(box, pki):
     """Proxy-Authorization is addressed to airlock and never forwarded, but a
     placeholder in it is held to the secret's binding like anywhere else in a request

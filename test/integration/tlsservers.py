@@ -29,6 +29,7 @@ recorded requests (host side) keep the raw bytes.
 """
 import base64
 import contextlib
+import gzip
 import hashlib
 import http.server
 import json
@@ -301,6 +302,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 ("X-Echo-Authorization", self.headers.get("Authorization", ""))))
         if path == "/echo-auth":
             return self._echo_auth()
+        if path == "/echo-raw":
+            return self._echo_raw()
         if path == "/release":
             self._record()
             self.server.release.set()
@@ -372,6 +375,71 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
         time.sleep(0.05)
         self.wfile.write(head[cut:])
+        self.wfile.flush()
+
+    def _echo_raw(self):
+        """Hands the bearer token it got back in the body, unmasked, as a server that
+        echoes credentials would. ?mode= says how: `length` (one Content-Length body,
+        written in two TLS records cut inside the token), `chunked` (the token split
+        across two chunks, and again in a trailer field), `sse` (an event stream, an
+        event per chunk, the token cut across chunks with a pause between), `gzip`
+        (Content-Encoding: gzip, whatever was asked). Without a token in this request
+        it echoes the last one any request brought (a later response on the same
+        connection)."""
+        self._consume()
+        rec = self._record()
+        rec["accept_encoding"] = self.headers.get("Accept-Encoding")
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            self.server.last_token = auth[7:]
+        tok = (getattr(self.server, "last_token", "") or "").encode()
+        mode = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get(
+            "mode", ["length"])[0]
+        half = len(tok) // 2
+
+        def pause():
+            self.wfile.flush()
+            time.sleep(0.05)
+        if mode == "gzip":
+            body = gzip.compress(b'{"you_sent": "%s"}\n' % tok)
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if mode == "length":
+            body = b'{"you_sent": "%s"}\n' % tok
+            cut = body.find(tok) + half
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[:cut])
+            pause()
+            self.wfile.write(body[cut:])
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream" if mode == "sse" else "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        if mode == "chunked":
+            self.send_header("Trailer", "X-Echo")
+        self.end_headers()
+
+        def chunk(data):
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        if mode == "sse":
+            chunk(b"event: message\ndata: first\n\n")
+            pause()
+            chunk(b"data: {\"token\": \"" + tok[:half])
+            pause()
+            chunk(tok[half:] + b"\"}\n\n")
+            self.wfile.write(b"0\r\n\r\n")
+        else:
+            chunk(b"saw " + tok[:half])
+            pause()
+            chunk(tok[half:] + b" end\n")
+            self.wfile.write(b"0\r\nX-Echo: %s\r\n\r\n" % tok)
         self.wfile.flush()
 
     def _sse(self):

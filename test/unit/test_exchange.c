@@ -23,11 +23,11 @@ static void request(struct exchange *x, const char *head)
 	exchange_begin(x, &req);
 }
 
-static const struct exchange_ctx GET = {"GET", "api.example.test", 443, NULL, 0, NULL, 0};
+static const struct exchange_ctx GET = {"GET", "api.example.test", 443, NULL, 0, NULL, 0, 0};
 
 TEST(exchange_request_body_by_length_in_pieces)
 {
-	struct exchange x;
+	struct exchange x = {0};
 	request(&x, "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n");
 	static struct buf b;
 	put(&b, "01234");
@@ -44,7 +44,7 @@ TEST(exchange_request_body_by_length_in_pieces)
 
 TEST(exchange_refuses_a_malformed_chunked_request_body)
 {
-	struct exchange x;
+	struct exchange x = {0};
 	request(&x, "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
 	static struct buf b;
 	put(&b, "5\r\nhello\r\nzz\r\n");
@@ -58,7 +58,7 @@ TEST(exchange_refuses_a_malformed_chunked_request_body)
 
 TEST(exchange_response_passes_1xx_then_frames_the_final_one)
 {
-	struct exchange x;
+	struct exchange x = {0};
 	request(&x, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
 	static struct buf b;
 	put(&b, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab");
@@ -78,11 +78,11 @@ TEST(exchange_response_passes_1xx_then_frames_the_final_one)
 
 TEST(exchange_head_response_has_no_body)
 {
-	struct exchange x;
+	struct exchange x = {0};
 	request(&x, "HEAD / HTTP/1.1\r\nHost: h\r\n\r\n");
 	static struct buf b;
 	put(&b, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\nConnection: close\r\n\r\n");
-	const struct exchange_ctx head = {"HEAD", "h", 80, NULL, 0, NULL, 0};
+	const struct exchange_ctx head = {"HEAD", "h", 80, NULL, 0, NULL, 0, 0};
 	struct exchange_result r;
 	exchange_response(&x, &head, &b, &r);
 	CHECK_EQ_INT(r.outcome, EXCHANGE_DONE);
@@ -92,7 +92,7 @@ TEST(exchange_head_response_has_no_body)
 
 TEST(exchange_upgrade_only_when_asked)
 {
-	struct exchange x;
+	struct exchange x = {0};
 	static struct buf b;
 	struct exchange_result r;
 	request(&x, "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n");
@@ -109,7 +109,7 @@ TEST(exchange_upgrade_only_when_asked)
 
 TEST(exchange_fails_invalid_and_oversized_response_heads)
 {
-	struct exchange x;
+	struct exchange x = {0};
 	static struct buf b;
 	struct exchange_result r;
 	request(&x, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -136,11 +136,11 @@ TEST(exchange_scrubs_a_secret_the_response_head_repeats)
 	st.entries[0] = (struct secret_entry){&sec, (char *)"tok-1234567890", 14,
 					      SECRET_SOURCE_ENV};
 	st.count = 1;
-	struct exchange x;
+	struct exchange x = {0};
 	request(&x, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
 	static struct buf b;
 	put(&b, "HTTP/1.1 302 Found\r\nLocation: /x?t=tok-1234567890\r\nContent-Length: 0\r\n\r\n");
-	const struct exchange_ctx cx = {"GET", "api.example.test", 443, &st, 1, NULL, 0};
+	const struct exchange_ctx cx = {"GET", "api.example.test", 443, &st, 1, NULL, 0, 0};
 	struct exchange_result r;
 	exchange_response(&x, &cx, &b, &r);
 	CHECK_EQ_INT(r.outcome, EXCHANGE_DONE);
