@@ -61,6 +61,7 @@ struct policy_secret {
 	char *json;          /* with file: the value is this member ("a" or "a.b") of the
 	                        JSON file, and only it shows the placeholder inside */
 	int plaintext;       /* may also travel over plain http:// */
+	int body;            /* its placeholder is also replaced in request bodies */
 	int line;
 };
 

@@ -592,19 +592,31 @@ static void k_json(struct loader *L, const char *key, char *value)
 	s->json = policy_xstrdup(item);
 }
 
-static void k_plaintext(struct loader *L, const char *key, char *value)
+/* A yes/no key of a [secret] section, given once. */
+static void secret_flag(struct loader *L, int *line, int *flag, const char *key, char *value)
 {
-	struct policy_secret *s = &L->p->secrets[L->secret];
 	char q[128];
-	char *item = one_value(L, &L->slines[L->secret].plaintext, key, value);
+	char *item = one_value(L, line, key, value);
 	if (!item)
 		return;
 	if (strcmp(item, "yes") == 0)
-		s->plaintext = 1;
+		*flag = 1;
 	else if (strcmp(item, "no") == 0)
-		s->plaintext = 0;
+		*flag = 0;
 	else
-		policy_load_fail(L, L->line, "plaintext = '%s' is not yes or no", policy_quote(item, q, sizeof q));
+		policy_load_fail(L, L->line, "%s = '%s' is not yes or no", key,
+				 policy_quote(item, q, sizeof q));
+}
+
+static void k_plaintext(struct loader *L, const char *key, char *value)
+{
+	secret_flag(L, &L->slines[L->secret].plaintext, &L->p->secrets[L->secret].plaintext,
+		    key, value);
+}
+
+static void k_body(struct loader *L, const char *key, char *value)
+{
+	secret_flag(L, &L->slines[L->secret].body, &L->p->secrets[L->secret].body, key, value);
 }
 
 static const struct {
@@ -633,6 +645,7 @@ static const struct {
 	{SEC_SECRET, "hosts", k_hosts},
 	{SEC_SECRET, "file", k_file},
 	{SEC_SECRET, "plaintext", k_plaintext},
+	{SEC_SECRET, "body", k_body},
 	{SEC_SECRET, "json", k_json},
 	{SEC_HTTP, "access", k_access},
 	{SEC_HTTP, "allow", k_http_rule},

@@ -15,6 +15,7 @@ enum load_section {
 struct secret_lines {
 	int file;
 	int plaintext;
+	int body;
 	int json;
 	int hosts;                 /* the last hosts line */
 };

@@ -122,6 +122,7 @@ static void write_policy(FILE *f, const struct policy *p)
 		if (s->json)
 			fprintf(f, "json = %s\n", s->json);
 		fprintf(f, "plaintext = %s\n", s->plaintext ? "yes" : "no");
+		fprintf(f, "body = %s\n", s->body ? "yes" : "no");
 	}
 }
 

@@ -84,7 +84,7 @@ int policy_reload_allowed(const struct policy *cur, const struct policy *next, c
 	if (part) {
 		snprintf(why, whylen, "%s differs from the running sandbox's, and it was built into "
 			 "the sandbox at start; only [network] allow, passthrough and map, [http] "
-			 "sections and secrets' hosts and plaintext change on reload (restart "
+			 "sections and secrets' hosts, plaintext and body change on reload (restart "
 			 "sandbox-exec for the rest)", part);
 		return 0;
 	}

@@ -47,8 +47,11 @@ struct conn_target {
 };
 
 /* The http:// exchange in flight and the answer given to the client (forward.c). */
+enum body_mode { BODY_RELAY, BODY_CHECK, BODY_GATHER }; /* decide.c's body_mode() */
+
 struct conn_http {
 	struct exchange ex;     /* framing and decisions (exchange.h) */
+	enum body_mode body_mode;
 	size_t head_len;        /* rewritten request head waiting at the start of `up` */
 	int status;             /* final status given to the client (audit) */
 	int resp_started;       /* bytes of an answer to this request went to the client */

@@ -11,6 +11,7 @@
 #include "net/base/addr.h"
 #include "policy/http_rules.h"
 #include "policy/policy_reload.h"
+#include "proxy/body_inject.h"
 #include "proxy/proxy_int.h"
 
 static const struct secret_store no_secrets;
@@ -96,6 +97,25 @@ static const char *framing_trick(const struct http_request *req)
 	return NULL;
 }
 
+/* What happens to the request's body on its way (exchange.h): gathered to replace the
+ * placeholders of `body = yes` secrets bound to the host, checked for them (any other
+ * host, and bodies too long to gather), or relayed. */
+static enum body_mode body_mode(const struct conn *c, const struct http_request *req)
+{
+	const struct secret_store *st = c->p->secrets;
+	if (req->body == HTTP_BODY_NONE || !st || c->t.action != ACTION_ALLOW)
+		return BODY_RELAY;
+	int any = 0, bound = 0;
+	for (size_t i = 0; i < st->count; i++) {
+		const struct policy_secret *s = st->entries[i].secret;
+		any |= s->body;
+		bound |= s->body && policy_secret_bound(s, c->t.host);
+	}
+	if (bound && (req->body == HTTP_BODY_CHUNKED || req->content_length <= BODY_INJECT_MAX))
+		return BODY_GATHER;
+	return any ? BODY_CHECK : BODY_RELAY;
+}
+
 /* Adds the Basic credentials of one request (space-separated) to the connection's
  * list, each once. -1 when they do not fit: their echo could not be recognised. */
 static int remember_basic(struct conn_http *h, const char *list, size_t len)
@@ -159,10 +179,13 @@ static void rewrite_request(struct conn *c, const struct http_request *req, size
 		.tls = c->mitm != NULL,
 	};
 	struct conn_http *h = &c->h;
+	h->body_mode = body_mode(c, req);
+	sx.reframe = h->body_mode == BODY_GATHER;
 	/* A connection that carries secrets asks for identity coding: the response scrub
-	 * must read the bodies (exchange.h). Known before the rewrite once a secret went,
-	 * else learnt from it, and the head is rewritten again. */
-	sx.identity = h->scrub_mask != 0;
+	 * must read the bodies (exchange.h). Known before the rewrite once a secret went
+	 * (or may go, in a gathered body), else learnt from it, and the head is rewritten
+	 * again. */
+	sx.identity = h->scrub_mask != 0 || sx.reframe;
 	secrets_result_init(&sx.res);
 	char tmp[CONN_BUF];
 	long n = head_rewrite(req, &sx, tmp, sizeof tmp);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "proxy/body_inject.h"
 #include "proxy/body_scrub.h"
 #include "proxy/secrets.h"
 
@@ -29,7 +30,23 @@ static void scrub_free(struct exchange *x)
 	x->scrub = NULL;
 }
 
-void exchange_end(struct exchange *x) { scrub_free(x); }
+void exchange_end(struct exchange *x)
+{
+	scrub_free(x);
+	body_inject_free(x->inject);
+	x->inject = NULL;
+	explicit_bzero(x->carry, sizeof x->carry);
+}
+
+void exchange_scan(struct exchange *x) { x->req_scan = 1; }
+
+int exchange_inject(struct exchange *x, const struct http_request *req, const char *head,
+		    size_t len)
+{
+	x->req_gather = 1;
+	x->inject = body_inject_new(req->body, req->content_length, head, len);
+	return x->inject ? 0 : -1;
+}
 
 /* Called for every read on the per-byte path: sets the fields, not the whole struct. */
 static void result(struct exchange_result *r, enum exchange_outcome o)
@@ -50,9 +67,12 @@ static void fail(struct exchange_result *r, int status, const char *token)
 
 void exchange_begin(struct exchange *x, const struct http_request *req)
 {
-	scrub_free(x);
+	exchange_end(x);
 	memset(x, 0, sizeof *x);
 	x->req_minor = req->version_minor;
+	x->req_expect = req->expect_continue;
+	const struct http_header *ct = http_find_header(req->headers, req->nheaders, "Content-Type");
+	x->req_kind = body_inject_kind(ct ? ct->value.p : NULL, ct ? ct->value.len : 0);
 	x->req_body = req->body;
 	x->req_left = req->content_length;
 	http_chunked_init(&x->req_ch);
@@ -63,25 +83,152 @@ void exchange_begin(struct exchange *x, const struct http_request *req)
 	x->resp_keep = 1;
 }
 
-void exchange_request(struct exchange *x, struct buf *b, struct exchange_result *r)
+/* Checks the body bytes p[0..n), about to be cleared, for a body placeholder, together
+ * with the end of the bytes checked before (a placeholder may be cut between reads).
+ * 0, or -1 with r failed: the bytes must not go. */
+static int scan_body(struct exchange *x, const struct exchange_ctx *cx, const char *p,
+		     size_t n, struct exchange_result *r)
+{
+	if (!x->req_scan || !cx->secrets || n == 0)
+		return 0;
+	char win[SECRETS_PLACEHOLDER_SPAN + BUF_SIZE];
+	memcpy(win, x->carry, x->carry_len);
+	memcpy(win + x->carry_len, p, n);
+	size_t len = x->carry_len + n;
+	if (secrets_body_placeholder(cx->secrets, win, len)) {
+		/* The rewriter says why: not bound (403), or bound, so the body would have
+		 * been buffered had it not been too long (413). */
+		struct secrets_result res;
+		secrets_result_init(&res);
+		char junk[4096];
+		size_t w;
+		int rc = secrets_rewrite(cx->secrets, cx->host, cx->tls, SECRETS_BODY_FORM, NULL,
+					 win, len, junk, sizeof junk, &w, &res);
+		explicit_bzero(junk, sizeof junk);
+		if (rc == 1) {
+			fail(r, 403, "secret-not-bound");
+			snprintf(r->why, sizeof r->why, "airlock refused the request to %s: %s.\n",
+				 cx->host, res.reason);
+		} else {
+			fail(r, 413, "body-too-large");
+			snprintf(r->why, sizeof r->why,
+				 "airlock refused the request to %s: its body holds the placeholder "
+				 "of a `body = yes` secret, and bodies are buffered to replace it "
+				 "only up to %u bytes; this one is longer.\n",
+				 cx->host, BODY_INJECT_MAX);
+		}
+		return -1;
+	}
+	size_t keep = len < sizeof x->carry ? len : sizeof x->carry;
+	memcpy(x->carry, win + len - keep, keep);
+	x->carry_len = keep;
+	return 0;
+}
+
+/* A gathered body: its bytes leave b until it ends; then the message is made and
+ * written back at b's cleared end as room allows. */
+static void inject_request(struct exchange *x, const struct exchange_ctx *cx, struct buf *b,
+			   struct exchange_result *r)
+{
+	if (!x->inject_ready) {
+		char *p = b->data + b->start + b->fwd;
+		size_t avail = b->end - b->start - b->fwd, used = 0;
+		const char *why = "";
+		enum body_take t = body_inject_take(x->inject, p, avail, &used, &why);
+		memmove(p, p + used, avail - used);
+		b->end -= used;
+		if (t == BODY_TAKE_BAD) {
+			fail(r, 400, "bad-chunked-body");
+			snprintf(r->why, sizeof r->why,
+				 "airlock refused a malformed chunked request body: %s.\n", why);
+			return;
+		}
+		if (t == BODY_TAKE_OVER) {
+			fail(r, 413, "body-too-large");
+			snprintf(r->why, sizeof r->why,
+				 "airlock refused the request to %s: a `body = yes` secret is bound "
+				 "to it, so its chunked bodies are buffered to replace placeholders, "
+				 "up to %u bytes; this one is longer (send a longer body with "
+				 "Content-Length: then only one that holds a placeholder is refused).\n",
+				 cx->host, BODY_INJECT_MAX);
+			return;
+		}
+		if (t == BODY_TAKE_MORE)
+			return;
+		struct secrets_result res;
+		secrets_result_init(&res);
+		int rc = body_inject_finish(x->inject, cx->secrets, cx->host, cx->tls, x->req_kind,
+					    &res);
+		if (rc == 1) {
+			fail(r, 403, "secret-not-bound");
+			snprintf(r->why, sizeof r->why, "airlock refused the request to %s: %s.\n",
+				 cx->host, res.reason);
+			return;
+		}
+		if (rc < 0) {
+			fail(r, 503, "no-memory");
+			snprintf(r->why, sizeof r->why, "airlock: no memory for the request body.\n");
+			return;
+		}
+		r->injected = res.injected;
+		x->inject_ready = 1;
+	}
+	buf_compact(b);
+	size_t rest = b->end - b->fwd, space = BUF_SIZE - b->fwd - rest;
+	char tmp[BUF_SIZE];
+	size_t n = body_inject_out(x->inject, tmp, space);
+	memmove(b->data + b->fwd + n, b->data + b->fwd, rest);
+	memcpy(b->data + b->fwd, tmp, n);
+	explicit_bzero(tmp, n);
+	b->fwd += n;
+	b->end += n;
+	if (body_inject_pending(x->inject) == 0) {
+		body_inject_free(x->inject);
+		x->inject = NULL;
+		x->req_gather = 0;
+		x->req_done = 1;
+	}
+}
+
+void exchange_request(struct exchange *x, const struct exchange_ctx *cx, struct buf *b,
+		      struct exchange_result *r)
 {
 	result(r, EXCHANGE_MORE);
+	r->injected = 0;
+	if (x->req_gather && !x->inject) {
+		fail(r, 503, "no-memory");
+		snprintf(r->why, sizeof r->why, "airlock: no memory for the request body.\n");
+		return;
+	}
+	if (x->inject) {
+		inject_request(x, cx, b, r);
+		if (x->req_done)
+			r->outcome = EXCHANGE_DONE;
+		return;
+	}
 	const char *p = b->data + b->start + b->fwd;
 	size_t avail = b->end - b->start - b->fwd;
 	if (!x->req_done && avail > 0) {
 		if (x->req_body == HTTP_BODY_LENGTH) {
 			size_t take = avail < x->req_left ? avail : (size_t)x->req_left;
+			if (scan_body(x, cx, p, take, r) < 0)
+				return;
 			b->fwd += take;
 			x->req_left -= take;
 			x->req_done = x->req_left == 0;
 		} else if (x->req_body == HTTP_BODY_CHUNKED) {
 			int done = 0;
 			const char *why = "";
+			struct http_chunked saved = x->req_ch;
 			long k = http_chunked_feed(&x->req_ch, p, avail, &done, &why);
 			if (k < 0) {
 				fail(r, 400, "bad-chunked-body");
 				snprintf(r->why, sizeof r->why,
 					 "airlock refused a malformed chunked request body: %s.\n", why);
+				return;
+			}
+			if (scan_body(x, cx, p, (size_t)k, r) < 0) {
+				x->req_ch = saved;
 				return;
 			}
 			b->fwd += (size_t)k;

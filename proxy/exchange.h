@@ -17,6 +17,12 @@
  * (head.c); a response in another content coding could hide a value from the scrub
  * and is refused with 502. No I/O, no audit, no timers: the unit tests and
  * fuzz_exchange drive it in-process.
+ *
+ * A request body is relayed as it comes (EXCHANGE_BODY_PASS), checked on the way for
+ * placeholders of `body = yes` secrets (EXCHANGE_BODY_SCAN: one is refused, 403 when its
+ * secret is not bound to the host, 413 when the body was too long to be buffered), or
+ * gathered whole with its head for the placeholders to be replaced (exchange_inject(),
+ * body_inject.h).
  */
 #ifndef AIRLOCK_EXCHANGE_H
 #define AIRLOCK_EXCHANGE_H
@@ -27,6 +33,9 @@
 #include "net/base/buf.h"
 #include "proxy/proto/http.h"
 #include "proxy/secret_store.h"
+#include "proxy/secrets.h"
+
+struct body_inject;
 
 enum exchange_resp { EXCHANGE_RESP_HEAD, EXCHANGE_RESP_BODY, EXCHANGE_RESP_DONE };
 
@@ -45,6 +54,14 @@ struct exchange {
 	int resp_keep;
 	int status; /* the final response's status; 0 until its head */
 	int req_minor; /* the request's HTTP/1.x */
+	int req_expect; /* it asked for 100-continue */
+	int req_scan;  /* its body is checked for body placeholders (EXCHANGE_BODY_SCAN) */
+	size_t carry_len; /* the end of what was checked last, for a placeholder cut there */
+	char carry[SECRETS_PLACEHOLDER_SPAN];
+	int req_gather; /* the body is to be gathered (exchange_inject()) */
+	struct body_inject *inject; /* the body gathered and rewritten (owned) */
+	int inject_ready; /* its message is made; what is left goes out */
+	enum secrets_field req_kind; /* the body's kind, from its Content-Type */
 	struct exchange_scrub *scrub; /* the body is scrubbed and re-framed (owned) */
 };
 
@@ -61,6 +78,7 @@ struct exchange_ctx {
 	const char *basic;       /* the Basic credentials with them, as the sandbox sent */
 	size_t basic_len;
 	int upstream_eof;        /* the upstream has ended its side */
+	int tls;                 /* the upstream leg is TLS (for the request body's secrets) */
 };
 
 enum exchange_outcome {
@@ -78,6 +96,7 @@ struct exchange_result {
 	char why[640];      /* EXCHANGE_FAIL: its body; EXCHANGE_RESET: the reason */
 	int head_sent;      /* a response head (1xx included) was cleared for the client */
 	int trailing;       /* EXCHANGE_DONE: bytes follow the response (no reuse) */
+	uint64_t injected;  /* secrets put into the request body (store bits) */
 };
 
 /* Starts the exchange for a request whose head was parsed as req (ending the previous
@@ -87,10 +106,23 @@ void exchange_begin(struct exchange *x, const struct http_request *req);
 /* Releases what the exchange holds (the body scrub: wiped). */
 void exchange_end(struct exchange *x);
 
+/* The request body is checked for placeholders of `body = yes` secrets on its way. */
+void exchange_scan(struct exchange *x);
+
+/* The request body is gathered whole (it has one, chunked or of a Content-Length up to
+ * BODY_INJECT_MAX) with its rewritten head, head[0..len), which carries no framing
+ * header: both go once the body's placeholders are replaced. 0, -1 without memory. */
+int exchange_inject(struct exchange *x, const struct http_request *req, const char *head,
+		    size_t len);
+
 /* Request body bytes: b's bytes after its cleared ones. Clears (b->fwd) what belongs
  * to the body; the outcome is EXCHANGE_DONE once the body ended, EXCHANGE_FAIL for a
- * malformed chunked body, else EXCHANGE_MORE. */
-void exchange_request(struct exchange *x, struct buf *b, struct exchange_result *r);
+ * malformed chunked body or a refused placeholder, else EXCHANGE_MORE. A gathered body
+ * takes the bytes out of b, then writes the message back as b has room: call again
+ * when the upstream has taken cleared bytes. cx->secrets is the store the request's
+ * host may receive secrets from (NULL: none). */
+void exchange_request(struct exchange *x, const struct exchange_ctx *cx, struct buf *b,
+		      struct exchange_result *r);
 
 /* Response bytes: b's bytes after its cleared ones. Clears what may go to the client,
  * head by head (1xx heads pass, the final one decides the framing), rewriting a head

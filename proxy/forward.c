@@ -9,8 +9,30 @@
 
 void forward_start(struct conn *c)
 {
-	c->up.fwd = c->h.head_len;
-	c->h.head_len = 0;
+	struct conn_http *h = &c->h;
+	if (h->body_mode == BODY_CHECK)
+		exchange_scan(&h->ex);
+	if (h->body_mode != BODY_GATHER || h->ex.req_done) {
+		c->up.fwd = h->head_len;
+		h->head_len = 0;
+		return;
+	}
+	/* The head waits with the body, which changes its Content-Length. */
+	struct http_request req = {.body = h->ex.req_body, .content_length = h->ex.req_left};
+	if (exchange_inject(&h->ex, &req, c->up.data + c->up.start, h->head_len) == 0) {
+		explicit_bzero(c->up.data + c->up.start, h->head_len);
+		c->up.start += h->head_len;
+		/* The upstream never sees Expect: airlock answers it, since it waits for the
+		 * body before it sends the head. */
+		if (h->ex.req_expect && c->down.end + 25 <= CONN_BUF) {
+			memcpy(c->down.data + c->down.end, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+			c->down.end += 25;
+			c->down.fwd += 25;
+		}
+		h->head_len = 0;
+	}
+	/* Else no memory: the head stays uncleared, and exchange_request() fails the
+	 * request (the head has no framing left, so it must never go alone). */
 }
 
 void forward_done(struct conn *c, struct outcome *o)
@@ -35,7 +57,14 @@ void forward_step(struct conn *c, struct outcome *o)
 	struct conn_http *h = &c->h;
 	struct exchange_result r;
 	if (!h->ex.req_done) {
-		exchange_request(&h->ex, &c->up, &r);
+		const struct exchange_ctx rq = {
+			c->t.method, c->t.host, c->t.port,
+			c->t.action == ACTION_ALLOW ? c->p->secrets : NULL, 0, NULL, 0, 0,
+			c->mitm != NULL,
+		};
+		exchange_request(&h->ex, &rq, &c->up, &r);
+		h->injected |= r.injected;
+		h->scrub_mask |= r.injected;
 		if (r.outcome == EXCHANGE_FAIL) {
 			outcome_fail(o, r.status, r.token, "%s", r.why);
 			return;
@@ -45,7 +74,7 @@ void forward_step(struct conn *c, struct outcome *o)
 	 * response, whichever request it came with. */
 	const struct exchange_ctx cx = {
 		c->t.method, c->t.host, c->t.port, c->p->secrets, h->scrub_mask, h->basic_sent,
-		h->basic_sent_len, c->u_eof,
+		h->basic_sent_len, c->u_eof, c->mitm != NULL,
 	};
 	exchange_response(&h->ex, &cx, &c->down, &r);
 	if (r.head_sent)

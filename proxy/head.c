@@ -112,6 +112,10 @@ long head_rewrite(const struct http_request *req, struct head_secrets *sx, char 
 			continue;
 		if (sx && sx->identity && span_is(h->name, "Accept-Encoding"))
 			continue; /* replaced below */
+		if (sx && sx->reframe &&
+		    (span_is(h->name, "Content-Length") || span_is(h->name, "Transfer-Encoding") ||
+		     span_is(h->name, "Trailer") || span_is(h->name, "Expect")))
+			continue; /* body_inject.h frames the body anew */
 		/* The body is relayed exactly as framed, so its framing headers stay. */
 		int keep = span_is(h->name, "Transfer-Encoding") || span_is(h->name, "Trailer") ||
 			   span_is(h->name, "Content-Length") ||

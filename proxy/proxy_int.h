@@ -143,6 +143,8 @@ struct head_secrets {
 	const char *host;
 	int tls;                    /* the upstream leg is TLS */
 	int identity;               /* ask for identity coding (Accept-Encoding dropped) */
+	int reframe;                /* the body is gathered (body_inject.h): its framing
+	                               headers and Expect are dropped */
 	struct secrets_result res;  /* what was injected, or why the request is refused */
 };
 

@@ -36,6 +36,8 @@ struct rewrite {
 	struct secrets_result *res;
 	int refused;
 	uint64_t injected;
+	int body;            /* a request body: only `body = yes` secrets are acted on */
+	int json;            /* values go into JSON strings: escaped */
 };
 
 static void sink_bytes(struct sink *k, const char *p, size_t n)
@@ -51,6 +53,25 @@ static void sink_bytes(struct sink *k, const char *p, size_t n)
 	else
 		k->overflow = 1;
 	k->pos += n;
+}
+
+/* A value inside a JSON string: '"', '\\' and control characters escaped. */
+static void sink_json(struct sink *k, const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		char esc[8];
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			sink_bytes(k, esc, 2);
+		} else if (c < 0x20) {
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			sink_bytes(k, esc, 6);
+		} else {
+			sink_bytes(k, v + i, 1);
+		}
+	}
 }
 
 /* A secret's value: percent-encoded in a target, as-is elsewhere. */
@@ -222,8 +243,24 @@ static void resolve(struct rewrite *r, struct sink *k, const char *name, size_t 
 			       s->name, s->name, s->name, s->name);
 		return;
 	}
-	sink_value(k, e->value, e->len, pct);
+	if (r->json)
+		sink_json(k, e->value, e->len);
+	else
+		sink_value(k, e->value, e->len, pct);
 	r->injected |= (uint64_t)1 << idx;
+}
+
+/* Whether a placeholder in a body is left as text: only `body = yes` secrets are
+ * replaced there (or refused), so a body that merely quotes a placeholder (a
+ * conversation about one, an unknown or malformed name) goes as it is. */
+static int body_text(const struct rewrite *r, const char *name, size_t namelen)
+{
+	if (!r->body)
+		return 0;
+	int idx = namelen < NAME_BUF && secrets_name_valid(name, namelen)
+			  ? secret_store_find(r->st, name, namelen)
+			  : -1;
+	return idx < 0 || !r->st->entries[idx].secret->body;
 }
 
 /* Copies in[0..len) to the sink with every placeholder resolved; stops at the first
@@ -241,10 +278,14 @@ static void rewrite_span(struct rewrite *r, struct sink *k, const char *in, size
 			i++;
 			continue;
 		}
-		sink_bytes(k, in + lit, i - lit);
 		char name[NAME_BUF];
 		size_t namelen;
 		m += read_name(in + i + m, len - i - m, pct, name, &namelen);
+		if (body_text(r, name, namelen)) {
+			i += m;
+			continue; /* copied with the literal bytes */
+		}
+		sink_bytes(k, in + lit, i - lit);
 		resolve(r, k, name, namelen, pct);
 		if (r->refused)
 			return;
@@ -367,6 +408,11 @@ int secrets_rewrite(const struct secret_store *st, const char *host, int tls,
 	if (kind == SECRETS_TARGET) {
 		snprintf(r.where, sizeof r.where, "in the request target");
 		rewrite_span(&r, &k, in, inlen, 1);
+	} else if (kind >= SECRETS_BODY_TEXT) {
+		snprintf(r.where, sizeof r.where, "in the request body");
+		r.body = 1;
+		r.json = kind == SECRETS_BODY_JSON;
+		rewrite_span(&r, &k, in, inlen, kind == SECRETS_BODY_FORM);
 	} else {
 		snprintf(r.where, sizeof r.where, "in header %.64s",
 			 header_name ? header_name : "?");
@@ -382,6 +428,23 @@ int secrets_rewrite(const struct secret_store *st, const char *host, int tls,
 	}
 	res->injected |= r.injected;
 	*outlen = k.pos;
+	return 0;
+}
+
+int secrets_body_placeholder(const struct secret_store *st, const char *in, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		size_t m = c == 'o' || c == '%' ? match_prefix(in + i, len - i, 1) : 0;
+		if (!m)
+			continue;
+		char name[NAME_BUF];
+		size_t namelen;
+		read_name(in + i + m, len - i - m, 1, name, &namelen);
+		int idx = namelen < NAME_BUF ? secret_store_find(st, name, namelen) : -1;
+		if (idx >= 0 && st->entries[idx].secret->body)
+			return 1;
+	}
 	return 0;
 }
 

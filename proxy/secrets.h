@@ -22,12 +22,14 @@
  *     strict base64, or decode to more than SECRETS_BASIC_MAX bytes, are treated as
  *     any other header value. The credential string is recorded (res->basic) for
  *     scrubbing its echo from the response.
- * The prefix `openshell:resolve:env:` followed by anything that is not a valid NAME
+ *   - request bodies (SECRETS_BODY_*): only placeholders of secrets with `body = yes`,
+ *     which are held to the same binding as in heads (the proxy buffers such bodies).
+ * In heads, the prefix `openshell:resolve:env:` followed by anything that is not a valid NAME
  * is refused too: a mangled placeholder is more likely a bug or a probe than data,
  * and failing closed costs nothing. A NAME runs as far as name characters go, so
  * `openshell:resolve:env:TOKENx` names TOKENx, not TOKEN. The prefix is matched as
- * written (lower case); other spellings, and placeholders in request bodies, are
- * plain text that is forwarded as it is: no value is ever put there.
+ * written (lower case); other spellings are plain text that is forwarded as it is: no
+ * value is ever put there.
  *
  * The rewriter is I/O-free and allocates nothing: it works in caller buffers (plus a
  * bounded stack buffer for Basic credentials, wiped after use), so tests and fuzzers
@@ -54,6 +56,12 @@
 enum secrets_field {
 	SECRETS_TARGET, /* the request target: path and query */
 	SECRETS_HEADER, /* one header's value (header_name says which header) */
+	/* A whole request body, for `body = yes` secrets only: a placeholder of any other
+	 * secret (or of none, or malformed) is text and stays as it is. */
+	SECRETS_BODY_TEXT, /* raw placeholders, raw values */
+	SECRETS_BODY_FORM, /* application/x-www-form-urlencoded: %XX placeholders too,
+	                      values percent-encoded */
+	SECRETS_BODY_JSON, /* raw placeholders, values escaped for a JSON string */
 };
 
 /* The outcome for one request, accumulated over its fields. */
@@ -96,6 +104,14 @@ int secrets_rewrite(const struct secret_store *st, const char *host, int tls,
  * needs no separate scan: it passes every field of every request it can read through
  * secrets_rewrite(), with an empty store where nothing may be injected. */
 int secrets_scan(const char *in, size_t len);
+
+/* Whether in[0..len) holds a placeholder (raw or %XX-encoded) of a `body = yes` secret
+ * of st: what a request body streamed without buffering is checked for. */
+int secrets_body_placeholder(const struct secret_store *st, const char *in, size_t len);
+
+/* The length a placeholder can have at most, %XX-encoded: a stream checked piece by
+ * piece keeps this many bytes of the previous piece. */
+#define SECRETS_PLACEHOLDER_SPAN (3 * (SECRETS_PREFIX_LEN + 255))
 
 /* Whether name[0..len) is a valid placeholder NAME: [A-Za-z_][A-Za-z0-9_]*. */
 int secrets_name_valid(const char *name, size_t len);

@@ -412,10 +412,13 @@ void state_client_sent(struct conn *c)
 
 void state_upstream_sent(struct conn *c)
 {
-	if (c->phase != PH_RELAY)
-		return;
 	struct outcome o;
-	tunnel_relay(c, &o);
+	if (c->phase == PH_RELAY)
+		tunnel_relay(c, &o);
+	else if (c->phase == PH_HTTP && c->h.ex.inject)
+		forward_step(c, &o); /* more of a gathered request goes as room frees up */
+	else
+		return;
 	apply(c, &o);
 }
 

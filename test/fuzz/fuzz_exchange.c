@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct exchange x = {0};
 	exchange_begin(&x, &req);
 	struct exchange_ctx cx = {data[0] & 0x80 ? "HEAD" : "GET", "h", 443, &st,
-					(data[0] & 0x40) ? 1 : 0, NULL, 0, 0};
+					(data[0] & 0x40) ? 1 : 0, NULL, 0, 0, 1};
 	static struct buf up, down;
 	memset(&up, 0, offsetof(struct buf, data));
 	memset(&down, 0, offsetof(struct buf, data));
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while ((n > 0 || rounds++ < 4) && !done) {
 		cx.upstream_eof = n == 0;
 		feed(&up, &p, &n, piece / 2 + 1);
-		exchange_request(&x, &up, &r);
+		exchange_request(&x, &cx, &up, &r);
 		if (up.fwd > up.end - up.start)
 			abort();
 		if (r.outcome == EXCHANGE_FAIL)

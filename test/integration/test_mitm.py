@@ -1001,6 +1001,101 @@ def test_response_bodies_pass_untouched_without_secrets(box, pki):
         assert ("Accept-Encoding", "gzip") in rec["headers"]
 
 
+REFRESH = "1//rt_" + pysecrets.token_hex(12)
+
+
+def test_body_secret_is_put_into_a_form_body_for_its_host_only(box, pki):
+    """[secret REFRESH] body = yes, bound to the token endpoint: Python requests posts
+    a form with the placeholder (which it percent-encodes); the endpoint gets the real
+    value, percent-encoded, with a Content-Length that fits it. The same form to a
+    host REFRESH is not bound to is a 403 naming the secret, and that host gets
+    nothing. A JSON body that merely quotes another secret's placeholder reaches its
+    host as written. A chunked body (a generator) is re-framed with a length."""
+    use_pki(box, pki)
+    crt, key = pki.leaf("oauth.example.test")
+    with api_server(pki) as api, TLSServer(crt, key) as oauth:
+        pol = write_policy(box, {"api.example.test": api.port,
+                                 "oauth.example.test": oauth.port}, TOKEN_SECTION + """
+            [secret REFRESH]
+            hosts = oauth.example.test
+            body = yes
+            """)
+        py = textwrap.dedent("""\
+            import os, requests
+            rt = os.environ['REFRESH']
+            form = {'grant_type': 'refresh_token', 'refresh_token': rt}
+            r = requests.post('https://oauth.example.test/upload', data=form, timeout=20)
+            print('oauth', r.status_code, r.text.strip())
+            r = requests.post('https://api.example.test/upload', data=form, timeout=20)
+            print('other', r.status_code, r.headers.get('X-Airlock-Deny'), r.text.strip())
+            r = requests.post('https://api.example.test/upload', timeout=20,
+                              json={'text': 'use openshell:resolve:env:TOKEN here'})
+            print('quote', r.status_code)
+            """)
+        # requests sends a generator's chunks through a proxy without CONNECT (its
+        # own bug), so curl sends the chunked body.
+        chunked = ('printf "refresh=%s&x=1" "$REFRESH" | curl -sS -m 20 -H '
+                   '"Transfer-Encoding: chunked" --data-binary @- '
+                   'https://oauth.example.test/upload | sed "s/^/chunked 200 /"')
+        r, audit = sandbox(box, pol, f'{PY} -c "$PYCODE"; {chunked}',
+                           env=clean_env(PYCODE=py, REFRESH=REFRESH))
+        out = r.stdout
+        assert "oauth 200" in out and "chunked 200 {" in out, out + r.stderr
+        assert "other 403 secret-not-bound" in out, out
+        assert "secret REFRESH is bound to oauth.example.test, not api.example.test" in out
+        assert "quote 200" in out
+        form, chunked = [q for q in oauth.requests if q["path"] == "/upload"]
+        want = "grant_type=refresh_token&refresh_token=" + urllib.parse.quote(REFRESH, safe="")
+        assert form["body"] == want.encode()
+        assert ("Content-Length", str(len(want))) in form["headers"]
+        assert chunked["body"] == ("refresh=%s&x=1" % REFRESH).encode()
+        assert not any(k == "Transfer-Encoding" for k, _ in chunked["headers"])
+        assert ("Content-Length", str(len(chunked["body"]))) in chunked["headers"]
+        to_api = [q for q in api.requests if q["path"] == "/upload"]
+        assert len(to_api) == 1  # only the quoting JSON body
+        assert to_api[0]["body"] == b'{"text": "use openshell:resolve:env:TOKEN here"}'
+        assert REFRESH not in out + r.stderr + json.dumps(audit)
+        assert [a["secrets"] for a in audit
+                if a["event"] == "request" and a["host"] == "oauth.example.test"] == \
+            [["REFRESH"], ["REFRESH"]]
+
+
+def test_body_secret_in_a_body_too_long_to_gather_is_refused(box, pki):
+    """Past the 256 KiB a body is gathered up to, a Content-Length body to the bound
+    host streams as it is, unless it holds the placeholder (413); a chunked one is
+    refused with 413 either way."""
+    use_pki(box, pki)
+    crt, key = pki.leaf("oauth.example.test")
+    with TLSServer(crt, key) as oauth:
+        pol = write_policy(box, {"oauth.example.test": oauth.port}, """
+            [secret REFRESH]
+            hosts = oauth.example.test
+            body = yes
+            """)
+        py = textwrap.dedent("""\
+            import os, requests
+            rt = os.environ['REFRESH']
+            u = 'https://oauth.example.test/upload'
+            big = b'x' * (300 << 10)
+            r = requests.post(u, data=big, timeout=20)
+            print('plain', r.status_code, r.text.strip())
+            r = requests.post(u, data=big + rt.encode(), timeout=20)
+            print('placeholder', r.status_code, r.headers.get('X-Airlock-Error'))
+            open('/tmp/big', 'wb').write(big)
+            """)
+        chunked = ('curl -sS -m 20 -o /dev/null -w "chunked %{http_code}\\n" '
+                   '-H "Transfer-Encoding: chunked" --data-binary @/tmp/big '
+                   'https://oauth.example.test/upload')
+        r, audit = sandbox(box, pol, f'{PY} -c "$PYCODE"; {chunked}',
+                           env=clean_env(PYCODE=py, REFRESH=REFRESH))
+        out = r.stdout
+        assert "plain 200" in out and '"len": 307200' in out, out + r.stderr
+        assert "placeholder 413 body-too-large" in out, out
+        assert "chunked 413" in out, out
+        assert REFRESH not in out + r.stderr + json.dumps(audit)
+        assert all(REFRESH.encode() not in q["body"] for q in oauth.requests)
+
+
 def test_placeholder_in_proxy_authorization_is_held_to_its_binding(box, pki):
     """Proxy-Authorization is addressed to airlock and never forwarded, but a
     placeholder in it is held to the secret's binding like anywhere else in a request

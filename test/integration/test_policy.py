@@ -28,6 +28,7 @@ forward = 8090
 [secret GITHUB_TOKEN]
 hosts = github.test api.github.test
 plaintext = no
+body = yes
 """
 
 BAD = """\
@@ -98,6 +99,7 @@ def test_check_good_file_prints_effective_policy(airlock, tmp_path):
         "hosts = github.test",
         "hosts = api.github.test",
         "plaintext = no",
+        "body = yes",
     ]:
         assert line in out.splitlines(), f"missing {line!r} in:\n{out}"
 

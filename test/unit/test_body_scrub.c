@@ -107,7 +107,7 @@ TEST(body_scrub_output_waits_for_room)
 
 /* --- the exchange: scrubbed bodies, re-framed ------------------------------------ */
 
-static const struct exchange_ctx CX = {"GET", "api.example.test", 443, &st, 1, NULL, 0, 0};
+static const struct exchange_ctx CX = {"GET", "api.example.test", 443, &st, 1, NULL, 0, 0, 1};
 
 /* Runs the response `resp` through an exchange for the request head `req`, fed `piece`
  * bytes at a time and drained by a client that takes everything cleared. The bytes the

@@ -23,7 +23,7 @@ static void request(struct exchange *x, const char *head)
 	exchange_begin(x, &req);
 }
 
-static const struct exchange_ctx GET = {"GET", "api.example.test", 443, NULL, 0, NULL, 0, 0};
+static const struct exchange_ctx GET = {"GET", "api.example.test", 443, NULL, 0, NULL, 0, 0, 1};
 
 TEST(exchange_request_body_by_length_in_pieces)
 {
@@ -32,11 +32,11 @@ TEST(exchange_request_body_by_length_in_pieces)
 	static struct buf b;
 	put(&b, "01234");
 	struct exchange_result r;
-	exchange_request(&x, &b, &r);
+	exchange_request(&x, &GET, &b, &r);
 	CHECK_EQ_INT(r.outcome, EXCHANGE_MORE);
 	CHECK_EQ_INT(b.fwd, 5);
 	put(&b, "56789GET / HTTP/1.1\r\n"); /* a pipelined request is not body */
-	exchange_request(&x, &b, &r);
+	exchange_request(&x, &GET, &b, &r);
 	CHECK_EQ_INT(r.outcome, EXCHANGE_DONE);
 	CHECK_EQ_INT(b.fwd, 10);
 	CHECK(x.req_done && x.client_keep);
@@ -49,7 +49,7 @@ TEST(exchange_refuses_a_malformed_chunked_request_body)
 	static struct buf b;
 	put(&b, "5\r\nhello\r\nzz\r\n");
 	struct exchange_result r;
-	exchange_request(&x, &b, &r);
+	exchange_request(&x, &GET, &b, &r);
 	CHECK_EQ_INT(r.outcome, EXCHANGE_FAIL);
 	CHECK_EQ_INT(r.status, 400);
 	CHECK_EQ_STR(r.token, "bad-chunked-body");
@@ -82,7 +82,7 @@ TEST(exchange_head_response_has_no_body)
 	request(&x, "HEAD / HTTP/1.1\r\nHost: h\r\n\r\n");
 	static struct buf b;
 	put(&b, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\nConnection: close\r\n\r\n");
-	const struct exchange_ctx head = {"HEAD", "h", 80, NULL, 0, NULL, 0, 0};
+	const struct exchange_ctx head = {"HEAD", "h", 80, NULL, 0, NULL, 0, 0, 1};
 	struct exchange_result r;
 	exchange_response(&x, &head, &b, &r);
 	CHECK_EQ_INT(r.outcome, EXCHANGE_DONE);
@@ -140,7 +140,7 @@ TEST(exchange_scrubs_a_secret_the_response_head_repeats)
 	request(&x, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
 	static struct buf b;
 	put(&b, "HTTP/1.1 302 Found\r\nLocation: /x?t=tok-1234567890\r\nContent-Length: 0\r\n\r\n");
-	const struct exchange_ctx cx = {"GET", "api.example.test", 443, &st, 1, NULL, 0, 0};
+	const struct exchange_ctx cx = {"GET", "api.example.test", 443, &st, 1, NULL, 0, 0, 1};
 	struct exchange_result r;
 	exchange_response(&x, &cx, &b, &r);
 	CHECK_EQ_INT(r.outcome, EXCHANGE_DONE);

@@ -477,7 +477,7 @@ TEST(policy_secrets)
 {
 	struct policy p;
 	CHECK(pt_loads("[secret GITHUB_TOKEN]\nhosts = GitHub.com api.github.com\nhosts = *.ghe.test\n"
-		       "plaintext = yes\n"
+		       "plaintext = yes\nbody = yes\n"
 		       "[secret _A_VERY_LONG_SECRET_NAME_THAT_IS_LONGER_THAN_INIH_SECTION_BUFFER]\n"
 		       "hosts = [::1]\n", &p));
 	CHECK_EQ_INT(p.nsecrets, 2);
@@ -486,12 +486,14 @@ TEST(policy_secrets)
 	CHECK_EQ_STR(p.secrets[0].hosts[0], "github.com");
 	CHECK_EQ_STR(p.secrets[0].hosts[2], "*.ghe.test");
 	CHECK_EQ_INT(p.secrets[0].plaintext, 1);
+	CHECK_EQ_INT(p.secrets[0].body, 1);
 	CHECK(p.secrets[0].file == NULL);
 	CHECK_EQ_INT(p.secrets[0].line, 1);
 	CHECK_EQ_STR(p.secrets[1].name,
 		     "_A_VERY_LONG_SECRET_NAME_THAT_IS_LONGER_THAN_INIH_SECTION_BUFFER");
 	CHECK_EQ_STR(p.secrets[1].hosts[0], "::1");
 	CHECK_EQ_INT(p.secrets[1].plaintext, 0);
+	CHECK_EQ_INT(p.secrets[1].body, 0); /* bodies are opt-in */
 	policy_free(&p);
 
 	CHECK(pt_fails_with("[secret 1TOKEN]\nhosts = a.com\n", "t.ini:1: bad secret name in [secret 1TOKEN]"));
@@ -515,6 +517,10 @@ TEST(policy_secrets)
 	}
 	CHECK(pt_fails_with("[secret T]\nhosts = a.com\nplaintext = maybe\n",
 			    "t.ini:3: plaintext = 'maybe' is not yes or no"));
+	CHECK(pt_fails_with("[secret T]\nhosts = a.com\nbody = 1\n",
+			    "t.ini:3: body = '1' is not yes or no"));
+	CHECK(pt_fails_with("[secret T]\nhosts = a.com\nbody = yes\nbody = no\n",
+			    "t.ini:4: body is given twice (first on line 3"));
 	CHECK(pt_fails_with("[secret T]\nhosts = a.com\nfile = /no/such/token\n",
 			    "t.ini:3: file '/no/such/token': No such file"));
 }
