@@ -219,6 +219,7 @@ static void rewrite_request(struct conn *c, const struct http_request *req, size
 	}
 	h->injected = sx.res.injected;
 	h->scrub_mask |= sx.res.injected;
+	exchange_begin(&h->ex, req); /* while req's spans still point at its head */
 	memmove(c->up.data + n, c->up.data + c->up.start + len, rest);
 	memcpy(c->up.data, tmp, (size_t)n);
 	explicit_bzero(tmp, (size_t)n);
@@ -226,7 +227,6 @@ static void rewrite_request(struct conn *c, const struct http_request *req, size
 	c->up.end = (size_t)n + rest;
 	c->up.fwd = 0;
 	h->head_len = (size_t)n;
-	exchange_begin(&h->ex, req);
 	h->close_after = 0;
 	outcome_step(o, STEP_DIAL);
 }

@@ -56,6 +56,8 @@ TEST(body_placeholders_of_body_secrets_are_replaced_per_kind)
 	CHECK_EQ_STR(body(g, SECRETS_BODY_FORM,
 			  "grant_type=refresh_token&refresh_token=openshell%3Aresolve%3Aenv%3AREFRESH"),
 		     "grant_type=refresh_token&refresh_token=1%2F%2Frt-value%2Fx");
+	CHECK_EQ_STR(body(g, SECRETS_BODY_FORM, "refresh=openshell:resolve:env:REFRESH&x=1"),
+		     "refresh=1%2F%2Frt-value%2Fx&x=1");
 	/* JSON: the value escaped for its string. */
 	CHECK_EQ_STR(body(g, SECRETS_BODY_JSON, "{\"s\": \"openshell:resolve:env:QUOTE\"}"),
 		     "{\"s\": \"a\\\"b\\\\c\"}");
