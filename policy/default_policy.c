@@ -90,6 +90,15 @@ const char policy_default_text[] =
 	"[secret JIRA_API_TOKEN]\n"
 	"hosts = *.atlassian.net\n"
 	"\n"
-	"; Google Workspace: the OAuth client secret goes only to Google's token endpoint.\n"
+	"; Google Workspace: the OAuth client secret goes only to Google's token endpoint,\n"
+	"; also in the form body of a token refresh.\n"
 	"[secret GOOGLE_OAUTH_CLIENT_SECRET]\n"
-	"hosts = oauth2.googleapis.com\n";
+	"hosts = oauth2.googleapis.com\n"
+	"body = yes\n"
+	"\n"
+	"; The access tokens that endpoint hands out stay with the proxy: the sandbox gets\n"
+	"; this placeholder in their place, and the proxy puts the latest one in for Google's\n"
+	"; APIs.\n"
+	"[token GOOGLE_ACCESS_TOKEN]\n"
+	"from = https://oauth2.googleapis.com/token\n"
+	"hosts = www.googleapis.com *.googleapis.com\n";

@@ -148,6 +148,9 @@ void policy_free(struct policy *p)
 		free(s->hosts);
 		free(s->file);
 		free(s->json);
+		free(s->from_host);
+		free(s->from_path);
+		free(s->field);
 	}
 	free(p->secrets);
 	memset(p, 0, sizeof *p);

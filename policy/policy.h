@@ -62,6 +62,13 @@ struct policy_secret {
 	                        JSON file, and only it shows the placeholder inside */
 	int plaintext;       /* may also travel over plain http:// */
 	int body;            /* its placeholder is also replaced in request bodies */
+	/* A [token NAME] section: no value at start; the proxy takes it from the JSON
+	 * member `field` of a 2xx answer from https://from_host/from_path (path without
+	 * query), where the sandbox gets the placeholder instead, and keeps the latest. */
+	int token;
+	char *from_host;     /* lower-case */
+	char *from_path;     /* starts with '/' */
+	char *field;         /* "access_token" or "a.b" */
 	int line;
 };
 

@@ -566,6 +566,68 @@ static void k_file(struct loader *L, const char *key, char *value)
 		s->file = file_item(L, key, item, "give the path of an existing file, or remove the file line");
 }
 
+/* Whether `item` is a JSON member path: names of 1..JSON_MAX_KEY bytes, at most
+ * JSON_MAX_PATH of them, joined by '.'. */
+static int member_path(const char *item)
+{
+	int ok = 1, parts = 0;
+	for (const char *c = item, *start = item;; c++) {
+		if (*c == '.' || !*c) {
+			size_t n = (size_t)(c - start);
+			ok &= n > 0 && n <= JSON_MAX_KEY && ++parts <= JSON_MAX_PATH;
+			if (!*c)
+				break;
+			start = c + 1;
+		}
+	}
+	return ok;
+}
+
+/* [token] from = https://HOST/PATH: where the token comes from. */
+static void k_from(struct loader *L, const char *key, char *value)
+{
+	struct policy_secret *s = &L->p->secrets[L->secret];
+	char q[128];
+	char *item = one_value(L, &L->slines[L->secret].from, key, value);
+	if (!item)
+		return;
+	const char *h = item + 8, *slash = strchr(h, '/');
+	size_t hl = slash ? (size_t)(slash - h) : strlen(h);
+	char host[POLICY_HOST_MAX + 1], err[256];
+	struct host_item hi;
+	int ok = strncmp(item, "https://", 8) == 0 && slash && hl > 0 && hl <= POLICY_HOST_MAX &&
+		 !strpbrk(slash, "?# \t");
+	if (ok) {
+		memcpy(host, h, hl);
+		host[hl] = '\0';
+		ok = policy_parse_host(host, 0, &hi, err, sizeof err) == 0;
+	}
+	if (!ok) {
+		policy_load_fail(L, L->line, "from = '%s' is not an https:// URL with a host name "
+			  "and a path, without port or query (write from = "
+			  "https://oauth2.googleapis.com/token)", policy_quote(item, q, sizeof q));
+		return;
+	}
+	snprintf(host, sizeof host, "%s", hi.host);
+	s->from_host = policy_xstrdup(host);
+	s->from_path = policy_xstrdup(slash);
+}
+
+/* [token] field = MEMBER: the answer's member that holds the token. */
+static void k_field(struct loader *L, const char *key, char *value)
+{
+	char q[128];
+	char *item = one_value(L, &L->slines[L->secret].field, key, value);
+	if (!item)
+		return;
+	if (!member_path(item)) {
+		policy_load_fail(L, L->line, "field = '%s' is not a member name (write field = "
+			  "access_token)", policy_quote(item, q, sizeof q));
+		return;
+	}
+	L->p->secrets[L->secret].field = policy_xstrdup(item);
+}
+
 /* json = MEMBER: a top-level or dotted member name of the secret's JSON file. */
 static void k_json(struct loader *L, const char *key, char *value)
 {
@@ -647,6 +709,9 @@ static const struct {
 	{SEC_SECRET, "plaintext", k_plaintext},
 	{SEC_SECRET, "body", k_body},
 	{SEC_SECRET, "json", k_json},
+	{SEC_TOKEN, "hosts", k_hosts},
+	{SEC_TOKEN, "from", k_from},
+	{SEC_TOKEN, "field", k_field},
 	{SEC_HTTP, "access", k_access},
 	{SEC_HTTP, "allow", k_http_rule},
 	{SEC_HTTP, "deny", k_http_rule},

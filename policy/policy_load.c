@@ -79,6 +79,9 @@ const char *policy_load_section_name(const struct loader *L, char *buf, size_t l
 	case SEC_SECRET:
 		snprintf(buf, len, "[secret %s]", L->p->secrets[L->secret].name);
 		return buf;
+	case SEC_TOKEN:
+		snprintf(buf, len, "[token %s]", L->p->secrets[L->secret].name);
+		return buf;
 	default:
 		return "(no section)";
 	}
@@ -151,6 +154,23 @@ static void section_line(struct loader *L, const char *s)
 			memcpy(name, na, nl);
 			name[nl] = '\0';
 			policy_load_secret_section(L, name);
+		}
+	} else if (strncmp(sec, "token", 5) == 0 && (sec[5] == '\0' || isspace((unsigned char)sec[5]))) {
+		const char *na = sec + 5, *nb = sec + n;
+		trim(&na, &nb);
+		size_t nl = (size_t)(nb - na);
+		if (!policy_name_valid(na, nl)) {
+			policy_load_fail(L, L->line, "bad token name in [%s] (write [token NAME], NAME as an "
+				  "environment variable: letters, digits and _, not starting with a digit)",
+				  q);
+		} else {
+			memcpy(name, na, nl);
+			name[nl] = '\0';
+			policy_load_secret_section(L, name);
+			if (L->sec == SEC_SECRET) {
+				L->p->secrets[L->secret].token = 1;
+				L->sec = SEC_TOKEN;
+			}
 		}
 	} else if (strncmp(sec, "http", 4) == 0 && isspace((unsigned char)sec[4])) {
 		const char *na = sec + 4, *nb = sec + n;
@@ -303,11 +323,16 @@ static void finish(struct loader *L, int ini_ret)
 		const struct policy_secret *s = &p->secrets[i];
 		/* A hosts line whose items were all refused has its own errors already. */
 		if (s->nhosts == 0 && !L->slines[i].hosts)
-			policy_load_fail(L, s->line, "[secret %s] has no hosts (add hosts = HOST..., the "
-				  "hosts that may receive it)", s->name);
+			policy_load_fail(L, s->line, "[%s %s] has no hosts (add hosts = HOST..., the "
+				  "hosts that may receive it)", s->token ? "token" : "secret", s->name);
 		if (s->json && !s->file)
 			policy_load_fail(L, L->slines[i].json, "[secret %s] has json but no file (json names "
 				  "a member of the secret's file: add file = PATH)", s->name);
+		if (s->token && !s->from_host)
+			policy_load_fail(L, s->line, "[token %s] has no from (add from = "
+				  "https://HOST/PATH, the endpoint whose answers carry it)", s->name);
+		if (s->token && !s->field)
+			p->secrets[i].field = policy_xstrdup("access_token");
 	}
 	/* A path built from a secret would put the secret's value where the sandbox, the
 	 * printed policy and -v messages show it. */

@@ -7,7 +7,8 @@
 #include "policy/policy_internal.h"
 
 enum load_section {
-	SEC_NONE, SEC_SANDBOX, SEC_FILESYSTEM, SEC_NETWORK, SEC_ENVIRONMENT, SEC_SECRET, SEC_HTTP,
+	SEC_NONE, SEC_SANDBOX, SEC_FILESYSTEM, SEC_NETWORK, SEC_ENVIRONMENT, SEC_SECRET, SEC_TOKEN,
+	SEC_HTTP,
 	SEC_SKIP
 };
 
@@ -17,6 +18,8 @@ struct secret_lines {
 	int plaintext;
 	int body;
 	int json;
+	int from;
+	int field;
 	int hosts;                 /* the last hosts line */
 };
 

@@ -110,12 +110,17 @@ static void write_policy(FILE *f, const struct policy *p)
 
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		const struct policy_secret *s = &p->secrets[i];
-		fprintf(f, "\n[secret %s]\n", s->name);
+		fprintf(f, "\n[%s %s]\n", s->token ? "token" : "secret", s->name);
 		for (size_t j = 0; j < s->nhosts; j++) {
 			const char *h = s->hosts[j];
 			int wild = h[0] == '*' && h[1] == '.';
 			host_text(a, sizeof a, wild ? h + 2 : h, wild, 0);
 			fprintf(f, "hosts = %s\n", a);
+		}
+		if (s->token) {
+			fprintf(f, "from = https://%s%s\n", s->from_host, s->from_path);
+			fprintf(f, "field = %s\n", s->field);
+			continue;
 		}
 		if (s->file)
 			fprintf(f, "file = %s\n", s->file);

@@ -60,7 +60,11 @@ static const char *fixed_part_differs(const struct policy *a, const struct polic
 	for (size_t i = 0; i < a->nsecrets; i++)
 		if (strcmp(a->secrets[i].name, b->secrets[i].name) != 0 ||
 		    !same_str(a->secrets[i].file, b->secrets[i].file) ||
-		    !same_str(a->secrets[i].json, b->secrets[i].json))
+		    !same_str(a->secrets[i].json, b->secrets[i].json) ||
+		    a->secrets[i].token != b->secrets[i].token ||
+		    !same_str(a->secrets[i].from_host, b->secrets[i].from_host) ||
+		    !same_str(a->secrets[i].from_path, b->secrets[i].from_path) ||
+		    !same_str(a->secrets[i].field, b->secrets[i].field))
 			return "the [secret] sections (names, files, members)";
 	return NULL;
 }

@@ -11,11 +11,12 @@ struct body_inject {
 	uint64_t left;            /* Content-Length bytes still to come */
 	struct http_chunked ch;
 	char *head;               /* the head, without its final empty line */
-	size_t head_len;
+	size_t head_len, head_cap;
 	char *data;               /* the body as it came (data only) */
 	size_t len, cap;
 	char *msg;                /* finished: head, Content-Length, body */
 	size_t msg_room, msg_len, msg_sent;
+	size_t msg_body;          /* where the body starts in msg */
 };
 
 struct body_inject *body_inject_new(enum http_body framing, uint64_t length, const char *head,
@@ -29,6 +30,7 @@ struct body_inject *body_inject_new(enum http_body framing, uint64_t length, con
 	http_chunked_init(&b->ch);
 	b->head_len = head_len - 2; /* the Content-Length line goes before the empty line */
 	b->head = malloc(head_len);
+	b->head_cap = head_len;
 	b->cap = framing == HTTP_BODY_LENGTH && length < BODY_INJECT_MAX ? (size_t)length : 16384;
 	b->data = malloc(b->cap ? b->cap : 1);
 	if (!b->head || !b->data)
@@ -51,7 +53,7 @@ void body_inject_free(struct body_inject *b)
 {
 	if (!b)
 		return;
-	wipe_free(b->head, b->head_len + 2);
+	wipe_free(b->head, b->head_cap);
 	wipe_free(b->data, b->cap);
 	wipe_free(b->msg, b->msg_room);
 	free(b);
@@ -109,36 +111,97 @@ enum body_take body_inject_take(struct body_inject *b, const char *in, size_t le
 	return BODY_TAKE_MORE;
 }
 
+const char *body_inject_body(const struct body_inject *b, size_t *len)
+{
+	*len = b->len;
+	return b->data;
+}
+
+int body_inject_message(struct body_inject *b, const char *body, size_t len)
+{
+	char line[48];
+	int ll = snprintf(line, sizeof line, "Content-Length: %zu\r\n\r\n", len);
+	size_t room = b->head_len + (size_t)ll + len;
+	char *msg = malloc(room ? room : 1);
+	if (!msg)
+		return -1;
+	memcpy(msg, b->head, b->head_len);
+	memcpy(msg + b->head_len, line, (size_t)ll);
+	memcpy(msg + b->head_len + (size_t)ll, body, len);
+	wipe_free(b->msg, b->msg_room);
+	b->msg = msg;
+	b->msg_room = b->msg_len = room;
+	b->msg_body = b->head_len + (size_t)ll;
+	b->msg_sent = 0;
+	return 0;
+}
+
+/* secrets_scrub() of in[0..len) into a malloc'd buffer (its size in *cap) that is large
+ * enough: a placeholder is at most about 11 times the 8-byte value it replaces. */
+static char *scrub_copy(const struct secret_store *st, uint64_t mask, const char *basic,
+			size_t basic_len, const char *in, size_t len, size_t *outlen, size_t *cap)
+{
+	for (size_t c = len * 2 + 4096;; c *= 3) {
+		char *out = malloc(c);
+		if (!out)
+			return NULL;
+		if (secrets_scrub(st, mask, basic, basic_len, in, len, out, c, outlen) >= 0) {
+			*cap = c;
+			return out;
+		}
+		free(out); /* wiped by secrets_scrub() */
+		if (c > len * 12 + 4096)
+			return NULL;
+	}
+}
+
+int body_inject_scrub(struct body_inject *b, const struct secret_store *st, uint64_t mask,
+		      const char *basic, size_t basic_len)
+{
+	if (!mask || !b->msg)
+		return 0;
+	size_t blen, bcap, hlen, hcap;
+	char *body = scrub_copy(st, mask, basic, basic_len, b->msg + b->msg_body,
+				b->msg_len - b->msg_body, &blen, &bcap);
+	char *head = body ? scrub_copy(st, mask, basic, basic_len, b->head, b->head_len, &hlen,
+				       &hcap)
+			  : NULL;
+	if (!head) {
+		if (body)
+			wipe_free(body, bcap);
+		return -1;
+	}
+	wipe_free(b->head, b->head_cap);
+	b->head = head;
+	b->head_cap = hcap;
+	b->head_len = hlen;
+	int rc = body_inject_message(b, body, blen);
+	wipe_free(body, bcap);
+	return rc;
+}
+
 int body_inject_finish(struct body_inject *b, const struct secret_store *st, const char *host,
 		       int tls, enum secrets_field kind, struct secrets_result *res)
 {
 	size_t cap = b->len + 256, n = 0;
 	for (int round = 0; round < 2; round++) {
-		/* The body is written after room for the Content-Length line, then moved up
-		 * to the line's end once its length is known. */
-		size_t at = b->head_len + 48, room = at + cap;
-		char *msg = malloc(room);
-		if (!msg)
+		char *out = malloc(cap);
+		if (!out)
 			return -1;
-		int r = secrets_rewrite(st, host, tls, kind, NULL, b->data, b->len, msg + at, cap,
-					&n, res);
-		if (r != 0) {
-			wipe_free(msg, room);
-			if (r == 1)
-				return 1;
+		int r = secrets_rewrite(st, host, tls, kind, NULL, b->data, b->len, out, cap, &n,
+					res);
+		if (r == 0)
+			r = body_inject_message(b, out, n);
+		wipe_free(out, cap);
+		if (r == 1)
+			return 1;
+		if (r == 0)
+			return 0;
+		if (round == 0 && n > cap) {
 			cap = n; /* the size needed */
 			continue;
 		}
-		char line[48];
-		int ll = snprintf(line, sizeof line, "Content-Length: %zu\r\n\r\n", n);
-		memcpy(msg, b->head, b->head_len);
-		memcpy(msg + b->head_len, line, (size_t)ll);
-		memmove(msg + b->head_len + (size_t)ll, msg + at, n);
-		b->msg = msg;
-		b->msg_room = room;
-		b->msg_len = b->head_len + (size_t)ll + n;
-		explicit_bzero(msg + b->msg_len, room - b->msg_len);
-		return 0;
+		return -1;
 	}
 	return -1;
 }

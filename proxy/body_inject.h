@@ -42,11 +42,26 @@ enum body_take {
 enum body_take body_inject_take(struct body_inject *b, const char *in, size_t len,
 				size_t *used, const char **why);
 
+/* The body gathered (valid until the next call on b). */
+const char *body_inject_body(const struct body_inject *b, size_t *len);
+
+/* Makes the message to send from the head and body[0..len) (which may be the gathered
+ * body, or one made from it): the head with `Content-Length`, then the body. 0, or -1
+ * without memory. */
+int body_inject_message(struct body_inject *b, const char *body, size_t len);
+
 /* Replaces the placeholders in the gathered body (secrets_rewrite() with `kind`) and
  * makes the message to send: the head with `Content-Length` of the new body, then the
  * body. 0; 1 refused (res says why); -1 no memory. */
 int body_inject_finish(struct body_inject *b, const struct secret_store *st, const char *host,
 		       int tls, enum secrets_field kind, struct secrets_result *res);
+
+/* Scrubs the finished message (head and body) of the forms in which the secrets in
+ * `mask` went upstream (secrets_scrub()), fixing its Content-Length: for a gathered
+ * answer. 0, or -1 when it cannot be scrubbed (no memory, a credential that cannot be
+ * rebuilt): the message must not go. */
+int body_inject_scrub(struct body_inject *b, const struct secret_store *st, uint64_t mask,
+		      const char *basic, size_t basic_len);
 
 /* Copies the next bytes of the finished message into out[0..cap); returns how many (0
  * when all is out). */

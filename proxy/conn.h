@@ -52,6 +52,7 @@ enum body_mode { BODY_RELAY, BODY_CHECK, BODY_GATHER }; /* decide.c's body_mode(
 struct conn_http {
 	struct exchange ex;     /* framing and decisions (exchange.h) */
 	enum body_mode body_mode;
+	int capture;            /* the [token] whose endpoint this request is for, or -1 */
 	size_t head_len;        /* rewritten request head waiting at the start of `up` */
 	int status;             /* final status given to the client (audit) */
 	int resp_started;       /* bytes of an answer to this request went to the client */

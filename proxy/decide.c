@@ -116,6 +116,26 @@ static enum body_mode body_mode(const struct conn *c, const struct http_request 
 	return any ? BODY_CHECK : BODY_RELAY;
 }
 
+/* The [token] section (store index) whose endpoint the request is for, or -1: the
+ * host and the path without its query, over TLS. */
+static int token_endpoint(const struct conn *c, const struct http_request *req)
+{
+	const struct secret_store *st = c->p->secrets;
+	if (!st || !c->mitm || c->t.action != ACTION_ALLOW)
+		return -1;
+	size_t plen = req->path.len;
+	const char *q = memchr(req->path.p, '?', plen);
+	if (q)
+		plen = (size_t)(q - req->path.p);
+	for (size_t i = 0; i < st->count; i++) {
+		const struct policy_secret *s = st->entries[i].secret;
+		if (s->token && strcmp(s->from_host, c->t.host) == 0 &&
+		    strlen(s->from_path) == plen && memcmp(s->from_path, req->path.p, plen) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
 /* Adds the Basic credentials of one request (space-separated) to the connection's
  * list, each once. -1 when they do not fit: their echo could not be recognised. */
 static int remember_basic(struct conn_http *h, const char *list, size_t len)
@@ -180,12 +200,13 @@ static void rewrite_request(struct conn *c, const struct http_request *req, size
 	};
 	struct conn_http *h = &c->h;
 	h->body_mode = body_mode(c, req);
+	h->capture = token_endpoint(c, req);
 	sx.reframe = h->body_mode == BODY_GATHER;
 	/* A connection that carries secrets asks for identity coding: the response scrub
 	 * must read the bodies (exchange.h). Known before the rewrite once a secret went
 	 * (or may go, in a gathered body), else learnt from it, and the head is rewritten
 	 * again. */
-	sx.identity = h->scrub_mask != 0 || sx.reframe;
+	sx.identity = h->scrub_mask != 0 || sx.reframe || h->capture >= 0;
 	secrets_result_init(&sx.res);
 	char tmp[CONN_BUF];
 	long n = head_rewrite(req, &sx, tmp, sizeof tmp);

@@ -8,6 +8,7 @@
 
 #include "proxy/body_inject.h"
 #include "proxy/body_scrub.h"
+#include "proxy/proto/json.h"
 #include "proxy/secrets.h"
 
 /* A response body being scrubbed and re-framed. */
@@ -33,6 +34,8 @@ static void scrub_free(struct exchange *x)
 void exchange_end(struct exchange *x)
 {
 	scrub_free(x);
+	body_inject_free(x->capture);
+	x->capture = NULL;
 	body_inject_free(x->inject);
 	x->inject = NULL;
 	explicit_bzero(x->carry, sizeof x->carry);
@@ -372,6 +375,144 @@ static int scrub_begin(struct exchange *x, const struct exchange_ctx *cx,
 	return 0;
 }
 
+/* The head of a token endpoint's 2xx answer, at b's cleared end: taken out of b, and
+ * kept without its framing headers until the body is gathered. Returns 1 to go on,
+ * 0 with r failed. */
+static int capture_begin(struct exchange *x, const struct exchange_ctx *cx,
+			 const struct http_response *res, struct buf *b, size_t hl,
+			 struct exchange_result *r)
+{
+	if (scrub_readable(cx, res, r) < 0)
+		return 0;
+	char tmp[BUF_SIZE];
+	size_t o = 0;
+	const char *h = b->data + b->start + b->fwd;
+	const char *eol = memchr(h, '\n', hl);
+	int bad = put(tmp, sizeof tmp, &o, h, (size_t)(eol - h) + 1);
+	for (size_t i = 0; i < res->nheaders && !bad; i++) {
+		const struct http_header *f = &res->headers[i];
+		if (header_is(f, "Content-Length") || header_is(f, "Transfer-Encoding"))
+			continue;
+		bad = put(tmp, sizeof tmp, &o, f->name.p, f->name.len) ||
+		      put(tmp, sizeof tmp, &o, ": ", 2) ||
+		      put(tmp, sizeof tmp, &o, f->value.p, f->value.len) ||
+		      put(tmp, sizeof tmp, &o, "\r\n", 2);
+	}
+	bad = bad || put(tmp, sizeof tmp, &o, "\r\n", 2);
+	x->capture = bad ? NULL : body_inject_new(res->body, res->content_length, tmp, o);
+	if (!x->capture) {
+		fail(r, 502, "bad-response");
+		snprintf(r->why, sizeof r->why, "airlock: no room for the answer of %s:%u, whose "
+			 "token it keeps.\n", cx->host, cx->port);
+		return 0;
+	}
+	char *p = b->data + b->start + b->fwd;
+	memmove(p, p + hl, b->end - b->start - b->fwd - hl);
+	b->end -= hl;
+	x->status = res->status;
+	x->resp_keep = res->keep_alive && x->resp_keep;
+	x->resp_body = res->body;
+	x->resp = EXCHANGE_RESP_BODY;
+	return 1;
+}
+
+/* A gathered token answer: the token member becomes the placeholder, its value goes
+ * into the store. 0, or -1 with r failed. */
+static int capture_token(struct exchange *x, const struct exchange_ctx *cx,
+			 struct exchange_result *r)
+{
+	const struct secret_entry *e = &cx->vault->entries[cx->capture];
+	const char *name = e->secret->name, *why;
+	size_t len;
+	const char *doc = body_inject_body(x->capture, &len);
+	struct json_span tok;
+	if (json_find_string(doc, len, e->secret->field, &tok, &why) != JSON_FOUND)
+		return body_inject_message(x->capture, doc, len); /* an answer without it */
+	char value[SECRET_TOKEN_MAX];
+	long n = json_string_decode(doc, tok, value, sizeof value);
+	long long ttl = 0;
+	const char *w2;
+	if (json_find_integer(doc, len, "expires_in", &ttl, &w2) != JSON_FOUND || ttl < 0)
+		ttl = 0;
+	if (n <= 0 || secret_store_set_token(cx->vault, (size_t)cx->capture, value, (size_t)n,
+					     ttl ? cx->now + ttl : 0) < 0) {
+		explicit_bzero(value, sizeof value);
+		fail(r, 502, "bad-token");
+		snprintf(r->why, sizeof r->why, "airlock: the answer of %s:%u carries a %s that "
+			 "airlock cannot keep (empty, longer than %d bytes, or with a line break), "
+			 "so it was not handed on.\n", cx->host, cx->port, e->secret->field,
+			 SECRET_TOKEN_MAX);
+		return -1;
+	}
+	explicit_bzero(value, sizeof value);
+	char ph[SECRETS_PREFIX_LEN + 260];
+	int pl = snprintf(ph, sizeof ph, "\"%s%s\"", SECRETS_PREFIX, name);
+	size_t out_len = len - tok.len + (size_t)pl;
+	char *out = malloc(out_len);
+	if (!out) {
+		fail(r, 503, "no-memory");
+		snprintf(r->why, sizeof r->why, "airlock: no memory for the token's answer.\n");
+		return -1;
+	}
+	memcpy(out, doc, tok.off);
+	memcpy(out + tok.off, ph, (size_t)pl);
+	memcpy(out + tok.off + (size_t)pl, doc + tok.off + tok.len, len - tok.off - tok.len);
+	int rc = body_inject_message(x->capture, out, out_len);
+	explicit_bzero(out, out_len);
+	free(out);
+	return rc;
+}
+
+/* A token endpoint's answer: gathered, rewritten, scrubbed of what the connection
+ * sent, then written back at b's cleared end as room allows. */
+static void capture_body(struct exchange *x, const struct exchange_ctx *cx, struct buf *b,
+			 struct exchange_result *r)
+{
+	if (!x->capture_ready) {
+		char *p = b->data + b->start + b->fwd;
+		size_t avail = b->end - b->start - b->fwd, used = 0;
+		const char *why = "";
+		enum body_take t = body_inject_take(x->capture, p, avail, &used, &why);
+		memmove(p, p + used, avail - used);
+		b->end -= used;
+		if (t == BODY_TAKE_BAD || t == BODY_TAKE_OVER) {
+			fail(r, 502, "bad-response");
+			snprintf(r->why, sizeof r->why, "airlock: the answer of %s:%u, whose token "
+				 "airlock keeps, is %s.\n", cx->host, cx->port,
+				 t == BODY_TAKE_BAD ? why : "longer than 256 KiB");
+			return;
+		}
+		if (t == BODY_TAKE_MORE)
+			return;
+		if (capture_token(x, cx, r) < 0 ||
+		    (cx->injected && body_inject_scrub(x->capture, cx->secrets, cx->injected,
+						       cx->basic, cx->basic_len) < 0)) {
+			if (r->outcome != EXCHANGE_FAIL) {
+				fail(r, 503, "no-memory");
+				snprintf(r->why, sizeof r->why, "airlock: no memory for the answer.\n");
+			}
+			return;
+		}
+		x->capture_ready = 1;
+	}
+	buf_compact(b);
+	size_t rest = b->end - b->fwd, space = BUF_SIZE - b->fwd - rest;
+	char tmp[BUF_SIZE];
+	size_t n = body_inject_out(x->capture, tmp, space);
+	memmove(b->data + b->fwd + n, b->data + b->fwd, rest);
+	memcpy(b->data + b->fwd, tmp, n);
+	explicit_bzero(tmp, n);
+	if (n)
+		r->head_sent = 1;
+	b->fwd += n;
+	b->end += n;
+	if (body_inject_pending(x->capture) == 0) {
+		body_inject_free(x->capture);
+		x->capture = NULL;
+		x->resp = EXCHANGE_RESP_DONE;
+	}
+}
+
 /* One response head at b's cleared end. Returns 1 to go on with the next bytes, 0 when
  * r holds the outcome. */
 static int response_head(struct exchange *x, const struct exchange_ctx *cx, struct buf *b,
@@ -397,6 +538,9 @@ static int response_head(struct exchange *x, const struct exchange_ctx *cx, stru
 		return 0;
 	}
 	size_t hl = (size_t)n;
+	if (cx->capture >= 0 && cx->vault && res.status >= 200 && res.status < 300 &&
+	    res.body != HTTP_BODY_NONE)
+		return capture_begin(x, cx, &res, b, hl, r);
 	struct secrets_scrubber sc = {.st = cx->secrets};
 	int scrubbing = cx->secrets && cx->injected;
 	if (scrubbing && secrets_scrubber_init(&sc, cx->secrets, cx->injected, cx->basic,
@@ -571,14 +715,18 @@ void exchange_response(struct exchange *x, const struct exchange_ctx *cx, struct
 			r->trailing = avail > 0;
 			return;
 		}
-		if (avail == 0 && !(x->scrub && x->resp == EXCHANGE_RESP_BODY))
+		if (avail == 0 && !((x->scrub || x->capture) && x->resp == EXCHANGE_RESP_BODY))
 			return;
 		if (x->resp == EXCHANGE_RESP_HEAD) {
 			if (!response_head(x, cx, b, r))
 				return;
 			continue;
 		}
-		if (x->scrub) {
+		if (x->capture) {
+			capture_body(x, cx, b, r);
+			if (r->outcome == EXCHANGE_FAIL)
+				return;
+		} else if (x->scrub) {
 			scrub_body(x, cx, b, r);
 			if (r->outcome == EXCHANGE_RESET)
 				return;

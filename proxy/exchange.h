@@ -15,7 +15,9 @@
  * HTTP/1.1 exchange (trailers scrubbed too, or dropped past EXCHANGE_TRAILERS_MAX as RFC
  * 9112 7.1.2 allows), until close for HTTP/1.0. Such requests ask for identity coding
  * (head.c); a response in another content coding could hide a value from the scrub
- * and is refused with 502. No I/O, no audit, no timers: the unit tests and
+ * and is refused with 502. The 2xx answer of a [token] endpoint is gathered whole
+ * (body_inject.h), its token kept in the store and replaced by the placeholder, and
+ * sent with a new Content-Length. No I/O, no audit, no timers: the unit tests and
  * fuzz_exchange drive it in-process.
  *
  * A request body is relayed as it comes (EXCHANGE_BODY_PASS), checked on the way for
@@ -63,6 +65,8 @@ struct exchange {
 	int inject_ready; /* its message is made; what is left goes out */
 	enum secrets_field req_kind; /* the body's kind, from its Content-Type */
 	struct exchange_scrub *scrub; /* the body is scrubbed and re-framed (owned) */
+	struct body_inject *capture; /* a token endpoint's answer, gathered (owned) */
+	int capture_ready; /* its message is made; what is left goes out */
 };
 
 /* Trailer fields of a scrubbed chunked body are kept up to this many bytes. */
@@ -79,6 +83,13 @@ struct exchange_ctx {
 	size_t basic_len;
 	int upstream_eof;        /* the upstream has ended its side */
 	int tls;                 /* the upstream leg is TLS (for the request body's secrets) */
+	/* A request to a [token] section's endpoint: the store entry (-1: none) whose value
+	 * a 2xx JSON answer carries; it is kept in `vault` (the same store as `secrets`)
+	 * and the sandbox gets the placeholder in its place. `now`: seconds since the
+	 * epoch, for the token's expires_in. */
+	int capture;
+	struct secret_store *vault;
+	int64_t now;
 };
 
 enum exchange_outcome {

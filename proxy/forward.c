@@ -5,6 +5,8 @@
  * `Expect: 100-continue` and `Upgrade` (relay after 101) work. This file turns its
  * answers into outcomes.
  */
+#include <time.h>
+
 #include "proxy/proxy_int.h"
 
 void forward_start(struct conn *c)
@@ -58,9 +60,9 @@ void forward_step(struct conn *c, struct outcome *o)
 	struct exchange_result r;
 	if (!h->ex.req_done) {
 		const struct exchange_ctx rq = {
-			c->t.method, c->t.host, c->t.port,
-			c->t.action == ACTION_ALLOW ? c->p->secrets : NULL, 0, NULL, 0, 0,
-			c->mitm != NULL,
+			.method = c->t.method, .host = c->t.host, .port = c->t.port,
+			.secrets = c->t.action == ACTION_ALLOW ? c->p->secrets : NULL,
+			.tls = c->mitm != NULL, .capture = -1,
 		};
 		exchange_request(&h->ex, &rq, &c->up, &r);
 		h->injected |= r.injected;
@@ -73,8 +75,10 @@ void forward_step(struct conn *c, struct outcome *o)
 	/* Every value this connection has carried upstream is kept from every later
 	 * response, whichever request it came with. */
 	const struct exchange_ctx cx = {
-		c->t.method, c->t.host, c->t.port, c->p->secrets, h->scrub_mask, h->basic_sent,
-		h->basic_sent_len, c->u_eof, c->mitm != NULL,
+		.method = c->t.method, .host = c->t.host, .port = c->t.port,
+		.secrets = c->p->secrets, .injected = h->scrub_mask, .basic = h->basic_sent,
+		.basic_len = h->basic_sent_len, .upstream_eof = c->u_eof, .tls = c->mitm != NULL,
+		.capture = h->capture, .vault = c->p->secrets, .now = (int64_t)time(NULL),
 	};
 	exchange_response(&h->ex, &cx, &c->down, &r);
 	if (r.head_sent)

@@ -41,7 +41,8 @@ struct proxy_config {
 	struct trust_store *trust;            /* anchors for verifying upstream servers:
 	                                         the policy's trust files, loaded; the
 	                                         system's are added at first use */
-	const struct secret_store *secrets;   /* real values for placeholders; NULL: none */
+	struct secret_store *secrets;   /* real values for placeholders (and where [token] values
+	                                   are kept); NULL: none */
 	int ca_unconstrained;                 /* the CA signs any host (--control), not
 	                                         only the first policy's allow hosts */
 	/* Called for every denial (as the one-line notice is written), e.g. for the control

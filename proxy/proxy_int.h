@@ -53,7 +53,7 @@ struct proxy {
 	struct trust_store *trust;
 	int system_trust;       /* 0: not loaded yet, 1: loaded, -1: failed (trust_err) */
 	char trust_err[512];
-	const struct secret_store *secrets;
+	struct secret_store *secrets;
 	void (*on_denial)(void *arg, const struct proxy_denial *d);
 	void *denial_arg;
 	int ca_unconstrained;   /* the CA signs any host: no ca-cannot-sign refusals */

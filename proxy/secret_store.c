@@ -212,6 +212,8 @@ int secret_store_load(const struct policy *p, struct secret_store *st, char *err
 		char *slot = st->arena + used;
 		e->secret = s;
 		st->count = i + 1;
+		if (s->token)
+			continue; /* its value comes from the endpoint's answers, later */
 		const char *env = getenv(s->name);
 		if (env && *env) {
 			size_t n = strlen(env);
@@ -291,6 +293,28 @@ int secret_store_put(struct secret_store *st, size_t i, const char *value, size_
 	e->source = source;
 	(void)mlock(e->value, len);
 	st->used += len;
+	return 0;
+}
+
+int secret_store_set_token(struct secret_store *st, size_t i, const char *value, size_t len,
+			   int64_t expires_at)
+{
+	if (i >= st->count || !st->entries[i].secret->token || len == 0 ||
+	    len > SECRET_TOKEN_MAX || value_unsafe(value, len) || !st->arena)
+		return -1;
+	struct secret_entry *e = &st->entries[i];
+	if (!e->value) { /* the slot, taken once: later values replace the one in it */
+		if (st->used + SECRET_TOKEN_MAX > st->arena_cap)
+			return -1;
+		e->value = st->arena + st->used;
+		st->used += SECRET_TOKEN_MAX;
+		(void)mlock(e->value, SECRET_TOKEN_MAX);
+	}
+	explicit_bzero(e->value, SECRET_TOKEN_MAX);
+	memcpy(e->value, value, len);
+	e->len = len;
+	e->source = SECRET_SOURCE_TOKEN;
+	e->expires_at = expires_at;
 	return 0;
 }
 

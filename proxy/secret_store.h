@@ -22,6 +22,7 @@
 #define AIRLOCK_SECRET_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy/policy.h"
 
@@ -34,7 +35,11 @@ enum secret_source {
 	SECRET_SOURCE_NONE = 0, /* no value */
 	SECRET_SOURCE_ENV,      /* the supervisor's environment variable NAME */
 	SECRET_SOURCE_FILE,     /* the section's `file` */
+	SECRET_SOURCE_TOKEN,    /* a [token] section: taken from its endpoint's answer */
 };
+
+/* The longest token a [token] section keeps. */
+#define SECRET_TOKEN_MAX 8192
 
 struct secret_entry {
 	const struct policy_secret *secret; /* name, hosts, plaintext: owned by the policy */
@@ -42,6 +47,7 @@ struct secret_entry {
 					       points into the store's arena */
 	size_t len;
 	enum secret_source source;
+	int64_t expires_at;                 /* a token's: seconds since the epoch, 0 unknown */
 };
 
 /* One entry per [secret] section, in policy order. The policy must outlive the store.
@@ -73,6 +79,13 @@ int secret_store_prepare(const struct policy *p, struct secret_store *st, char *
  * NUL) one. */
 int secret_store_put(struct secret_store *st, size_t i, const char *value, size_t len,
 		     enum secret_source source);
+
+/* Gives the [token] entry i its current value (taken from an answer of its endpoint),
+ * wiping the one before: its slot of SECRET_TOKEN_MAX bytes is taken from the arena at
+ * the first value. `expires_at`: seconds since the epoch, 0 when the answer said none.
+ * Refuses (-1) an entry that is no token, an empty, too long or unsafe value. */
+int secret_store_set_token(struct secret_store *st, size_t i, const char *value, size_t len,
+			   int64_t expires_at);
 
 /* The largest secret file read whole (a JSON credential file). */
 #define SECRET_FILE_MAX (1 << 20)

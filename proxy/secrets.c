@@ -229,7 +229,12 @@ static void resolve(struct rewrite *r, struct sink *k, const char *name, size_t 
 		return;
 	}
 	if (!e->value) {
-		if (s->file)
+		if (s->token)
+			refuse(r,
+			       "token %s has no value yet: airlock takes it from a 2xx answer of "
+			       "https://%s%s through the proxy; request one there first",
+			       s->name, s->from_host, s->from_path);
+		else if (s->file)
 			refuse(r,
 			       "secret %s has no value: the supervisor's environment variable "
 			       "%s is unset or empty and its file %s is empty; set %s for "

@@ -15,6 +15,7 @@ struct scan {
 	int found;          /* times the target member was seen */
 	int not_string;
 	struct json_span tok;
+	struct json_span raw; /* the member's value as written, whatever its type */
 };
 
 static int fail(struct scan *s, const char *why)
@@ -217,6 +218,7 @@ static int scan_object(struct scan *s, int depth, int level)
 			child = level + 1;
 		}
 		if (child == s->ncomp) {
+			size_t at = s->i;
 			if (s->i < s->n && s->d[s->i] == '"') {
 				s->found++;
 				if (scan_string(s, &s->tok) < 0)
@@ -226,6 +228,8 @@ static int scan_object(struct scan *s, int depth, int level)
 				if (scan_value(s, depth + 1, -1) < 0)
 					return -1;
 			}
+			s->raw.off = at;
+			s->raw.len = s->i - at;
 		} else if (scan_value(s, depth + 1, child) < 0) {
 			return -1;
 		}
@@ -301,6 +305,54 @@ static int split_path(struct scan *s, const char *path)
 			return 0;
 		p = dot + 1;
 	}
+}
+
+/* Scans the whole document following `path`: 0, or -1 with *why set. */
+static int scan_doc(struct scan *s, const char *doc, size_t len, const char *path,
+		    const char **why)
+{
+	memset(s, 0, sizeof *s);
+	s->d = doc;
+	s->n = len;
+	*why = NULL;
+	if (split_path(s, path) < 0) {
+		*why = "a bad path (components of 1 to 256 bytes, at most 8, joined by '.')";
+		return -1;
+	}
+	skip_ws(s);
+	if (scan_value(s, 1, 0) < 0) {
+		*why = s->why;
+		return -1;
+	}
+	skip_ws(s);
+	if (s->i != s->n) {
+		*why = "text after the JSON value";
+		return -1;
+	}
+	return 0;
+}
+
+enum json_result json_find_integer(const char *doc, size_t len, const char *path,
+				   long long *v, const char **why)
+{
+	struct scan s;
+	if (scan_doc(&s, doc, len, path, why) < 0)
+		return JSON_INVALID;
+	if (!s.not_string)
+		return s.found ? JSON_NOT_STRING : JSON_ABSENT;
+	/* A number in plain integer form, small enough: "3599", "-1". */
+	const char *p = doc + s.raw.off;
+	size_t n = s.raw.len, i = p[0] == '-';
+	if (n == i || n - i > 18)
+		return JSON_NOT_STRING;
+	long long x = 0;
+	for (; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return JSON_NOT_STRING;
+		x = x * 10 + (p[i] - '0');
+	}
+	*v = p[0] == '-' ? -x : x;
+	return JSON_FOUND;
 }
 
 enum json_result json_find_string(const char *doc, size_t len, const char *path,

@@ -41,6 +41,12 @@ enum json_result {
 enum json_result json_find_string(const char *doc, size_t len, const char *path,
 				  struct json_span *tok, const char **why);
 
+/* The same for a member whose value is an integer written without fraction or exponent
+ * (an `expires_in`): JSON_FOUND with *v; JSON_NOT_STRING when the member holds anything
+ * else (a string, 1.5, 1e3, more than 18 digits). */
+enum json_result json_find_integer(const char *doc, size_t len, const char *path,
+				   long long *v, const char **why);
+
 /* Decodes the string token doc[tok] (as found above, so known to be valid) into
  * out[0..cap): escapes resolved, UTF-8 out. Returns the decoded length, or -1 when it
  * does not fit. Not NUL-terminated. */

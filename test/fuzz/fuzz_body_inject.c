@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	static struct secret_store st;
 	st.entries[0] = (struct secret_entry){&sec, (char *)value, sizeof value - 1,
-					      SECRET_SOURCE_ENV};
+					      SECRET_SOURCE_ENV, 0};
 	st.count = 1;
 	int chunked = data[0] & 1;
 	enum secrets_field kind = SECRETS_BODY_TEXT + (data[0] >> 1) % 3;

@@ -21,6 +21,8 @@ static const char *const heads[] = {
 
 static char *hosts[] = {"h"};
 static struct policy_secret sec = {.name = "TOKEN", .hosts = hosts, .nhosts = 1};
+static struct policy_secret tok = {.name = "ACCESS", .hosts = hosts, .nhosts = 1, .token = 1,
+				   .from_host = "h", .from_path = "/token", .field = "access_token"};
 
 static void feed(struct buf *b, const uint8_t **p, size_t *n, size_t want)
 {
@@ -54,8 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	static struct secret_store st;
 	st.entries[0] = (struct secret_entry){&sec, (char *)"value-0123456789", 16,
-					      SECRET_SOURCE_ENV};
-	st.count = 1;
+					      SECRET_SOURCE_ENV, 0};
+	st.entries[1] = (struct secret_entry){&tok, NULL, 0, SECRET_SOURCE_NONE, 0};
+	st.count = 2;
+	if (!st.arena) { /* a token needs a slot of the arena: one mapping for the run */
+		st.arena_cap = 2 * SECRET_TOKEN_MAX;
+		st.arena = calloc(1, st.arena_cap);
+	}
+	st.used = 0;
 	const char *head = heads[data[0] % (sizeof heads / sizeof heads[0])];
 	struct http_request req;
 	const char *why;
@@ -63,8 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	struct exchange x = {0};
 	exchange_begin(&x, &req);
+	/* Bit 0x20: the request went to the [token] endpoint, whose answer is gathered. */
 	struct exchange_ctx cx = {data[0] & 0x80 ? "HEAD" : "GET", "h", 443, &st,
-					(data[0] & 0x40) ? 1 : 0, NULL, 0, 0, 1};
+					(data[0] & 0x40) ? 1 : 0, NULL, 0, 0, 1,
+					(data[0] & 0x20) ? 1 : -1, &st, 1000};
 	static struct buf up, down;
 	memset(&up, 0, offsetof(struct buf, data));
 	memset(&down, 0, offsetof(struct buf, data));

@@ -1070,6 +1070,65 @@ def test_body_secret_is_put_into_a_form_body_for_its_host_only(box, pki):
             [["REFRESH"]] * 3
 
 
+def test_a_refreshed_token_reaches_the_sandbox_as_a_placeholder_only(box, pki):
+    """The OAuth refresh the runner's MCP servers do: Python requests posts the
+    refresh-token placeholder (body = yes) to a token endpoint, which sees the real
+    refresh token; the access token it answers reaches the sandbox as the placeholder
+    of [token ACCESS]; a following request with that placeholder reaches the bound host
+    with the real access token; sent to a host the token is not bound to, it is a 403.
+    A second refresh replaces the token: the next request carries the new one."""
+    use_pki(box, pki)
+    crt, key = pki.leaf("oauth.example.test")
+    ocrt, okey = pki.leaf("other.example.test")
+    with api_server(pki) as api, TLSServer(crt, key) as oauth, \
+            TLSServer(ocrt, okey) as other:
+        pol = write_policy(box, {"api.example.test": api.port,
+                                 "oauth.example.test": oauth.port,
+                                 "other.example.test": other.port}, """
+            [secret REFRESH]
+            hosts = oauth.example.test
+            body = yes
+            [token ACCESS]
+            from = https://oauth.example.test/oauth-token
+            hosts = api.example.test
+            """)
+        py = textwrap.dedent("""\
+            import os, requests
+            def refresh():
+                r = requests.post('https://oauth.example.test/oauth-token', timeout=20,
+                                  data={'grant_type': 'refresh_token',
+                                        'refresh_token': os.environ['REFRESH']})
+                print('refresh', r.status_code, r.json()['expires_in'])
+                return r.json()['access_token']
+            for round in (1, 2):
+                tok = refresh()
+                print('token', tok)
+                h = {'Authorization': 'Bearer ' + tok}
+                r = requests.get('https://api.example.test/echo', headers=h, timeout=20)
+                print('api', r.status_code)
+            r = requests.get('https://other.example.test/echo', headers=h, timeout=20)
+            print('other', r.status_code, r.headers.get('X-Airlock-Deny'), r.text.strip())
+            """)
+        r, audit = sandbox(box, pol, f'{PY} -c "$PYCODE"',
+                           env=clean_env(PYCODE=py, REFRESH=REFRESH))
+        out = r.stdout
+        assert out.count("refresh 200 3599") == 2, out + r.stderr
+        assert out.count("token openshell:resolve:env:ACCESS") == 2, out
+        assert out.count("api 200") == 2, out
+        assert "other 403 secret-not-bound" in out, out
+        assert "secret ACCESS is bound to api.example.test, not other.example.test" in out
+        refreshes = [q for q in oauth.requests if q["path"] == "/oauth-token"]
+        assert [q["refresh_token"] for q in refreshes] == [REFRESH, REFRESH]
+        seen = [dict(q["headers"]).get("Authorization") for q in api.requests
+                if q["path"] == "/echo"]
+        assert seen == ["Bearer " + t for t in oauth.issued], (seen, oauth.issued)
+        assert not [q for q in other.requests if q["path"] == "/echo"]
+        for t in oauth.issued + [REFRESH]:
+            assert t not in out + r.stderr + json.dumps(audit)
+        assert [a["secrets"] for a in audit if a["event"] == "request"
+                and a["host"] == "api.example.test"] == [["ACCESS"], ["ACCESS"]]
+
+
 def test_body_secret_in_a_body_too_long_to_gather_is_refused(box, pki):
     """Past the 256 KiB a body is gathered up to, a Content-Length body to the bound
     host streams as it is, unless it holds the placeholder (413); a chunked one is

@@ -304,6 +304,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._echo_auth()
         if path == "/echo-raw":
             return self._echo_raw()
+        if path == "/oauth-token":
+            return self._oauth_token()
         if path == "/release":
             self._record()
             self.server.release.set()
@@ -376,6 +378,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
         time.sleep(0.05)
         self.wfile.write(head[cut:])
         self.wfile.flush()
+
+    def _oauth_token(self):
+        """A token endpoint: a form with grant_type=refresh_token gets a fresh access
+        token in a JSON answer (issued tokens in server.issued, the form's refresh
+        token recorded as it arrived)."""
+        body, n, sha = self._consume()
+        rec = self._record(body, n, sha)
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        rec["refresh_token"] = form.get("refresh_token", [""])[0]
+        if form.get("grant_type") != ["refresh_token"]:
+            return self._reply(400, json.dumps({"error": "unsupported_grant_type"}),
+                               "application/json")
+        issued = getattr(self.server, "issued", None)
+        if issued is None:
+            issued = self.server.issued = []
+        token = "ya29.%s" % os.urandom(12).hex()
+        issued.append(token)
+        return self._reply(200, json.dumps({"access_token": token, "expires_in": 3599,
+                                            "scope": "x", "token_type": "Bearer"}),
+                           "application/json")
 
     def _echo_raw(self):
         """Hands the bearer token it got back in the body, unmasked, as a server that

@@ -22,10 +22,10 @@ static struct secret_store st;
 static void init_store(void)
 {
 	st.entries[0] = (struct secret_entry){&secs[0], (char *)"1//rt-value/x", 13,
-					      SECRET_SOURCE_ENV};
+					      SECRET_SOURCE_ENV, 0};
 	st.entries[1] = (struct secret_entry){&secs[1], (char *)"api-value-123", 13,
-					      SECRET_SOURCE_ENV};
-	st.entries[2] = (struct secret_entry){&secs[2], (char *)"a\"b\\c", 5, SECRET_SOURCE_ENV};
+					      SECRET_SOURCE_ENV, 0};
+	st.entries[2] = (struct secret_entry){&secs[2], (char *)"a\"b\\c", 5, SECRET_SOURCE_ENV, 0};
 	st.count = 3;
 }
 
@@ -95,7 +95,7 @@ TEST(body_kind_follows_the_content_type)
 
 /* --- the exchange ---------------------------------------------------------------- */
 
-static const struct exchange_ctx G = {"POST", "oauth2.googleapis.com", 443, &st, 0, NULL, 0, 0, 1};
+static const struct exchange_ctx G = {"POST", "oauth2.googleapis.com", 443, &st, 0, NULL, 0, 0, 1, -1, NULL, 0};
 
 /* Sends the request `req` (head and body) through a gathering exchange in pieces of
  * `piece` bytes, draining cleared bytes as an upstream would; what went upstream

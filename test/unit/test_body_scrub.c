@@ -20,7 +20,7 @@ static struct secret_store st;
 static void init_store(void)
 {
 	st.entries[0] = (struct secret_entry){&sec, (char *)VALUE, strlen(VALUE),
-					      SECRET_SOURCE_ENV};
+					      SECRET_SOURCE_ENV, 0};
 	st.count = 1;
 }
 
@@ -107,7 +107,7 @@ TEST(body_scrub_output_waits_for_room)
 
 /* --- the exchange: scrubbed bodies, re-framed ------------------------------------ */
 
-static const struct exchange_ctx CX = {"GET", "api.example.test", 443, &st, 1, NULL, 0, 0, 1};
+static const struct exchange_ctx CX = {"GET", "api.example.test", 443, &st, 1, NULL, 0, 0, 1, -1, NULL, 0};
 
 /* Runs the response `resp` through an exchange for the request head `req`, fed `piece`
  * bytes at a time and drained by a client that takes everything cleared. The bytes the

@@ -23,7 +23,7 @@ static void request(struct exchange *x, const char *head)
 	exchange_begin(x, &req);
 }
 
-static const struct exchange_ctx GET = {"GET", "api.example.test", 443, NULL, 0, NULL, 0, 0, 1};
+static const struct exchange_ctx GET = {"GET", "api.example.test", 443, NULL, 0, NULL, 0, 0, 1, -1, NULL, 0};
 
 TEST(exchange_request_body_by_length_in_pieces)
 {
@@ -82,7 +82,7 @@ TEST(exchange_head_response_has_no_body)
 	request(&x, "HEAD / HTTP/1.1\r\nHost: h\r\n\r\n");
 	static struct buf b;
 	put(&b, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\nConnection: close\r\n\r\n");
-	const struct exchange_ctx head = {"HEAD", "h", 80, NULL, 0, NULL, 0, 0, 1};
+	const struct exchange_ctx head = {"HEAD", "h", 80, NULL, 0, NULL, 0, 0, 1, -1, NULL, 0};
 	struct exchange_result r;
 	exchange_response(&x, &head, &b, &r);
 	CHECK_EQ_INT(r.outcome, EXCHANGE_DONE);
@@ -134,13 +134,13 @@ TEST(exchange_scrubs_a_secret_the_response_head_repeats)
 	static struct policy_secret sec = {.name = "API_TOKEN", .hosts = hosts, .nhosts = 1};
 	static struct secret_store st;
 	st.entries[0] = (struct secret_entry){&sec, (char *)"tok-1234567890", 14,
-					      SECRET_SOURCE_ENV};
+					      SECRET_SOURCE_ENV, 0};
 	st.count = 1;
 	struct exchange x = {0};
 	request(&x, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
 	static struct buf b;
 	put(&b, "HTTP/1.1 302 Found\r\nLocation: /x?t=tok-1234567890\r\nContent-Length: 0\r\n\r\n");
-	const struct exchange_ctx cx = {"GET", "api.example.test", 443, &st, 1, NULL, 0, 0, 1};
+	const struct exchange_ctx cx = {"GET", "api.example.test", 443, &st, 1, NULL, 0, 0, 1, -1, NULL, 0};
 	struct exchange_result r;
 	exchange_response(&x, &cx, &b, &r);
 	CHECK_EQ_INT(r.outcome, EXCHANGE_DONE);
