@@ -125,3 +125,33 @@ int base64_encode(const unsigned char *in, size_t len, char *out, size_t outcap,
 	explicit_bzero(&s, sizeof s);
 	return rc;
 }
+
+static const char url_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t base64url_encoded_len(size_t n)
+{
+	return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0);
+}
+
+int base64url_encode(const unsigned char *in, size_t len, char *out, size_t outcap,
+		     size_t *outlen)
+{
+	size_t need = base64url_encoded_len(len);
+	*outlen = need;
+	if (need > outcap)
+		return -1;
+	size_t o = 0;
+	for (size_t i = 0; i < len; i += 3) {
+		size_t n = len - i < 3 ? len - i : 3;
+		unsigned long q = (unsigned long)in[i] << 16 |
+				  (unsigned long)(n > 1 ? in[i + 1] : 0) << 8 | (n > 2 ? in[i + 2] : 0);
+		out[o++] = url_alphabet[q >> 18 & 63];
+		out[o++] = url_alphabet[q >> 12 & 63];
+		if (n > 1)
+			out[o++] = url_alphabet[q >> 6 & 63];
+		if (n > 2)
+			out[o++] = url_alphabet[q & 63];
+	}
+	return 0;
+}

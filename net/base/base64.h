@@ -1,5 +1,6 @@
 /* base64.h: standard base64 (RFC 4648 section 4, "+/" alphabet, "=" padding) for
- * `Authorization: Basic` credentials.
+ * `Authorization: Basic` credentials, and an unpadded base64url encoder (section 5,
+ * "-_" alphabet) for the JWTs the supervisor signs.
  *
  * Decoding is strict on purpose: the secret rewriter only rewrites credentials it can
  * reproduce exactly, so anything not in canonical form is left alone rather than
@@ -48,5 +49,16 @@ int base64_stream_end(struct base64_stream *s, char *out, size_t cap, size_t *po
  * added. Returns 0, or -1 when it does not fit (then *outlen is the size needed). */
 int base64_encode(const unsigned char *in, size_t len, char *out, size_t outcap,
 		  size_t *outlen);
+
+/* The length of `n` bytes in unpadded base64url: 4 characters per 3 bytes, plus 2 or 3
+ * for a last group of 1 or 2 bytes. */
+size_t base64url_encoded_len(size_t n);
+
+/* Encodes `len` bytes as base64url without padding (RFC 4648 section 5; the JWS
+ * encoding of RFC 7515 section 2) into out (cap `outcap`), length in *outlen; no NUL is
+ * added. Returns 0, or -1 when it does not fit (then *outlen is the size needed and
+ * nothing is written past outcap). */
+int base64url_encode(const unsigned char *in, size_t len, char *out, size_t outcap,
+		     size_t *outlen);
 
 #endif

@@ -438,3 +438,46 @@ long json_string_decode(const char *doc, struct json_span tok, char *out, size_t
 	}
 	return (long)k;
 }
+
+/* Writes e[0..n) at out[*pos..cap) when it fits; advances *pos in any case. */
+static int put_raw(const char *e, size_t n, char *out, size_t cap, size_t *pos)
+{
+	int rc = 0;
+	if (*pos <= cap && cap - *pos >= n)
+		memcpy(out + *pos, e, n);
+	else
+		rc = -1;
+	*pos += n;
+	return rc;
+}
+
+int json_escape(const char *s, size_t n, char *out, size_t cap, size_t *pos)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	int rc = 0;
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = u[i];
+		char esc[6] = {'\\', (char)c};
+		size_t elen = 2, l = 1;
+		if (c == '\n' || c == '\r' || c == '\t') {
+			esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		} else if (c < 0x20 || c == 0x7f) {
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4], esc[5] = hex[c & 15], elen = 6;
+		} else if (c != '"' && c != '\\') {
+			l = utf8_len(u + i, n - i);
+			if (l == 0)
+				return -1;
+			if (put_raw(s + i, l, out, cap, pos) < 0)
+				rc = -1;
+			i += l;
+			continue;
+		}
+		if (put_raw(esc, elen, out, cap, pos) < 0)
+			rc = -1;
+		i += l;
+	}
+	return rc;
+}

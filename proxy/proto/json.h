@@ -52,4 +52,12 @@ enum json_result json_find_integer(const char *doc, size_t len, const char *path
  * does not fit. Not NUL-terminated. */
 long json_string_decode(const char *doc, struct json_span tok, char *out, size_t cap);
 
+/* Writes s[0..n) as the inside of a JSON string (no quotes) to out[*pos..cap): '"', '\\'
+ * and control characters escaped (\n \r \t, else \u00XX, DEL too), every other byte
+ * as is. Returns 0; or -1 when it does not fit or s is not valid UTF-8 (overlong forms
+ * and surrogates included), so the output is always valid JSON. *pos advances by the
+ * escaped length either way (a caller learns the size needed) and nothing is written
+ * past cap. */
+int json_escape(const char *s, size_t n, char *out, size_t cap, size_t *pos);
+
 #endif

@@ -171,3 +171,57 @@ TEST(percent_encode_overflow_stays_in_bounds)
 	CHECK_EQ_INT(pos, 6);
 	CHECK_EQ_INT(out[4], '#');
 }
+
+TEST(base64url_encode_vectors_without_padding)
+{
+	static const char *const url[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE",
+					  "Zm9vYmFy"};
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+		char out[16];
+		size_t n = 99;
+		CHECK_EQ_INT(base64url_encode((const unsigned char *)plain[i], strlen(plain[i]), out,
+					      sizeof out, &n),
+			     0);
+		CHECK_EQ_INT(n, strlen(url[i]));
+		CHECK_EQ_INT(n, base64url_encoded_len(strlen(plain[i])));
+		CHECK_MEM(out, url[i], n);
+	}
+	/* the two characters that differ from standard base64 */
+	const unsigned char b[] = {0xfb, 0xff, 0xbf};
+	char out[8];
+	size_t n;
+	CHECK_EQ_INT(base64url_encode(b, sizeof b, out, sizeof out, &n), 0);
+	CHECK_EQ_INT(n, 4);
+	CHECK_MEM(out, "-_-_", 4);
+}
+
+TEST(base64url_encode_matches_base64_for_all_bytes)
+{
+	unsigned char in[256];
+	char std[400], url[400];
+	for (int i = 0; i < 256; i++)
+		in[i] = (unsigned char)(255 - i);
+	for (size_t len = 0; len <= 256; len += 1) {
+		size_t ns, nu;
+		CHECK_EQ_INT(base64_encode(in, len, std, sizeof std, &ns), 0);
+		CHECK_EQ_INT(base64url_encode(in, len, url, sizeof url, &nu), 0);
+		while (ns > 0 && std[ns - 1] == '=')
+			ns--;
+		CHECK_EQ_INT(nu, ns);
+		for (size_t k = 0; k < ns; k++)
+			CHECK(url[k] == (std[k] == '+' ? '-' : std[k] == '/' ? '_' : std[k]));
+	}
+}
+
+TEST(base64url_encode_overflow_stays_in_bounds)
+{
+	char out[8];
+	memset(out, '#', sizeof out);
+	size_t n = 0;
+	CHECK_EQ_INT(base64url_encode((const unsigned char *)"foobar", 6, out, 7, &n), -1);
+	CHECK_EQ_INT(n, 8);
+	CHECK(out[7] == '#');
+	CHECK_EQ_INT(base64url_encode((const unsigned char *)"fooba", 5, out, 7, &n), 0);
+	CHECK_EQ_INT(n, 7);
+	CHECK_MEM(out, "Zm9vYmE", 7);
+}

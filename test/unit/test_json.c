@@ -123,3 +123,56 @@ TEST(json_depth_and_path_limits)
 	CHECK_EQ_INT(find("{}", "a..b", &t), JSON_INVALID);
 	CHECK_EQ_INT(find("{}", "a.b.c.d.e.f.g.h.i", &t), JSON_INVALID);
 }
+
+/* json_escape of s, wrapped as {"k":"..."} and read back with the scanner. */
+static const char *escape_roundtrip(const char *s, size_t n)
+{
+	static char doc[512];
+	size_t pos = 7;
+	memcpy(doc, "{\"k\": \"", 7);
+	if (json_escape(s, n, doc, sizeof doc - 3, &pos) < 0)
+		return "(escape failed)";
+	memcpy(doc + pos, "\"}", 3);
+	return value(doc, "k");
+}
+
+TEST(json_escape_roundtrips_through_the_scanner)
+{
+	const char s[] = "a\"b\\c/d\n\r\t\x01\x1f\x7f \xc3\xa9\xf0\x9f\x98\x80";
+	CHECK_EQ_STR(escape_roundtrip(s, sizeof s - 1), s);
+	/* an embedded NUL is escaped, not cut */
+	static char out[32];
+	size_t pos = 0;
+	CHECK_EQ_INT(json_escape("a\0b", 3, out, sizeof out, &pos), 0);
+	CHECK_EQ_INT(pos, 8);
+	CHECK_MEM(out, "a\\u0000b", 8);
+	pos = 0;
+	CHECK_EQ_INT(json_escape("\"\x7f\n", 3, out, sizeof out, &pos), 0);
+	CHECK_EQ_INT(pos, 10);
+	CHECK_MEM(out, "\\\"\\u007f\\n", 10);
+}
+
+TEST(json_escape_refuses_invalid_utf8_and_stays_in_bounds)
+{
+	char out[8];
+	size_t pos = 0;
+	CHECK_EQ_INT(json_escape("a\xff", 2, out, sizeof out, &pos), -1);
+	pos = 0;
+	CHECK_EQ_INT(json_escape("\xc0\xaf", 2, out, sizeof out, &pos), -1); /* overlong */
+	pos = 0;
+	CHECK_EQ_INT(json_escape("\xed\xa0\x80", 3, out, sizeof out, &pos), -1); /* surrogate */
+	pos = 0;
+	CHECK_EQ_INT(json_escape("\xc3", 1, out, sizeof out, &pos), -1); /* cut sequence */
+	/* too small: the size needed is reported, nothing past cap is written */
+	memset(out, '#', sizeof out);
+	pos = 0;
+	CHECK_EQ_INT(json_escape("abc\"def", 7, out, 5, &pos), -1);
+	CHECK_EQ_INT(pos, 8);
+	CHECK(out[5] == '#' && out[6] == '#');
+	CHECK_MEM(out, "abc", 3);
+	/* appending after what is already there */
+	pos = 2;
+	CHECK_EQ_INT(json_escape("xy", 2, out, sizeof out, &pos), 0);
+	CHECK_EQ_INT(pos, 4);
+	CHECK_MEM(out + 2, "xy", 2);
+}
