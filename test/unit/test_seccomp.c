@@ -77,6 +77,20 @@ static long sys_i386(long nr, long a, long b, long c)
 	return ret;
 }
 
+/* Gives SIGSEGV, SIGBUS and SIGILL their default action again, with the raw system call:
+ * a sanitizer's own handler (installed at start, and kept through signal() by its
+ * interceptor) would turn a probe the kernel kills into an ordinary exit, and the
+ * answer "killed by SIGSEGV" would be lost. */
+static void default_fault_signals(void)
+{
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL};
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		/* The kernel's struct sigaction: handler, flags, restorer, mask. */
+		unsigned long act[4] = {(unsigned long)SIG_DFL, 0, 0, 0};
+		syscall(SYS_rt_sigaction, sigs[i], act, NULL, 8);
+	}
+}
+
 /* Runs fn in a forked child, with the filter when `filtered`; returns fn's result,
  * KILLED_BY(sig) when a signal killed the child before it reported, or SETUP_FAILED
  * when the child could not apply the filter or report. */
@@ -88,6 +102,7 @@ static long in_child(int filtered, long (*fn)(void))
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p[0]);
+		default_fault_signals();
 		long r = SETUP_FAILED;
 		char err[256];
 		if (!filtered || seccomp_apply(err, sizeof err) == 0)
