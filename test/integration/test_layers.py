@@ -192,7 +192,16 @@ def test_kernel_without_i386_entry(box):
     unit tests of the filter still pass, saying why they do not probe i386 live."""
     got = parse_syscalls(run([NO_I386] + sandbox_cmd(box["policy"], ["syscalls"]),
                              timeout=60))
-    assert got[("i386", "entry")] == "killed-SIGSYS"
+    # The kernel's own answer, with no filter at all: where it serves the entry,
+    # no_i386's rule is what kills (SIGSYS); where it kills `int $0x80` itself, that
+    # happens before any filter runs, with the kernel's signal.
+    bare = parse_syscalls(run([PROBE, "syscalls"], timeout=60))[("i386", "entry")]
+    if bare == "ok":
+        assert got[("i386", "entry")] == "killed-SIGSYS"
+    else:
+        print(f"this kernel answers int $0x80 by itself: {bare}")
+        assert bare.startswith("killed-"), bare
+        assert got[("i386", "entry")] == bare
     check_denied(got)
     unit = TOOLS.parent / "unit_tests"
     r = run([NO_I386, str(unit), "seccomp"], timeout=300)

@@ -135,12 +135,26 @@ static long clone_with(unsigned long flags)
 	return 0;
 }
 
+/* Gives SIGSEGV, SIGBUS and SIGILL their default action again, with the raw system call
+ * (a sanitizer's interceptor would keep its own handler through signal()): a probe the
+ * kernel kills must die by that signal, not exit through the sanitizer's report. */
+static void default_fault_signals(void)
+{
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL};
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		/* The kernel's struct sigaction: handler, flags, restorer, mask. */
+		unsigned long act[4] = {(unsigned long)SIG_DFL, 0, 0, 0};
+		syscall(SYS_rt_sigaction, sigs[i], act, NULL, 8);
+	}
+}
+
 /* Runs `nr` (x86_64, or i386 when `i386`) in a forked child and returns its result:
  * a call that succeeds, such as unshare(CLONE_NEWUSER), changes only that child. */
 static long in_child(int i386, long nr, long a)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
+		default_fault_signals();
 		long r = i386 ? sys_i386(nr, a, 0, 0) : res(syscall(nr, a, 0L, 0L));
 		_exit(r >= 0 ? 0 : (int)(-r & 0xff));
 	}
@@ -207,6 +221,7 @@ static void i386_line(const char *name, long nr, long a, long b, long c, enum i3
 	}
 	pid_t pid = fork();
 	if (pid == 0) {
+		default_fault_signals();
 		long r = sys_i386(nr, a, b, c);
 		if (k == I386_FD)
 			r = i386_res(r);
