@@ -160,7 +160,12 @@ int policy_parse_host(const char *item, int flags, struct host_item *out, char *
 			port = colon + 1;
 		}
 		char *h = buf;
-		if (h[0] == '*') {
+		if (h[0] == '*' && h[1] == '-' && (flags & HOSTP_DASH)) {
+			/* "*-aiplatform.googleapis.com": one label ending in "-aiplatform" (Google's
+			 * regional endpoints), as in a secret's hosts. */
+			out->wildcard = 2;
+			h += 2;
+		} else if (h[0] == '*') {
 			if (h[1] != '.') {
 				snprintf(err, errlen,
 					 "has '*' where only a leading '*.' is allowed (write *.example.com)");

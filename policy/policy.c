@@ -153,6 +153,9 @@ void policy_free(struct policy *p)
 		free(s->field);
 	}
 	free(p->secrets);
+	if (p->gcp)
+		free(p->gcp->scopes);
+	free(p->gcp);
 	memset(p, 0, sizeof *p);
 }
 

@@ -69,6 +69,21 @@ struct policy_secret {
 	char *from_host;     /* lower-case */
 	char *from_path;     /* starts with '/' */
 	char *field;         /* "access_token" or "a.b" */
+	/* The [gcp] section's token (GCP_ACCESS_TOKEN): `file` is the service-account key,
+	 * which the supervisor signs grants with and the sandbox cannot read; its value
+	 * comes from the key's token_uri, asked by the proxy, never by the sandbox. */
+	int gcp;
+	int line;
+};
+
+/* [gcp]: Google Cloud credentials from a service-account key the sandbox never sees
+ * (README: Google Cloud). The token itself is the secret p->secrets[secret]. */
+#define POLICY_GCP_TOKEN_NAME "GCP_ACCESS_TOKEN"
+#define POLICY_GCP_METADATA_PORT 3129
+struct policy_gcp {
+	size_t secret;          /* index of its token in p->secrets */
+	char *scopes;           /* space-separated OAuth scopes */
+	uint16_t metadata_port; /* the metadata server on 127.0.0.1 inside */
 	int line;
 };
 
@@ -153,6 +168,9 @@ struct policy {
 	/* [secret NAME] sections */
 	struct policy_secret *secrets;
 	size_t nsecrets;
+
+	/* [gcp], or NULL */
+	struct policy_gcp *gcp;
 };
 
 /* Errors found while loading: each one "FILE:LINE: what is wrong". */

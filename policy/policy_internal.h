@@ -19,13 +19,13 @@
 #define POLICY_ERRORS_MAX 200
 
 /* What policy_parse_host() accepts besides a plain host. */
-enum { HOSTP_PORT = 1, HOSTP_WILDCARD = 2 };
+enum { HOSTP_PORT = 1, HOSTP_WILDCARD = 2, HOSTP_DASH = 4 };
 
 /* One parsed host item. */
 struct host_item {
 	char host[POLICY_HOST_MAX]; /* lower-case, no trailing dot, IPv6 without brackets;
 				       for a wildcard the suffix without "*." */
-	int wildcard;
+	int wildcard;               /* 1: "*.suffix"; 2: "*-suffix" (HOSTP_DASH) */
 	uint16_t port;              /* 0: none given */
 };
 

@@ -17,10 +17,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-/* Grows the array `arr` of `n` elements by one and yields the new last element (to be
- * filled in by the caller); n is incremented. */
-#define ADD(arr, n) (*((arr) = policy_xrealloc((arr), (n) + 1, sizeof *(arr)), &(arr)[(n)++]))
-
 /* The next space-separated item of *cur (split in place), or NULL at the end. */
 static char *next_item(char **cur)
 {
@@ -548,12 +544,13 @@ static void k_hosts(struct loader *L, const char *key, char *value)
 	struct host_item h;
 	L->slines[L->secret].hosts = L->line;
 	while ((item = next_item(&cur))) {
-		if (policy_parse_host(item, HOSTP_WILDCARD, &h, err, sizeof err) < 0) {
+		if (policy_parse_host(item, HOSTP_WILDCARD | HOSTP_DASH, &h, err, sizeof err) < 0) {
 			policy_load_fail(L, L->line, "%s '%s' %s", key, policy_quote(item, q, sizeof q), err);
 			continue;
 		}
 		char pat[POLICY_HOST_MAX + 2];
-		snprintf(pat, sizeof pat, "%s%s", h.wildcard ? "*." : "", h.host);
+		snprintf(pat, sizeof pat, "%s%s", h.wildcard == 2 ? "*-" : h.wildcard ? "*." : "",
+			 h.host);
 		ADD(s->hosts, s->nhosts) = policy_xstrdup(pat);
 	}
 }
@@ -654,6 +651,88 @@ static void k_json(struct loader *L, const char *key, char *value)
 	s->json = policy_xstrdup(item);
 }
 
+void policy_load_gcp_section(struct loader *L)
+{
+	struct policy *p = L->p;
+	if (p->gcp) {
+		policy_load_fail(L, L->line, "[gcp] is given twice (first on line %d; merge the two "
+			  "sections)", p->gcp->line);
+		L->sec = SEC_SKIP;
+		return;
+	}
+	policy_load_secret_section(L, POLICY_GCP_TOKEN_NAME);
+	if (L->sec != SEC_SECRET)
+		return; /* a [secret GCP_ACCESS_TOKEN] is there: named by its message */
+	p->secrets[L->secret].token = 1;
+	p->secrets[L->secret].gcp = 1;
+	p->secrets[L->secret].field = policy_xstrdup("access_token");
+	p->gcp = policy_xrealloc(NULL, 1, sizeof *p->gcp);
+	memset(p->gcp, 0, sizeof *p->gcp);
+	p->gcp->secret = L->secret;
+	p->gcp->metadata_port = POLICY_GCP_METADATA_PORT;
+	p->gcp->line = L->line;
+	L->sec = SEC_GCP;
+}
+
+/* [gcp] service_account = PATH: the key file (the secret's `file`, never shown). */
+static void k_service_account(struct loader *L, const char *key, char *value)
+{
+	k_file(L, key, value);
+}
+
+/* [gcp] scopes = URL...: what the grants ask for. */
+static void k_scopes(struct loader *L, const char *key, char *value)
+{
+	char q[128], *item, *cur = value;
+	struct policy_gcp *g = L->p->gcp;
+	if (L->gcp_scopes_line) {
+		policy_load_fail(L, L->line, "%s is given twice (first on line %d; list every scope "
+			  "on one line)", key, L->gcp_scopes_line);
+		return;
+	}
+	L->gcp_scopes_line = L->line;
+	size_t len = 0;
+	char *all = NULL;
+	while ((item = next_item(&cur))) {
+		if (strncmp(item, "https://", 8) != 0 || strpbrk(item, "\"\\") ||
+		    strlen(item) > 512) {
+			policy_load_fail(L, L->line, "scope '%s' is not an https:// scope URL (write "
+				  "scopes = https://www.googleapis.com/auth/cloud-platform)",
+				  policy_quote(item, q, sizeof q));
+			continue;
+		}
+		size_t n = strlen(item);
+		all = policy_xrealloc(all, len + n + 2, 1);
+		if (len)
+			all[len++] = ' ';
+		memcpy(all + len, item, n + 1);
+		len += n;
+	}
+	if (len > 3000) {
+		policy_load_fail(L, L->line, "scopes are longer than 3000 bytes in all");
+		free(all);
+		return;
+	}
+	free(g->scopes);
+	g->scopes = all;
+}
+
+/* [gcp] metadata_port = PORT: where the metadata server listens inside. */
+static void k_metadata_port(struct loader *L, const char *key, char *value)
+{
+	char q[128];
+	char *item = one_value(L, &L->gcp_port_line, key, value);
+	uint16_t port;
+	if (!item)
+		return;
+	if (policy_parse_port(item, &port) < 0 || port == 3128) {
+		policy_load_fail(L, L->line, "metadata_port '%s' is not a port other than 3128 (the "
+			  "proxy's)", policy_quote(item, q, sizeof q));
+		return;
+	}
+	L->p->gcp->metadata_port = port;
+}
+
 /* A yes/no key of a [secret] section, given once. */
 static void secret_flag(struct loader *L, int *line, int *flag, const char *key, char *value)
 {
@@ -712,6 +791,10 @@ static const struct {
 	{SEC_TOKEN, "hosts", k_hosts},
 	{SEC_TOKEN, "from", k_from},
 	{SEC_TOKEN, "field", k_field},
+	{SEC_GCP, "service_account", k_service_account},
+	{SEC_GCP, "hosts", k_hosts},
+	{SEC_GCP, "scopes", k_scopes},
+	{SEC_GCP, "metadata_port", k_metadata_port},
 	{SEC_HTTP, "access", k_access},
 	{SEC_HTTP, "allow", k_http_rule},
 	{SEC_HTTP, "deny", k_http_rule},

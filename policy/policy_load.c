@@ -82,6 +82,8 @@ const char *policy_load_section_name(const struct loader *L, char *buf, size_t l
 	case SEC_TOKEN:
 		snprintf(buf, len, "[token %s]", L->p->secrets[L->secret].name);
 		return buf;
+	case SEC_GCP:
+		return "[gcp]";
 	default:
 		return "(no section)";
 	}
@@ -172,6 +174,8 @@ static void section_line(struct loader *L, const char *s)
 				L->sec = SEC_TOKEN;
 			}
 		}
+	} else if (strcmp(sec, "gcp") == 0) {
+		policy_load_gcp_section(L);
 	} else if (strncmp(sec, "http", 4) == 0 && isspace((unsigned char)sec[4])) {
 		const char *na = sec + 4, *nb = sec + n;
 		trim(&na, &nb);
@@ -180,7 +184,7 @@ static void section_line(struct loader *L, const char *s)
 		policy_load_http_section(L, pat);
 	} else {
 		policy_load_fail(L, L->line, "unknown section [%s] (known: [sandbox], [filesystem], "
-			  "[network], [environment], [secret NAME], [http HOST]; names are lower-case)", q);
+			  "[network], [environment], [secret NAME], [token NAME], [gcp], [http HOST]; names are lower-case)", q);
 	}
 	free(sec);
 }
@@ -322,13 +326,32 @@ static void finish(struct loader *L, int ini_ret)
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		const struct policy_secret *s = &p->secrets[i];
 		/* A hosts line whose items were all refused has its own errors already. */
+		if (s->gcp && s->nhosts == 0 && !L->slines[i].hosts) {
+			/* The Vertex AI endpoints: global and regional. */
+			ADD(p->secrets[i].hosts, p->secrets[i].nhosts) =
+				policy_xstrdup("aiplatform.googleapis.com");
+			ADD(p->secrets[i].hosts, p->secrets[i].nhosts) =
+				policy_xstrdup("*-aiplatform.googleapis.com");
+		}
 		if (s->nhosts == 0 && !L->slines[i].hosts)
 			policy_load_fail(L, s->line, "[%s %s] has no hosts (add hosts = HOST..., the "
 				  "hosts that may receive it)", s->token ? "token" : "secret", s->name);
+		if (s->gcp && p->gcp) {
+			for (size_t f = 0; f < p->nforwards; f++)
+				if (p->forwards[f] == p->gcp->metadata_port)
+					policy_load_fail(L, p->gcp->line, "[gcp] metadata_port %u is also a "
+						  "forward port (give the metadata server another port)",
+						  p->gcp->metadata_port);
+			if (!p->gcp->scopes)
+				p->gcp->scopes = policy_xstrdup("https://www.googleapis.com/auth/cloud-platform");
+		}
 		if (s->json && !s->file)
 			policy_load_fail(L, L->slines[i].json, "[secret %s] has json but no file (json names "
 				  "a member of the secret's file: add file = PATH)", s->name);
-		if (s->token && !s->from_host)
+		if (s->gcp && !s->file)
+			policy_load_fail(L, s->line, "[gcp] has no service_account (add service_account "
+				  "= PATH, the key file the supervisor signs with)");
+		if (s->token && !s->gcp && !s->from_host)
 			policy_load_fail(L, s->line, "[token %s] has no from (add from = "
 				  "https://HOST/PATH, the endpoint whose answers carry it)", s->name);
 		if (s->token && !s->field)

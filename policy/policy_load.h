@@ -8,7 +8,7 @@
 
 enum load_section {
 	SEC_NONE, SEC_SANDBOX, SEC_FILESYSTEM, SEC_NETWORK, SEC_ENVIRONMENT, SEC_SECRET, SEC_TOKEN,
-	SEC_HTTP,
+	SEC_HTTP, SEC_GCP,
 	SEC_SKIP
 };
 
@@ -50,12 +50,20 @@ struct loader {
 	int credentials_line;      /* the first credentials line (0: the default list) */
 	int max_processes_line, isolation_line;
 	int tmpfs_size_line;
+	int gcp_scopes_line, gcp_port_line;
 
 	struct var_use *vars;
 	size_t nvars;
 
 	int *elines;               /* the line of each message in errs (sorted at the end) */
 };
+
+/* Grows the array `arr` of `n` elements by one and yields the new last element (to be
+ * filled in by the caller); n is incremented. */
+#define ADD(arr, n) (*((arr) = policy_xrealloc((arr), (n) + 1, sizeof *(arr)), &(arr)[(n)++]))
+
+/* Starts the [gcp] section (its token is a secret of its own). */
+void policy_load_gcp_section(struct loader *L);
 
 /* Adds "NAME:LINE: message" to the loader's errors ("NAME: message" for line 0). */
 void policy_load_fail(struct loader *L, int line, const char *fmt, ...)

@@ -63,6 +63,18 @@ static int match_canon(const char *h, int wildcard, const struct req_host *r)
 	return hl > sl + 1 && r->name[hl - sl - 1] == '.' && strcasecmp(r->name + hl - sl, h) == 0;
 }
 
+/* "*-x" (a secret's hosts): one label, non-empty, then "-x": us-east5-aiplatform... for
+ * "*-aiplatform.googleapis.com", never a.b-aiplatform... nor -aiplatform... itself. */
+static int match_dash(const char *suffix, const struct req_host *r)
+{
+	if (r->fam)
+		return 0;
+	size_t hl = strlen(r->name), sl = strlen(suffix);
+	if (hl <= sl || strcasecmp(r->name + hl - sl, suffix) != 0)
+		return 0;
+	return memchr(r->name, '.', hl - sl) == NULL;
+}
+
 int policy_host_match(const char *pattern, const char *host)
 {
 	struct req_host r;
@@ -70,6 +82,8 @@ int policy_host_match(const char *pattern, const char *host)
 		return 0;
 	if (pattern[0] == '*' && pattern[1] == '.')
 		return match_canon(pattern + 2, 1, &r);
+	if (pattern[0] == '*' && pattern[1] == '-')
+		return match_dash(pattern + 1, &r);
 	size_t n = strlen(pattern);
 	if (n >= 2 && pattern[0] == '[' && pattern[n - 1] == ']') {
 		char buf[POLICY_HOST_MAX];

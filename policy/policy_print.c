@@ -110,13 +110,22 @@ static void write_policy(FILE *f, const struct policy *p)
 
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		const struct policy_secret *s = &p->secrets[i];
-		fprintf(f, "\n[%s %s]\n", s->token ? "token" : "secret", s->name);
+		if (s->gcp)
+			fprintf(f, "\n[gcp]\nservice_account = %s\nscopes = %s\nmetadata_port = %u\n",
+				s->file, p->gcp->scopes, p->gcp->metadata_port);
+		else
+			fprintf(f, "\n[%s %s]\n", s->token ? "token" : "secret", s->name);
 		for (size_t j = 0; j < s->nhosts; j++) {
 			const char *h = s->hosts[j];
 			int wild = h[0] == '*' && h[1] == '.';
-			host_text(a, sizeof a, wild ? h + 2 : h, wild, 0);
+			if (h[0] == '*' && h[1] == '-')
+				snprintf(a, sizeof a, "%s", h); /* printed as given: *-x */
+			else
+				host_text(a, sizeof a, wild ? h + 2 : h, wild, 0);
 			fprintf(f, "hosts = %s\n", a);
 		}
+		if (s->gcp)
+			continue;
 		if (s->token) {
 			fprintf(f, "from = https://%s%s\n", s->from_host, s->from_path);
 			fprintf(f, "field = %s\n", s->field);

@@ -66,6 +66,10 @@ static const char *fixed_part_differs(const struct policy *a, const struct polic
 		    !same_str(a->secrets[i].from_path, b->secrets[i].from_path) ||
 		    !same_str(a->secrets[i].field, b->secrets[i].field))
 			return "the [secret] sections (names, files, members)";
+	if (!a->gcp != !b->gcp ||
+	    (a->gcp && (!same_str(a->gcp->scopes, b->gcp->scopes) ||
+			a->gcp->metadata_port != b->gcp->metadata_port)))
+		return "[gcp]";
 	return NULL;
 }
 
