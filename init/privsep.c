@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,11 +18,14 @@
 #include <unistd.h>
 
 #include "net/base/log.h"
+#include "net/base/safe_open.h"
 #include "init/proxy_worker.h"
 #include "net/fdpass.h"
 #include "init/sandbox/privs.h"
 #include "init/sandbox/seccomp_filter.h"
 #include "proxy/ca_policy.h"
+#include "proxy/secret_store.h"
+#include "proxy/tls/gcp_key.h"
 #include "proxy/tls/mint.h"
 
 #ifndef SYS_pidfd_open
@@ -114,6 +118,27 @@ void privsep_confine(pid_t monitor, uid_t sandbox_uid, const char *who)
 	}
 }
 
+/* [gcp]: the service-account key, read and parsed here, in the CA process, which signs
+ * with it: neither the monitor nor the worker ever holds it. Says why and returns -1
+ * when it cannot be used. */
+static int load_service_account(const struct policy *p, struct gcp_key *key)
+{
+	const char *path = p->secrets[p->gcp->secret].file;
+	const struct safe_guard g = {p->uid, p->gid};
+	char why[PATH_MAX + 300], *doc = NULL;
+	size_t len = 0;
+	if (secret_file_read(path, &g, &doc, &len, why, sizeof why) < 0) {
+		log_msg("[gcp] service_account %s: %s", path, why);
+		return -1;
+	}
+	int rc = gcp_key_parse(doc, len, key, why, sizeof why);
+	explicit_bzero(doc, len);
+	free(doc);
+	if (rc < 0)
+		log_msg("[gcp] service_account %s: %s", path, why);
+	return rc;
+}
+
 /* The CA process: makes the CA, sends the monitor its certificate and the worker the
  * leaf key, and mints leaves until the worker is gone. */
 static _Noreturn void ca_main(const struct privsep_config *cfg, pid_t monitor, int sock,
@@ -140,17 +165,25 @@ static _Noreturn void ca_main(const struct privsep_config *cfg, pid_t monitor, i
 	}
 	static struct ca_name names[CA_MAX_NAMES];
 	size_t n = ca_names_from_policy(p, names, CA_MAX_NAMES);
+	static struct gcp_key key;
+	struct mint_grantor grantor = {p->gcp ? &key : NULL, p->gcp ? p->gcp->scopes : NULL};
+	if (p->gcp && load_service_account(p, &key) < 0)
+		_exit(EXIT_AIRLOCK);
 	static unsigned char msg[MINT_MSG_MAX];
 	size_t len = mint_key_encode(ca, msg, sizeof msg);
 	if (write(cert_fd, ca->cert, ca->cert_len) != (ssize_t)ca->cert_len || len == 0 ||
 	    send(sock, msg, len, MSG_NOSIGNAL) != (ssize_t)len)
 		_exit(EXIT_AIRLOCK);
 	explicit_bzero(msg, len);
+	if (p->gcp && ((len = mint_account_encode(&key, msg, sizeof msg)) == 0 ||
+		       send(sock, msg, len, MSG_NOSIGNAL) != (ssize_t)len))
+		_exit(EXIT_AIRLOCK);
 	close(cert_fd);
 	/* Minting needs only the leaf's public half: the private one is the worker's. */
 	explicit_bzero(ca->leaf_x, sizeof ca->leaf_x);
 	privsep_confine(monitor, p->uid, "the CA process");
-	mint_serve(sock, ca, cfg->control ? NULL : names, n);
+	mint_serve(sock, ca, cfg->control ? NULL : names, n, &grantor);
+	gcp_key_wipe(&key);
 	ca_free(ca);
 	_exit(0);
 }

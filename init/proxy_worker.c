@@ -52,6 +52,16 @@ static struct ca *take_leaf_key(int ca_fd)
 	return ca;
 }
 
+/* [gcp]: the service account's public half, the CA process's second message. */
+static void take_account(int ca_fd, struct mint_account *a)
+{
+	static unsigned char msg[MINT_MSG_MAX];
+	char err[200];
+	ssize_t n = recv(ca_fd, msg, sizeof msg, 0);
+	if (n <= 0 || mint_account_decode(msg, (size_t)n, a, err, sizeof err) < 0)
+		fail("the proxy worker: %s", n <= 0 ? "the CA process sent no service account" : err);
+}
+
 static void add_listener(struct worker *w, int fd, uint32_t tag)
 {
 	if (tag & SANDBOX_FD_CONTROL) {
@@ -59,8 +69,9 @@ static void add_listener(struct worker *w, int fd, uint32_t tag)
 			log_msg("cannot serve the control socket: %s", strerror(errno));
 		return;
 	}
-	int rc = (tag & SANDBOX_FD_FORWARD) ? proxy_add_forward(w->px, fd, (uint16_t)(tag & 0xffff))
-					    : proxy_add_listener(w->px, fd);
+	int rc = (tag & SANDBOX_FD_FORWARD)    ? proxy_add_forward(w->px, fd, (uint16_t)(tag & 0xffff))
+		 : (tag & SANDBOX_FD_METADATA) ? proxy_add_metadata(w->px, fd)
+					       : proxy_add_listener(w->px, fd);
 	if (rc < 0) {
 		log_msg("cannot serve a sandbox listener: %s", strerror(errno));
 		close(fd);
@@ -129,6 +140,9 @@ _Noreturn void proxy_worker_main(const struct privsep_config *cfg, pid_t monitor
 	w.control_owner = cfg->control_owner;
 	w.mode = cfg->mode;
 	w.ca = take_leaf_key(ca_fd);
+	static struct mint_account account;
+	if (w.policy->gcp)
+		take_account(ca_fd, &account);
 
 	/* The policy's trust files may be readable by root only: loaded before the drop (a
 	 * file that cannot be used stops airlock before CMD runs). */
@@ -153,6 +167,7 @@ _Noreturn void proxy_worker_main(const struct privsep_config *cfg, pid_t monitor
 		.trust = &w.trust,
 		.secrets = &w.secrets,
 		.ca_unconstrained = cfg->control,
+		.gcp = w.policy->gcp ? &account : NULL,
 		.on_denial = control_on_denial,
 		.denial_arg = &w,
 	};

@@ -182,9 +182,15 @@ static const struct sandbox_view *make_views(const struct policy *p)
 		log_fatal("out of memory making the secret files' views");
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		char err[PATH_MAX + 512];
-		if (p->secrets[i].file &&
-		    secret_view_make(p, i, &v[i].data, &v[i].len, err, sizeof err) < 0)
+		if (p->secrets[i].gcp) {
+			/* The service-account key: nothing of it shows inside. */
+			if (!(v[i].data = calloc(1, 1)))
+				log_fatal("out of memory making the secret files' views");
+			v[i].unreadable = 1;
+		} else if (p->secrets[i].file &&
+			   secret_view_make(p, i, &v[i].data, &v[i].len, err, sizeof err) < 0) {
 			log_fatal("%s", err);
+		}
 	}
 	return v;
 }

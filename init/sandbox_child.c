@@ -65,6 +65,9 @@ static void setup_network(const struct sandbox_child_args *a)
 		for (int i = 0; i < 2; i++)
 			send_listener(a->fd_sock, addrs[i], a->policy->forwards[f],
 				      SANDBOX_FD_FORWARD | a->policy->forwards[f]);
+	if (a->policy->gcp) /* GCE_METADATA_HOST names 127.0.0.1 (the libraries want IPv4) */
+		send_listener(a->fd_sock, addrs[0], a->policy->gcp->metadata_port,
+			      SANDBOX_FD_METADATA | a->policy->gcp->metadata_port);
 	close(a->fd_sock); /* end of the list for the supervisor */
 }
 

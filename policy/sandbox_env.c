@@ -35,12 +35,32 @@ static const struct {
 };
 #define NFIXED (sizeof fixed / sizeof fixed[0])
 
+/* With [gcp]: Google's auth libraries find the metadata server inside by these (the
+ * Node library by the first two, Python's google-auth 1.x by GCE_METADATA_ROOT), and
+ * never read a key file: GOOGLE_APPLICATION_CREDENTIALS is dropped, even when passed. */
+static const char *const gcp_names[] = {
+	"GCE_METADATA_HOST", "GCE_METADATA_IP", "GCE_METADATA_ROOT",
+	"METADATA_SERVER_DETECTION", "GOOGLE_APPLICATION_CREDENTIALS",
+};
+#define NGCP 5
+#define NGCP_SET 4 /* the first four are set; the last only dropped */
+
+static int is_gcp_name(const char *entry)
+{
+	for (size_t g = 0; g < NGCP; g++) {
+		size_t n = strlen(gcp_names[g]);
+		if (strncmp(entry, gcp_names[g], n) == 0 && (entry[n] == '=' || !entry[n]))
+			return 1;
+	}
+	return 0;
+}
+
 int sandbox_env_sets(const char *name)
 {
 	for (size_t f = 0; f < NFIXED; f++)
 		if (strcasecmp(name, fixed[f].name) == 0)
 			return 1;
-	return 0;
+	return is_gcp_name(name);
 }
 
 const char *const sandbox_env_default_credentials[] = {
@@ -110,7 +130,7 @@ char **sandbox_env_build(char *const *in, const struct policy *p, const int *has
 	size_t nin = 0, nremoved = 0;
 	while (in && in[nin])
 		nin++;
-	char **out = calloc(nin + NFIXED + p->nsecrets + 1, sizeof *out);
+	char **out = calloc(nin + NFIXED + NGCP + p->nsecrets + 1, sizeof *out);
 	char **gone = calloc(nin + 1, sizeof *gone);
 	int *placed = calloc(p->nsecrets + 1, sizeof *placed);
 	size_t n = 0;
@@ -121,7 +141,7 @@ char **sandbox_env_build(char *const *in, const struct policy *p, const int *has
 		int skip = 0;
 		for (size_t f = 0; f < NFIXED && !skip; f++)
 			skip = has_name(in[i], fixed[f].name);
-		if (skip)
+		if (skip || (p->gcp && is_gcp_name(in[i])))
 			continue;
 		size_t s;
 		for (s = 0; s < p->nsecrets; s++)
@@ -152,6 +172,13 @@ char **sandbox_env_build(char *const *in, const struct policy *p, const int *has
 	}
 	for (size_t f = 0; f < NFIXED; f++) {
 		out[n] = join(fixed[f].name, "", fixed[f].value);
+		if (!out[n++])
+			goto oom;
+	}
+	for (size_t g = 0; p->gcp && g < NGCP_SET; g++) {
+		char v[32];
+		snprintf(v, sizeof v, "127.0.0.1:%u", p->gcp->metadata_port);
+		out[n] = join(gcp_names[g], "", g == 3 ? "assume-present" : v);
 		if (!out[n++])
 			goto oom;
 	}

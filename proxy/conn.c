@@ -84,6 +84,7 @@ void conn_close(struct conn *c, int reset)
 		close_fd(p, c->cfd, reset);
 	c->cfd = -1;
 	mitm_free(c);
+	metadata_free(c);
 	exchange_end(&c->h.ex);
 	explicit_bzero(c->h.basic_sent, sizeof c->h.basic_sent);
 	if (c->prev)
@@ -102,6 +103,8 @@ const char *conn_decision(const struct conn *c)
 {
 	if (c->t.forward_port)
 		return "forward";
+	if (c->metadata)
+		return "metadata";
 	return c->t.action == ACTION_PASSTHROUGH ? "passthrough"
 	       : c->t.action == ACTION_ALLOW     ? "allow"
 						 : "deny";

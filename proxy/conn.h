@@ -20,6 +20,7 @@
 
 struct proxy;
 struct mitm;
+struct metadata_wait;
 
 #define CONN_BUF BUF_SIZE /* net/base/buf.h */
 
@@ -92,6 +93,8 @@ struct conn {
 	const struct transport *xprt[2]; /* how bytes move on the sandbox's side [0] and
 	                                    the upstream's [1]: plain, or TLS (mitm.c) */
 	struct mitm *mitm;      /* TLS termination state (allow hosts only), else NULL */
+	int metadata;           /* a [gcp] metadata server connection (metadata.c) */
+	struct metadata_wait *md; /* its request, while a token is fetched for it */
 	int c_eof, u_eof, c_shut, u_shut, draining;
 
 	/* The open upstream, kept between http:// requests to the same target. */

@@ -129,7 +129,7 @@ static int token_endpoint(const struct conn *c, const struct http_request *req)
 		plen = (size_t)(q - req->path.p);
 	for (size_t i = 0; i < st->count; i++) {
 		const struct policy_secret *s = st->entries[i].secret;
-		if (s->token && strcmp(s->from_host, c->t.host) == 0 &&
+		if (s->token && s->from_host && strcmp(s->from_host, c->t.host) == 0 &&
 		    strlen(s->from_path) == plen && memcmp(s->from_path, req->path.p, plen) == 0)
 			return (int)i;
 	}

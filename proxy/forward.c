@@ -81,6 +81,20 @@ void forward_step(struct conn *c, struct outcome *o)
 		.capture = h->capture, .vault = c->p->secrets, .now = (int64_t)time(NULL),
 	};
 	exchange_response(&h->ex, &cx, &c->down, &r);
+	if (c->md) {
+		/* The metadata server's token request: its answer is airlock's alone (the token
+		 * went into the store), and nothing of it goes to the sandbox. */
+		explicit_bzero(c->down.data + c->down.start, c->down.fwd);
+		c->down.start += c->down.fwd;
+		c->down.fwd = 0;
+		if (c->down.start == c->down.end)
+			c->down.start = c->down.end = 0;
+		if (r.outcome == EXCHANGE_DONE) {
+			outcome_step(o, STEP_FETCHED);
+			return;
+		}
+		r.head_sent = 0;
+	}
 	if (r.head_sent)
 		h->resp_started = 1;
 	if (h->ex.status)

@@ -190,11 +190,12 @@ static void on_dialed(void *arg, struct dial_result *res)
 	conn_release(c);
 }
 
-int io_accept(struct proxy *p, int cfd, uint16_t forward_port)
+int io_accept(struct proxy *p, int cfd, uint16_t forward_port, int metadata)
 {
 	struct conn *c = conn_new(p, cfd, forward_port);
 	if (!c)
 		return -1;
+	c->metadata = metadata;
 	loop_timer_init(&c->timer, on_timer, c);
 	dial_init(&c->dial, &p->dial_env, on_dialed, c);
 	if (loop_add(p->loop, cfd, EPOLLIN, on_client, c) < 0) {

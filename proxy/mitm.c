@@ -32,6 +32,7 @@ struct mitm {
 	struct tls_end srv;     /* facing the sandbox, presenting the minted leaf */
 	struct tls_end cli;     /* facing the upstream server */
 	int cli_on;             /* cli runs on the current upstream socket */
+	int srv_on;             /* srv faces the sandbox (not for mitm_upstream_only()) */
 	int sni_checked;
 	char why[600];          /* why the last side failed, for the 502 or the audit */
 	unsigned char stage[16 * 1024 + 512]; /* read-ahead for the upstream: downloads */
@@ -64,6 +65,7 @@ int mitm_begin(struct conn *c, char *why, size_t len)
 	c->mitm = m;
 	c->xprt[0] = &transport_tls;
 	tls_server_init(&m->srv, m->chain, 2, ca_leaf_key(p->ca));
+	m->srv_on = 1;
 	/* The client may already have sent its ClientHello: those bytes are TLS now. */
 	struct buf *u = &c->up;
 	size_t fed = tls_feed(&m->srv, u->data + u->start, u->end - u->start);
@@ -72,6 +74,13 @@ int mitm_begin(struct conn *c, char *why, size_t len)
 		return -1;
 	}
 	u->start = u->end = u->fwd = 0;
+	return 0;
+}
+
+int mitm_upstream_only(struct conn *c)
+{
+	if (!c->mitm && !(c->mitm = calloc(1, sizeof *c->mitm)))
+		return -1;
 	return 0;
 }
 
@@ -104,7 +113,7 @@ static int mitm_upstream_alive(const struct conn *c, int upstream)
 
 int mitm_client_ready(const struct conn *c)
 {
-	return c->mitm && tls_ready(&c->mitm->srv);
+	return c->mitm && c->mitm->srv_on && tls_ready(&c->mitm->srv);
 }
 
 /* The upstream socket closed: its TLS session is over, the side is plain again. */

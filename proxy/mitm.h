@@ -19,6 +19,10 @@ int mitm_begin(struct conn *c, char *why, size_t len);
 /* A new upstream socket is open for a terminated connection: TLS starts on it. Returns
  * 0, or -1 (mitm_why() says why) when it cannot: the upstream must not be used. */
 int mitm_upstream_ready(struct conn *c);
+/* A connection that is no tunnel (the metadata server's token fetch) gets TLS toward
+ * its upstream only: the sandbox's side stays plain. Returns 0, or -1 (no memory). */
+int mitm_upstream_only(struct conn *c);
+
 /* Whether the sandbox's TLS handshake has completed (for the audit). */
 int mitm_client_ready(const struct conn *c);
 

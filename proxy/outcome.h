@@ -15,6 +15,9 @@ enum step {
 	STEP_NEXT,     /* the exchange ended, the connection stays: read the next head */
 	STEP_LINGER,   /* the exchange ended: half-close, drain the client, close */
 	STEP_FAIL,     /* answer with airlock's own status (403, 502...), then close */
+	STEP_REPLY,    /* c->down holds airlock's whole answer (the metadata server): send
+	                  it, then close */
+	STEP_FETCHED,  /* a metadata connection's token request is answered */
 	STEP_CLOSE,    /* close */
 	STEP_RESET,    /* close with RSTs */
 };

@@ -1,6 +1,7 @@
 /* proxy.c: the proxy object: listeners, accepting, the connection cap, the fd limit,
  * notices. A connection's bytes move in io.c; what happens on it is decided in state.c.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -79,9 +80,39 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *arg)
 		}
 		int one = 1;
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (io_accept(p, cfd, ls->forward_port) < 0)
+		if (io_accept(p, cfd, ls->forward_port, ls->metadata) < 0)
 			close(cfd);
 	}
+}
+
+/* [gcp]: the account and where its tokens come from (token_uri: https://HOST[:PORT]/PATH,
+ * as gcp_key.c checked it begins). */
+static int set_gcp(struct proxy *p, const struct mint_account *a, char *err, size_t errlen)
+{
+	const char *h = a->token_uri + 8, *slash = strchr(h, '/');
+	const char *colon = memchr(h, ':', slash ? (size_t)(slash - h) : strlen(h));
+	size_t hl = (size_t)((colon ? colon : slash ? slash : h + strlen(h)) - h);
+	unsigned long port = 443;
+	char *end = NULL;
+	if (colon)
+		port = strtoul(colon + 1, &end, 10);
+	if (strncmp(a->token_uri, "https://", 8) != 0 || hl == 0 ||
+	    hl >= sizeof p->gcp.token_host || (colon && (end != (slash ? slash : h + strlen(h)) ||
+						       port == 0 || port > 65535))) {
+		snprintf(err, errlen, "[gcp]: the key's token_uri is not https://HOST[:PORT]/PATH");
+		return -1;
+	}
+	for (size_t i = 0; i < hl; i++)
+		p->gcp.token_host[i] = (char)tolower((unsigned char)h[i]);
+	p->gcp.token_host[hl] = 0;
+	snprintf(p->gcp.token_path, sizeof p->gcp.token_path, "%s", slash ? slash : "/");
+	p->gcp.token_port = (uint16_t)port;
+	if (port != 443)
+		snprintf(p->gcp.token_hostport, sizeof p->gcp.token_hostport, ":%lu", port);
+	snprintf(p->gcp.email, sizeof p->gcp.email, "%s", a->email);
+	snprintf(p->gcp.project_id, sizeof p->gcp.project_id, "%s", a->project_id);
+	p->gcp.on = 1;
+	return 0;
 }
 
 static void raise_nofile(void)
@@ -132,6 +163,11 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
 	p->on_denial = cfg->on_denial;
 	p->ca_unconstrained = cfg->ca_unconstrained;
 	p->denial_arg = cfg->denial_arg;
+	p->ca_fd = cfg->ca ? cfg->ca_fd : -1;
+	if (cfg->gcp && set_gcp(p, cfg->gcp, err, errlen) < 0) {
+		free(p);
+		return NULL;
+	}
 	proxy_set_timeouts(p, 0, 0, 0);
 	p->dial_env.loop = loop;
 	p->dial_env.policy = &p->policy;
@@ -167,7 +203,7 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
 	return p;
 }
 
-static int add_listener(struct proxy *p, int fd, uint16_t port)
+static int add_listener(struct proxy *p, int fd, uint16_t port, int metadata)
 {
 	struct listener *ls = calloc(1, sizeof *ls);
 	if (!ls)
@@ -181,6 +217,7 @@ static int add_listener(struct proxy *p, int fd, uint16_t port)
 	ls->p = p;
 	ls->fd = fd;
 	ls->forward_port = port;
+	ls->metadata = metadata;
 	if (loop_add(p->loop, fd, EPOLLIN, on_accept, ls) < 0) {
 		free(ls);
 		return -1;
@@ -190,7 +227,16 @@ static int add_listener(struct proxy *p, int fd, uint16_t port)
 	return 0;
 }
 
-int proxy_add_listener(struct proxy *p, int fd) { return add_listener(p, fd, 0); }
+int proxy_add_listener(struct proxy *p, int fd) { return add_listener(p, fd, 0, 0); }
+
+int proxy_add_metadata(struct proxy *p, int fd)
+{
+	if (!p->gcp.on || !p->policy->gcp) {
+		errno = EINVAL;
+		return -1;
+	}
+	return add_listener(p, fd, 0, 1);
+}
 
 int proxy_add_forward(struct proxy *p, int fd, uint16_t port)
 {
@@ -198,7 +244,7 @@ int proxy_add_forward(struct proxy *p, int fd, uint16_t port)
 		errno = EINVAL;
 		return -1;
 	}
-	return add_listener(p, fd, port);
+	return add_listener(p, fd, port, 0);
 }
 
 size_t proxy_connections(const struct proxy *p) { return p->nconns; }

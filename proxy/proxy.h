@@ -16,6 +16,7 @@
 #include "net/loop.h"
 #include "policy/policy.h"
 #include "proxy/tls/cert.h"
+#include "proxy/tls/mint.h"
 #include "proxy/secret_store.h"
 #include "proxy/tls/trust.h"
 
@@ -45,6 +46,9 @@ struct proxy_config {
 	                                   are kept); NULL: none */
 	int ca_unconstrained;                 /* the CA signs any host (--control), not
 	                                         only the first policy's allow hosts */
+	/* [gcp]: the service account's public half, from the CA process (which signs its
+	 * grants on ca_fd); NULL without [gcp]. */
+	const struct mint_account *gcp;
 	/* Called for every denial (as the one-line notice is written), e.g. for the control
 	 * socket's `denials` stream; NULL: none. */
 	void (*on_denial)(void *arg, const struct proxy_denial *d);
@@ -68,6 +72,10 @@ int proxy_add_listener(struct proxy *p, int fd);
  * 127.0.0.1:port in the supervisor's namespace (the policy's `forward`). The proxy owns
  * fd. Returns 0, or -1 with errno. */
 int proxy_add_forward(struct proxy *p, int fd, uint16_t port);
+
+/* Serves the GCE metadata server ([gcp], proxy/metadata.c) on `fd`, a bound and
+ * listening socket; the proxy owns fd. Returns 0, or -1 with errno (EINVAL: no [gcp]). */
+int proxy_add_metadata(struct proxy *p, int fd);
 
 /* Changes the timeouts, in ms; 0 keeps one's default (300 s idle, 30 s for a request
  * head or a ClientHello, 10 s per connect attempt). Tests shorten them. */

@@ -49,6 +49,7 @@ struct proxy {
 	int spare_fd;           /* closed to accept-and-refuse when out of fds */
 	uint64_t idle_ms, head_ms, connect_ms; /* the timeouts in force */
 	struct ca *ca;                    /* TLS termination (NULL: off) */
+	int ca_fd;                        /* the CA process (mint.h), or -1 */
 	struct leaf_cache *leaves;
 	struct trust_store *trust;
 	int system_trust;       /* 0: not loaded yet, 1: loaded, -1: failed (trust_err) */
@@ -62,6 +63,13 @@ struct proxy {
 	struct policy *retired_grants[PROXY_MAX_REVOKED]; /* revoked: decided connections
 	                                                     may still name their rules */
 	size_t nretired_grants;
+	struct {                /* [gcp] (proxy.h): on when a service account is known */
+		int on;
+		char email[GCP_KEY_EMAIL_MAX + 1], project_id[GCP_KEY_PROJECT_MAX + 1];
+		char token_host[HTTP_MAX_HOST + 3], token_path[GCP_KEY_URI_MAX + 1];
+		char token_hostport[8]; /* ":PORT" when not 443, for Host and messages */
+		uint16_t token_port;
+	} gcp;
 };
 
 /* --- proxy.c --------------------------------------------------------------------- */
@@ -75,13 +83,14 @@ struct listener {
 	struct proxy *p;
 	int fd;
 	uint16_t forward_port;  /* 0: an HTTP proxy listener */
+	int metadata;           /* the [gcp] metadata server's */
 };
 
 
 /* --- io.c ------------------------------------------------------------------------ */
 /* Takes an accepted socket: a connection watched on the loop (a `forward` listener's
  * dials at once). Returns -1 when it cannot (the caller closes cfd). */
-int io_accept(struct proxy *p, int cfd, uint16_t forward_port);
+int io_accept(struct proxy *p, int cfd, uint16_t forward_port, int metadata);
 /* Re-registers both sockets' events from the connection's state. */
 void io_update(struct conn *c);
 
@@ -114,6 +123,17 @@ int state_reads_upstream(const struct conn *c);
  * begun): the policy's decision, the head rewritten in place for an http:// request. */
 void decide_request(struct conn *c, const struct http_request *req, size_t len,
 		    struct outcome *o);
+
+/* --- metadata.c: the [gcp] metadata server --------------------------------------- */
+/* A request head on a metadata connection: STEP_REPLY with the answer in c->down, or
+ * STEP_DIAL to fetch a token from the key's token_uri first (c->md keeps the request). */
+void metadata_request(struct conn *c, const struct http_request *req, size_t len,
+		      struct outcome *o);
+/* STEP_FETCHED: the token endpoint's answer is in; STEP_REPLY with the answer to the
+ * kept request, or with why there is no token. */
+void metadata_fetched(struct conn *c, struct outcome *o);
+/* Frees c->md. */
+void metadata_free(struct conn *c);
 
 /* --- tunnel.c --------------------------------------------------------------------- */
 /* After the dial for CONNECT: "200 Connection established" queued for the client,

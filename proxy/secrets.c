@@ -229,7 +229,12 @@ static void resolve(struct rewrite *r, struct sink *k, const char *name, size_t 
 		return;
 	}
 	if (!e->value) {
-		if (s->token)
+		if (s->gcp)
+			refuse(r,
+			       "token %s has no value yet: airlock gets it for the [gcp] service "
+			       "account when the metadata server (GCE_METADATA_HOST) is asked for "
+			       "a token; ask it first", s->name);
+		else if (s->token)
 			refuse(r,
 			       "token %s has no value yet: airlock takes it from a 2xx answer of "
 			       "https://%s%s through the proxy; request one there first",

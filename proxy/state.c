@@ -85,6 +85,8 @@ static void begin_request(struct conn *c)
 	c->h.status = 0;
 	c->h.resp_started = 0;
 	c->h.injected = 0;
+	c->h.capture = -1; /* set again by whatever decides this request */
+	c->h.body_mode = BODY_RELAY;
 }
 
 /* PH_HEAD: a complete head goes to decide.c; a malformed or endless one is refused. */
@@ -116,6 +118,10 @@ static void head_step(struct conn *c, struct outcome *o)
 		return;
 	}
 	begin_request(c);
+	if (c->metadata) {
+		metadata_request(c, &req, (size_t)r, o);
+		return;
+	}
 	if (c->mitm)
 		c->rec.tun_requests++; /* a request inside the terminated tunnel */
 	decide_request(c, &req, (size_t)r, o);
@@ -256,6 +262,17 @@ static void answer(struct conn *c, const struct outcome *o)
 	conn_arm_timer(c, c->p->head_ms);
 }
 
+/* STEP_REPLY: airlock's whole answer is in c->down (metadata.c): out, then close. */
+static void reply(struct conn *c)
+{
+	dial_cancel(&c->dial);
+	conn_close_upstream(c, 0);
+	enter(c, PH_FINISH);
+	c->h.resp_started = 1;
+	c->up.start = c->up.end = c->up.fwd = 0;
+	conn_arm_timer(c, c->p->head_ms);
+}
+
 /* STEP_LINGER: after a complete answer, half-closes the client, drains it briefly, then
  * closes (closing with unread input would send an RST that can destroy the answer). */
 static void linger(struct conn *c)
@@ -344,6 +361,12 @@ static void apply(struct conn *c, struct outcome *o)
 		case STEP_FAIL:
 			answer(c, o);
 			return;
+		case STEP_REPLY:
+			reply(c);
+			return;
+		case STEP_FETCHED:
+			metadata_fetched(c, o);
+			continue;
 		case STEP_CLOSE:
 		case STEP_RESET:
 			state_close(c, o->step == STEP_RESET);

@@ -14,12 +14,14 @@
 #define SANDBOX_FD_PROXY 0x10000u     /* a proxy listener */
 #define SANDBOX_FD_FORWARD 0x20000u   /* | port: a `forward` listener */
 #define SANDBOX_FD_CONTROL 0x40000u   /* the control socket (--control), from the monitor */
+#define SANDBOX_FD_METADATA 0x80000u  /* | port: the [gcp] metadata server's listener */
 
 /* What a secret's `file` shows inside (secret_view.h); data NULL for a secret without
  * a file. */
 struct sandbox_view {
 	char *data;
 	size_t len;
+	int unreadable;  /* written with mode 0000: the [gcp] key's place */
 };
 
 struct sandbox_child_args {

@@ -443,7 +443,7 @@ static void mount_secret_files(const struct policy *p, const struct sandbox_view
 			make_parents_as(s->file, 1);
 			snprintf(path, sizeof path, "%s", s->file);
 		}
-		if (write_file(path, views[i].data, views[i].len, 0444) < 0)
+		if (write_file(path, views[i].data, views[i].len, views[i].unreadable ? 0 : 0444) < 0)
 			log_fatal("cannot write %s: %s", path, strerror(errno));
 		if (strcmp(path, s->file) != 0) {
 			nways += (size_t)open_the_way(s->file, p->uid, p->gid, ways[nways], PATH_MAX);
@@ -454,7 +454,10 @@ static void mount_secret_files(const struct policy *p, const struct sandbox_view
 				log_fatal("cannot hide secret file %s of [secret %s]: %s", s->file,
 					  s->name, strerror(errno));
 		}
-		log_verbose("secret %s: %s shows its placeholder", s->name, s->file);
+		if (s->gcp)
+			log_verbose("[gcp]: %s is an empty file that cannot be read", s->file);
+		else
+			log_verbose("secret %s: %s shows its placeholder", s->name, s->file);
 	}
 	/* Once every file is in place: nothing else may be made there. */
 	for (size_t k = 0; k < nways; k++)

@@ -214,17 +214,138 @@ int mint_call(int fd, const char *host, time_t now, unsigned char *out, size_t c
 	return mint_reply_decode(reply, (size_t)got, out, cap, len, not_after, err, errlen);
 }
 
-void mint_serve(int fd, struct ca *ca, const struct ca_name *names, size_t n)
+size_t mint_account_encode(const struct gcp_key *key, unsigned char *out, size_t cap)
 {
-	static unsigned char req[MINT_HOST_MAX + 64], reply[9 + LEAF_CERT_MAX + 1024];
+	const char *f[3] = {key->client_email, key->project_id, key->token_uri};
+	size_t o = 1;
+	for (int i = 0; i < 3; i++) {
+		size_t n = strlen(f[i]) + 1;
+		if (o + n > cap)
+			return 0;
+		memcpy(out + o, f[i], n);
+		o += n;
+	}
+	out[0] = 'A';
+	return o;
+}
+
+int mint_account_decode(const unsigned char *msg, size_t len, struct mint_account *a,
+			char *err, size_t errlen)
+{
+	char *f[3] = {a->email, a->project_id, a->token_uri};
+	const size_t cap[3] = {sizeof a->email, sizeof a->project_id, sizeof a->token_uri};
+	memset(a, 0, sizeof *a);
+	size_t o = 1;
+	if (len < 1 || msg[0] != 'A')
+		goto bad;
+	for (int i = 0; i < 3; i++) {
+		const unsigned char *end = o < len ? memchr(msg + o, 0, len - o) : NULL;
+		size_t n = end ? (size_t)(end - (msg + o)) : 0;
+		if (!end || n >= cap[i] || (i != 1 && n == 0))
+			goto bad;
+		for (size_t k = 0; k < n; k++)
+			if (msg[o + k] < 0x21 || msg[o + k] > 0x7e)
+				goto bad;
+		memcpy(f[i], msg + o, n);
+		o += n + 1;
+	}
+	if (o == len)
+		return 0;
+bad:
+	memset(a, 0, sizeof *a);
+	snprintf(err, errlen, "the CA process sent a malformed service account message");
+	return -1;
+}
+
+size_t mint_grant_request_encode(time_t now, unsigned char *out, size_t cap)
+{
+	if (cap < 9)
+		return 0;
+	out[0] = 'G';
+	put64(out + 1, (int64_t)now);
+	return 9;
+}
+
+size_t mint_grant_answer(const struct mint_grantor *g, const unsigned char *req,
+			 size_t reqlen, unsigned char *out, size_t cap)
+{
+	if (!g || !g->key)
+		return refusal(out, cap, "this sandbox has no [gcp] service account to sign with");
+	if (reqlen != 9 || req[0] != 'G')
+		return refusal(out, cap, "not a grant request (a type 'G' and a time)");
+	int64_t t = get64(req + 1);
+	if (t < 0 || t > ((int64_t)1 << 37))
+		return refusal(out, cap, "the time of a grant request is out of range");
+	static char jwt[JWT_MAX];
+	const char *why = "cannot sign";
+	long n = jwt_sign_grant(g->key, g->scopes, t, jwt, sizeof jwt, &why);
+	long m = n < 0 || cap < 2 ? -1 : jwt_grant_body(jwt, (size_t)n, (char *)out + 1, cap - 1);
+	explicit_bzero(jwt, sizeof jwt);
+	if (m < 0)
+		return refusal(out, cap, n < 0 ? why : "reply buffer too small");
+	out[0] = 'J';
+	return 1 + (size_t)m;
+}
+
+int mint_grant_reply_decode(const unsigned char *msg, size_t len, char *body, size_t cap,
+			    size_t *body_len, char *err, size_t errlen)
+{
+	if (len >= 1 && msg[0] == 'E') {
+		snprintf(err, errlen, "%.*s", (int)(len - 1), (const char *)msg + 1);
+		return -1;
+	}
+	if (len < 2 || msg[0] != 'J' || len - 1 >= cap || memchr(msg + 1, 0, len - 1)) {
+		snprintf(err, errlen, "the CA process sent a malformed grant");
+		return -1;
+	}
+	memcpy(body, msg + 1, len - 1);
+	body[len - 1] = 0;
+	*body_len = len - 1;
+	return 0;
+}
+
+int mint_grant_call(int fd, time_t now, char *body, size_t cap, size_t *len, char *err,
+		    size_t errlen)
+{
+	unsigned char msg[16];
+	size_t n = mint_grant_request_encode(now, msg, sizeof msg);
+	if (send(fd, msg, n, MSG_NOSIGNAL) != (ssize_t)n) {
+		snprintf(err, errlen, "cannot reach the CA process: %s", strerror(errno));
+		return -1;
+	}
+	static unsigned char reply[JWT_BODY_MAX + 16];
+	struct pollfd pfd = {fd, POLLIN, 0};
+	int ready = poll(&pfd, 1, MINT_TIMEOUT_MS);
+	ssize_t got = ready > 0 ? recv(fd, reply, sizeof reply, 0) : -1;
+	if (got <= 0) {
+		snprintf(err, errlen, "the CA process did not answer: %s",
+			 got == 0 ? "it is gone" : ready == 0 ? "timed out" : strerror(errno));
+		return -1;
+	}
+	int rc = mint_grant_reply_decode(reply, (size_t)got, body, cap, len, err, errlen);
+	explicit_bzero(reply, (size_t)got);
+	return rc;
+}
+
+void mint_serve(int fd, struct ca *ca, const struct ca_name *names, size_t n,
+		const struct mint_grantor *g)
+{
+	static unsigned char req[MINT_HOST_MAX + 64];
+	static unsigned char reply[(9 + LEAF_CERT_MAX + 1024) > (JWT_BODY_MAX + 16)
+					   ? (9 + LEAF_CERT_MAX + 1024)
+					   : (JWT_BODY_MAX + 16)];
 	for (;;) {
 		ssize_t got = recv(fd, req, sizeof req, 0);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
 			return;
-		size_t len = mint_answer(ca, names, n, req, (size_t)got, reply, sizeof reply);
-		if (send(fd, reply, len, MSG_NOSIGNAL) < 0 && errno != EINTR)
+		size_t len = req[0] == 'G'
+				     ? mint_grant_answer(g, req, (size_t)got, reply, sizeof reply)
+				     : mint_answer(ca, names, n, req, (size_t)got, reply, sizeof reply);
+		int sent = send(fd, reply, len, MSG_NOSIGNAL) >= 0 || errno == EINTR;
+		explicit_bzero(reply, len);
+		if (!sent)
 			return;
 	}
 }

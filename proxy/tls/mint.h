@@ -8,7 +8,13 @@
  *   CA -> worker, once, first:  'K' u32 cert_len, CA cert DER, u32 curve, u32 xlen, leaf x
  *   worker -> CA:               'M' i64 now, host (1..253 bytes, no NUL)
  *   CA -> worker:               'C' i64 not_after, leaf DER   |   'E' sentence
+ *   CA -> worker, with [gcp]:   'A' email NUL project_id NUL token_uri NUL   (second)
+ *   worker -> CA:               'G' i64 now                   (with [gcp]: a grant)
+ *   CA -> worker:               'J' token request body        |   'E' sentence
  *
+ * With [gcp] the CA process also holds the service-account key: it signs the JWT grant
+ * (proxy/tls/jwt.h) for the policy's scopes, and the worker gets only the form body to
+ * post to the key's token_uri, an assertion that expires in an hour.
  * The encoders and decoders are I/O-free (the unit tests and fuzz_mint drive them);
  * mint_call() and mint_serve() are the two loops that move them over the socket.
  */
@@ -20,6 +26,14 @@
 #include <time.h>
 
 #include "proxy/tls/cert.h"
+#include "proxy/tls/gcp_key.h"
+#include "proxy/tls/jwt.h"
+
+/* The service-account key the CA process signs grants with, and for what. */
+struct mint_grantor {
+	const struct gcp_key *key;
+	const char *scopes;     /* space-separated; NULL: JWT_SCOPE_DEFAULT */
+};
 
 #define MINT_MSG_MAX (CA_CERT_MAX + 256) /* the largest message: the 'K' */
 #define MINT_HOST_MAX 253
@@ -61,7 +75,43 @@ int mint_reply_decode(const unsigned char *msg, size_t len, unsigned char *der, 
 int mint_call(int fd, const char *host, time_t now, unsigned char *out, size_t cap,
 	      size_t *len, time_t *not_after, char *err, size_t errlen);
 
-/* The CA process's loop: answers requests on fd until the peer closes it. */
-void mint_serve(int fd, struct ca *ca, const struct ca_name *names, size_t n);
+/* The public half of the service account, for the worker's metadata answers. */
+struct mint_account {
+	char email[GCP_KEY_EMAIL_MAX + 1];
+	char project_id[GCP_KEY_PROJECT_MAX + 1];
+	char token_uri[GCP_KEY_URI_MAX + 1];
+};
+
+/* The 'A' message for key into out. Returns its length, or 0 when it does not fit. */
+size_t mint_account_encode(const struct gcp_key *key, unsigned char *out, size_t cap);
+
+/* Decodes an 'A' message. Returns 0, or -1 with a sentence in err (wrong type, a field
+ * missing, too long or not printable ASCII). */
+int mint_account_decode(const unsigned char *msg, size_t len, struct mint_account *a,
+			char *err, size_t errlen);
+
+/* A grant request ('G') for the time now. Returns its length (9), or 0 when cap is too
+ * small. */
+size_t mint_grant_request_encode(time_t now, unsigned char *out, size_t cap);
+
+/* What the CA process answers a grant request with: 'J' and the token request's form
+ * body (jwt_grant_body) signed by g's key, or an 'E' saying why (no key: g NULL; a
+ * malformed request; the time out of range). Returns the reply's length. */
+size_t mint_grant_answer(const struct mint_grantor *g, const unsigned char *req,
+			 size_t reqlen, unsigned char *out, size_t cap);
+
+/* Decodes a grant reply: the body into body (cap bytes), NUL-terminated. Returns 0, or
+ * -1 with the CA's sentence (or what is wrong with the reply) in err. */
+int mint_grant_reply_decode(const unsigned char *msg, size_t len, char *body, size_t cap,
+			    size_t *body_len, char *err, size_t errlen);
+
+/* The worker's side of a grant: the signed form body for now, waiting at most 5 s. */
+int mint_grant_call(int fd, time_t now, char *body, size_t cap, size_t *len, char *err,
+		    size_t errlen);
+
+/* The CA process's loop: answers requests on fd until the peer closes it; grant
+ * requests with g (NULL: refused). */
+void mint_serve(int fd, struct ca *ca, const struct ca_name *names, size_t n,
+		const struct mint_grantor *g);
 
 #endif

@@ -39,6 +39,7 @@ import socket
 import socketserver
 import ssl
 import struct
+import tempfile
 import subprocess
 import sys
 import threading
@@ -306,6 +307,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._echo_raw()
         if path == "/oauth-token":
             return self._oauth_token()
+        if path == "/jwt-token":
+            return self._jwt_token()
         if path == "/release":
             self._record()
             self.server.release.set()
@@ -398,6 +401,46 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self._reply(200, json.dumps({"access_token": token, "expires_in": 3599,
                                             "scope": "x", "token_type": "Bearer"}),
                            "application/json")
+
+    def _jwt_token(self):
+        """A service-account token endpoint (RFC 7523): the form's assertion must be a
+        JWT whose RS256 signature verifies with server.jwt_pubkey (a PEM file, checked
+        with openssl); its header and claims are recorded (server.grants), and a fresh
+        access token is issued (server.issued)."""
+        body, n, sha = self._consume()
+        self._record(body, n, sha)
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        grants = getattr(self.server, "grants", None)
+        if grants is None:
+            grants = self.server.grants = []
+        bad = lambda why: self._reply(400, json.dumps({"error": "invalid_grant",
+                                                       "error_description": why}),
+                                      "application/json")
+        if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"]:
+            return bad("grant_type")
+        parts = form.get("assertion", [""])[0].split(".")
+        if len(parts) != 3:
+            return bad("not a JWT")
+        unb64 = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+        with tempfile.NamedTemporaryFile() as sig:
+            sig.write(unb64(parts[2]))
+            sig.flush()
+            v = subprocess.run(["openssl", "dgst", "-sha256", "-verify",
+                                self.server.jwt_pubkey, "-signature", sig.name],
+                               input=(parts[0] + "." + parts[1]).encode(),
+                               capture_output=True, timeout=30)
+        header, claims = json.loads(unb64(parts[0])), json.loads(unb64(parts[1]))
+        grants.append({"header": header, "claims": claims,
+                       "verified": v.returncode == 0})
+        if v.returncode != 0:
+            return bad("Invalid JWT Signature.")
+        issued = getattr(self.server, "issued", None)
+        if issued is None:
+            issued = self.server.issued = []
+        token = "ya29.c.%s" % os.urandom(16).hex()
+        issued.append(token)
+        return self._reply(200, json.dumps({"access_token": token, "expires_in": 3599,
+                                            "token_type": "Bearer"}), "application/json")
 
     def _echo_raw(self):
         """Hands the bearer token it got back in the body, unmasked, as a server that
