@@ -232,3 +232,89 @@ def test_a_refused_grant_is_an_answer_that_says_so(world):
         r.stdout + r.stderr
     assert len(w["token"].grants) == 1 and not w["token"].grants[0]["verified"]
     assert bearers(w["vertex"]) == []
+
+
+@pytest.fixture(scope="module")
+def google_auth_library():
+    """google-auth-library from the npm registry, installed once into out/ (the
+    machine's npm, as set up here)."""
+    mod = NPM_DIR / "node_modules" / "google-auth-library" / "package.json"
+    if not mod.exists() or json.loads(mod.read_text())["version"] != GAL_VERSION:
+        NPM_DIR.mkdir(parents=True, exist_ok=True)
+        r = subprocess.run(["npm", "install", "--prefix", str(NPM_DIR), "--no-audit",
+                            "--no-fund", "--no-save", f"google-auth-library@{GAL_VERSION}"],
+                           capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, "npm install google-auth-library: " + r.stdout + r.stderr
+    os.chmod(NPM_DIR, 0o755)
+    return NPM_DIR / "node_modules"
+
+
+# gcp-metadata (under google-auth-library) asks os.networkInterfaces() whether this is
+# GCE hardware, and that needs a NETLINK_ROUTE socket, which airlock's seccomp filter
+# refuses today: libuv then throws. Until the filter lets route netlink through (issue
+# 12's open item), the script tells the library the answer itself.
+NODE = textwrap.dedent("""\
+    require('gcp-metadata').setGCPResidency(false);
+    const {GoogleAuth} = require('google-auth-library');
+    (async () => {
+      const auth = new GoogleAuth({scopes: ['https://www.googleapis.com/auth/cloud-platform']});
+      const client = await auth.getClient();
+      console.log('project', await auth.getProjectId());
+      const {token} = await client.getAccessToken();
+      console.log('token', token);
+      const res = await client.request({method: 'POST', data: {instances: []},
+        url: 'https://""" + VERTEX + """/v1/projects/airlock-test/locations/us-east5/x:rawPredict'});
+      console.log('call', res.status);
+    })().catch((e) => { console.log('error', e.message); process.exit(3); });
+    """)
+
+
+def test_google_auth_library_for_node_reaches_vertex_without_the_key(world,
+                                                                     google_auth_library):
+    """Google's Node library (what the Claude Code CLI uses on Vertex), inside with only
+    the metadata variables: new GoogleAuth().getClient() finds the metadata server, its
+    token is the placeholder, and its authorized request reaches the Vertex host with
+    the token the endpoint issued for a grant signed by the key; nothing real inside."""
+    w = world
+    env = clean_env(JSCODE=NODE, NODE_PATH=str(google_auth_library),
+                    GOOGLE_APPLICATION_CREDENTIALS=w["key"])
+    r, audit = sandbox(w["box"], w["policy"], 'cd /tmp && node -e "$JSCODE"', env=env,
+                       timeout=180)
+    out = r.stdout
+    assert r.returncode == 0, out + r.stderr
+    assert "project airlock-test" in out, out
+    assert f"token {PH}" in out, out
+    assert "call 200" in out, out
+    check_grants(w, 1)
+    assert bearers(w["vertex"]) == ["Bearer " + w["token"].srv.issued[0]]
+    check_nothing_leaked(w, out, r.stderr, json.dumps(audit))
+
+
+PY_GOOGLE_AUTH = textwrap.dedent("""\
+    import google.auth, google.auth.transport.requests as tr
+    creds, project = google.auth.default(
+        scopes=['https://www.googleapis.com/auth/cloud-platform'])
+    session = tr.AuthorizedSession(creds)
+    r = session.post('https://""" + VERTEX + """/v1/projects/airlock-test/x:predict',
+                     json={'instances': []}, timeout=30)
+    print('project', project)
+    print('token', creds.token)
+    print('call', r.status_code)
+    """)
+
+
+def test_debian_python_google_auth_reaches_vertex_without_the_key(world):
+    """Debian's python3-google-auth (1.5: GCE_METADATA_ROOT and GCE_METADATA_IP) finds
+    the metadata server through google.auth.default(), and an AuthorizedSession's
+    request reaches the Vertex host with the real token; inside, only the placeholder."""
+    w = world
+    env = clean_env(PYCODE=PY_GOOGLE_AUTH, HOME="/tmp")
+    r, audit = sandbox(w["box"], w["policy"], f'{PY} -c "$PYCODE"', env=env)
+    out = r.stdout
+    assert r.returncode == 0, out + r.stderr
+    assert "project airlock-test" in out, out
+    assert f"token {PH}" in out, out
+    assert "call 200" in out, out
+    check_grants(w, 1)
+    assert bearers(w["vertex"]) == ["Bearer " + w["token"].srv.issued[0]]
+    check_nothing_leaked(w, out, r.stderr, json.dumps(audit))
