@@ -28,6 +28,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	time_t not_after;
 	(void)mint_reply_decode(reply, n, der, sizeof der, &len, &not_after, err, sizeof err);
 	(void)mint_reply_decode(data, size, der, sizeof der, &len, &not_after, err, sizeof err);
+	/* The [gcp] messages: a grant request refused without a key, the replies decoded. */
+	n = mint_grant_answer(NULL, data, size, reply, sizeof reply);
+	static char body[JWT_BODY_MAX];
+	struct mint_account acct;
+	(void)mint_grant_reply_decode(reply, n, body, sizeof body, &len, err, sizeof err);
+	(void)mint_grant_reply_decode(data, size, body, sizeof body, &len, err, sizeof err);
+	(void)mint_account_decode(data, size, &acct, err, sizeof err);
 	struct ca *view = ca_new();
 	if (view) {
 		(void)mint_key_decode(data, size, view, err, sizeof err);

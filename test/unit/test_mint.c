@@ -161,7 +161,7 @@ TEST(mint_call_and_serve_over_a_socket_pair)
 		struct ca *ca = make_ca();
 		close(sp[0]);
 		if (ca)
-			mint_serve(sp[1], ca, names, NNAMES);
+			mint_serve(sp[1], ca, names, NNAMES, NULL);
 		_exit(ca ? 0 : 1);
 	}
 	close(sp[1]);
