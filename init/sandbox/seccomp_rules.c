@@ -169,6 +169,42 @@ static int deny_int_outside(struct builder *b, const char *name, unsigned arg,
 	return 0;
 }
 
+/* socket(): UNIX, IPv4 and IPv6, and netlink with protocol NETLINK_ROUTE (0) only:
+ * getifaddrs() reads the interfaces through it (Node's os.networkInterfaces(), which
+ * Google's auth library calls), and in the sandbox's network namespace it shows only
+ * `lo`, which nothing inside has the capability to change. Every other netlink
+ * protocol (audit, uevents, socket diagnostics...) and family is EPERM. As rules of
+ * masked comparisons on the low 32 bits: family bits 5..31; bit 4 with any of bits
+ * 0..3 (17..31); the small values not allowed; and family 16 with any protocol bit. */
+static int deny_socket_families(struct builder *b, char *err, size_t errlen)
+{
+	for (unsigned bit = 5; bit < 32; bit++) {
+		struct scmp_arg_cmp c = {0, SCMP_CMP_MASKED_EQ, 1ULL << bit, 1ULL << bit};
+		if (rule(b, "socket", EPERM, 1, &c, err, errlen) != 0)
+			return -1;
+	}
+	for (unsigned bit = 0; bit < 4; bit++) {
+		uint64_t m = (1ULL << 4) | (1ULL << bit);
+		struct scmp_arg_cmp c = {0, SCMP_CMP_MASKED_EQ, m, m};
+		if (rule(b, "socket", EPERM, 1, &c, err, errlen) != 0)
+			return -1;
+	}
+	for (uint32_t v = 0; v < 16; v++) {
+		if (v == AF_UNIX || v == AF_INET || v == AF_INET6)
+			continue;
+		struct scmp_arg_cmp c = {0, SCMP_CMP_MASKED_EQ, LOW32, v};
+		if (rule(b, "socket", EPERM, 1, &c, err, errlen) != 0)
+			return -1;
+	}
+	for (unsigned bit = 0; bit < 32; bit++) {
+		struct scmp_arg_cmp c[2] = {{0, SCMP_CMP_MASKED_EQ, LOW32, AF_NETLINK},
+					    {2, SCMP_CMP_MASKED_EQ, 1ULL << bit, 1ULL << bit}};
+		if (rule(b, "socket", EPERM, 2, c, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* personality(): only PER_LINUX (0) and the query 0xffffffff pass. Every other value of
  * the low 32 bits has bit 31 clear and some other bit set, or bit 31 set and some other
  * bit clear: one masked comparison per bit covers both. */
@@ -205,11 +241,12 @@ static int add_rules(struct builder *b, char *err, size_t errlen)
 		if (rule(b, "ioctl", EPERM, 1, &c, err, errlen) != 0)
 			return -1;
 	}
-	/* Socket families: only UNIX, IPv4 and IPv6 (no netlink, packet, vsock, ...). On
-	 * i386, libseccomp turns these rules into a denial of socketcall(SYS_SOCKET) and
-	 * socketcall(SYS_SOCKETPAIR) as a whole: their family sits in memory. */
+	/* Socket families: UNIX, IPv4 and IPv6, and route netlink for socket() (no packet,
+	 * vsock, other netlink...). On i386, libseccomp turns these rules into a denial of
+	 * socketcall(SYS_SOCKET) and socketcall(SYS_SOCKETPAIR) as a whole: their family
+	 * sits in memory. */
 	static const uint32_t families[] = {AF_UNIX, AF_INET, AF_INET6};
-	if (deny_int_outside(b, "socket", 0, families, 3, err, errlen) != 0 ||
+	if (deny_socket_families(b, err, errlen) != 0 ||
 	    deny_int_outside(b, "socketpair", 0, families, 3, err, errlen) != 0)
 		return -1;
 	return deny_personality(b, err, errlen);

@@ -237,7 +237,19 @@ def sock(family, stype, proto=0):
 netcase("raw-ip-socket", lambda: sock(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
 netcase("raw-ipv6-socket", lambda: sock(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6))
 netcase("packet-socket", lambda: sock(socket.AF_PACKET, socket.SOCK_RAW, 0x0300))
-netcase("netlink-route-socket", lambda: sock(socket.AF_NETLINK, socket.SOCK_RAW, 0))
+netcase("netlink-sock-diag-socket", lambda: sock(socket.AF_NETLINK, socket.SOCK_RAW, 4))
+
+
+def host_interfaces():
+    """Route netlink is allowed (getifaddrs): it must show nothing but the sandbox's lo."""
+    try:
+        names = sorted(n for _, n in socket.if_nameindex())
+    except OSError as e:
+        return False, err(e)
+    return names != ["lo"], "interfaces: " + " ".join(names)
+
+
+netcase("netlink-route-shows-host-interfaces", host_interfaces)
 netcase("netlink-uevent-socket", lambda: sock(socket.AF_NETLINK, socket.SOCK_DGRAM, 15))
 netcase("alg-socket", lambda: sock(38, socket.SOCK_SEQPACKET, 0))
 

@@ -250,11 +250,9 @@ def google_auth_library():
 
 
 # gcp-metadata (under google-auth-library) asks os.networkInterfaces() whether this is
-# GCE hardware, and that needs a NETLINK_ROUTE socket, which airlock's seccomp filter
-# refuses today: libuv then throws. Until the filter lets route netlink through (issue
-# 12's open item), the script tells the library the answer itself.
+# GCE hardware: that takes a route netlink socket, which the sandbox's filter allows
+# (it shows only lo there).
 NODE = textwrap.dedent("""\
-    require('gcp-metadata').setGCPResidency(false);
     const {GoogleAuth} = require('google-auth-library');
     (async () => {
       const auth = new GoogleAuth({scopes: ['https://www.googleapis.com/auth/cloud-platform']});

@@ -36,16 +36,16 @@ for _call in """ptrace process_vm_readv process_vm_writev pidfd_getfd kcmp bpf
         syslog iopl ioperm clone(CLONE_NEWUSER) clone(CLONE_NEWNS) clone(CLONE_NEWNET)
         clone(CLONE_NEWPID) clone(CLONE_NEWIPC) clone(CLONE_NEWUTS)
         clone(CLONE_NEWCGROUP) ioctl(TIOCSTI) ioctl(TIOCSTI|1<<32) ioctl(TIOCLINUX)
-        socket(AF_NETLINK) socket(AF_NETLINK|1<<32) socket(AF_PACKET) socket(AF_VSOCK)
+        socket(AF_NETLINK,SOCK_DIAG) socket(AF_NETLINK|1<<32,SOCK_DIAG) socket(AF_PACKET) socket(AF_VSOCK)
         socketpair(AF_NETLINK) personality(ADDR_NO_RANDOMIZE)
         personality(PER_LINUX32)""".split():
     DENIED[("x86_64", _call)] = "EPERM"
 for _call in """ptrace mount unshare(CLONE_NEWUSER) setns bpf keyctl perf_event_open
-        userfaultfd io_uring_setup fanotify_init socket(AF_NETLINK) socketcall(SYS_SOCKET)
+        userfaultfd io_uring_setup fanotify_init socket(AF_NETLINK,SOCK_DIAG) socketcall(SYS_SOCKET)
         ioctl(TIOCSTI) personality(ADDR_NO_RANDOMIZE)""".split():
     DENIED[("i386", _call)] = "EPERM"
 for _call in """ptrace process_vm_readv mount unshare(CLONE_NEWUSER) bpf
-        socket(AF_NETLINK) ioctl(TIOCSTI)""".split():
+        socket(AF_NETLINK,SOCK_DIAG) ioctl(TIOCSTI)""".split():
     DENIED[("x32", _call)] = "EPERM"
 for _abi in ("x86_64", "i386", "x32"):
     DENIED[(_abi, "clone3")] = "ENOSYS"
@@ -55,6 +55,7 @@ ALLOWED = {
     ("x86_64", "socket(AF_INET6)"): {"ok"},
     ("x86_64", "socket(AF_UNIX)"): {"ok"},
     ("x86_64", "socketpair(AF_UNIX)"): {"ok"},
+    ("x86_64", "socket(AF_NETLINK,ROUTE)"): {"ok"},  # getifaddrs(): only lo inside
     ("x86_64", "fork"): {"ok"},
     ("x86_64", "personality(query)"): {"ok"},
     ("i386", "getpid"): {"ok"},
@@ -227,8 +228,8 @@ def test_refusals_come_from_the_filter(box):
     assert same <= KERNEL_REFUSES_ANYWAY, \
         f"refused even without the filter, so not proven here: {same - KERNEL_REFUSES_ANYWAY}"
     # the namespace, netlink and terminal-injection refusals are the filter's own
-    for k in [("x86_64", "unshare(CLONE_NEWUSER)"), ("x86_64", "socket(AF_NETLINK)"),
-              ("x86_64", "ioctl(TIOCSTI)"), ("i386", "socket(AF_NETLINK)"),
+    for k in [("x86_64", "unshare(CLONE_NEWUSER)"), ("x86_64", "socket(AF_NETLINK,SOCK_DIAG)"),
+              ("x86_64", "ioctl(TIOCSTI)"), ("i386", "socket(AF_NETLINK,SOCK_DIAG)"),
               ("x32", "ptrace")]:
         if k in denied:
             assert no_filter[k] != "EPERM", (k, no_filter[k])

@@ -173,6 +173,15 @@ static long sock(unsigned long family, long type)
 	return 0;
 }
 
+static long sock_proto(unsigned long family, long type, long proto)
+{
+	long fd = syscall(SYS_socket, family, type, proto);
+	if (fd < 0)
+		return -errno;
+	close((int)fd);
+	return 0;
+}
+
 static long sockpair(long family)
 {
 	int sv[2];
@@ -300,8 +309,10 @@ static int cmd_syscalls(void)
 	line(a, "ioctl(TIOCSTI)", res(syscall(SYS_ioctl, -1L, (unsigned long)TIOCSTI, 0L)));
 	line(a, "ioctl(TIOCSTI|1<<32)", res(syscall(SYS_ioctl, -1L, 0x100000000UL | TIOCSTI, 0L)));
 	line(a, "ioctl(TIOCLINUX)", res(syscall(SYS_ioctl, -1L, (unsigned long)TIOCLINUX, 0L)));
-	line(a, "socket(AF_NETLINK)", sock(AF_NETLINK, SOCK_RAW));
-	line(a, "socket(AF_NETLINK|1<<32)", sock(0x100000000UL | AF_NETLINK, SOCK_RAW));
+	/* netlink: route (0) is allowed, socket diagnostics (4) and the rest are not */
+	line(a, "socket(AF_NETLINK,SOCK_DIAG)", sock_proto(AF_NETLINK, SOCK_RAW, 4));
+	line(a, "socket(AF_NETLINK|1<<32,SOCK_DIAG)",
+	     sock_proto(0x100000000UL | AF_NETLINK, SOCK_RAW, 4));
 	line(a, "socket(AF_PACKET)", sock(17, SOCK_RAW));
 	line(a, "socket(AF_VSOCK)", sock(40, SOCK_STREAM));
 	line(a, "socketpair(AF_NETLINK)", sockpair(AF_NETLINK));
@@ -311,6 +322,7 @@ static int cmd_syscalls(void)
 	line(a, "socket(AF_INET)", sock(AF_INET, SOCK_STREAM));
 	line(a, "socket(AF_INET6)", sock(AF_INET6, SOCK_STREAM));
 	line(a, "socket(AF_UNIX)", sock(AF_UNIX, SOCK_STREAM));
+	line(a, "socket(AF_NETLINK,ROUTE)", sock_proto(AF_NETLINK, SOCK_RAW, 0));
 	line(a, "socketpair(AF_UNIX)", sockpair(AF_UNIX));
 	line(a, "fork", clone_with(0));
 	line(a, "personality(query)", res(syscall(SYS_personality, 0xffffffffL)));
@@ -330,7 +342,7 @@ static int cmd_syscalls(void)
 	i386_line("io_uring_setup", 425, 0, 0, 0, I386_RAW);
 	i386_line("fanotify_init", 338, 0, 0, 0, I386_FD);
 	i386_line("clone3", 435, 0, 0, 0, I386_RAW);
-	i386_line("socket(AF_NETLINK)", 359, AF_NETLINK, SOCK_RAW, 0, I386_FD);
+	i386_line("socket(AF_NETLINK,SOCK_DIAG)", 359, AF_NETLINK, SOCK_RAW, 4, I386_FD);
 	i386_line("socketcall(SYS_SOCKET)", 102, 1, 0, 0, I386_RAW);
 	i386_line("ioctl(TIOCSTI)", 54, -1, TIOCSTI, 0, I386_RAW);
 	i386_line("personality(ADDR_NO_RANDOMIZE)", 136, 0x0040000, 0, 0, I386_FD);
@@ -344,7 +356,7 @@ static int cmd_syscalls(void)
 	line(a, "unshare(CLONE_NEWUSER)", in_child(0, X32 | SYS_unshare, (long)CLONE_NEWUSER));
 	line(a, "bpf", res(syscall(X32 | SYS_bpf, 9999L, 0L, 0L)));
 	line(a, "clone3", res(syscall(X32 | SYS_clone3, 0L, 0L)));
-	line(a, "socket(AF_NETLINK)", res(syscall(X32 | SYS_socket, AF_NETLINK, SOCK_RAW, 0L)));
+	line(a, "socket(AF_NETLINK,SOCK_DIAG)", res(syscall(X32 | SYS_socket, AF_NETLINK, SOCK_RAW, 4L)));
 	line(a, "ioctl(TIOCSTI)", res(syscall(X32 | 514, -1L, (long)TIOCSTI, 0L)));
 	line(a, "getpid", res(syscall(X32 | SYS_getpid)));
 	fflush(stdout);

@@ -161,6 +161,15 @@ static long clone_with(unsigned long flags)
 }
 
 /* socket() with a raw 64-bit family argument: 0 when a socket was made, else -errno. */
+static long socket_proto(unsigned long family, long type, unsigned long proto)
+{
+	long fd = syscall(SYS_socket, family, type, proto);
+	if (fd < 0)
+		return -errno;
+	close((int)fd);
+	return 0;
+}
+
 static long socket_raw(unsigned long family, long type)
 {
 	long fd = syscall(SYS_socket, family, type, 0L);
@@ -244,8 +253,16 @@ static long c_tiocsti(void) { return res(syscall(SYS_ioctl, -1L, (unsigned long)
 static long c_tiocsti_hi(void) { return res(syscall(SYS_ioctl, -1L, 0x100000000UL | TIOCSTI, 0L)); }
 static long c_tioclinux(void) { return res(syscall(SYS_ioctl, -1L, (unsigned long)TIOCLINUX, 0L)); }
 /* socket families */
-static long c_netlink(void) { return socket_raw(AF_NETLINK, SOCK_RAW); }
-static long c_netlink_hi(void) { return socket_raw(0x100000000UL | AF_NETLINK, SOCK_RAW); }
+/* Netlink: route (protocol 0) is allowed (getifaddrs); audit (9), uevents (15) and
+ * socket diagnostics (4) are not, whatever sits above the low 32 bits. */
+static long c_netlink(void) { return socket_proto(AF_NETLINK, SOCK_RAW, 9); }
+static long c_netlink_hi(void) { return socket_proto(0x100000000UL | AF_NETLINK, SOCK_RAW, 9); }
+static long c_netlink_uevent(void) { return socket_proto(AF_NETLINK, SOCK_DGRAM, 15); }
+static long c_netlink_diag(void) { return socket_proto(AF_NETLINK, SOCK_RAW, 4); }
+static long c_netlink_proto_hi(void)
+{
+	return socket_proto(AF_NETLINK, SOCK_RAW, 0x100000000UL | 9);
+}
 static long c_packet(void) { return socket_raw(AF_PACKET, SOCK_RAW); }
 static long c_socketpair_netlink(void) { return socketpair_family(AF_NETLINK); }
 /* personality changes (each returns the previous persona when allowed) */
@@ -256,12 +273,12 @@ static long c_pers_high(void) { return res(syscall(SYS_personality, 0xfffffffeL)
 static long c_i386_ptrace(void) { return sys_i386(26, PTRACE_PEEKDATA, 0, 0); }
 static long c_i386_unshare(void) { return sys_i386(310, 1, 0, 0); }
 static long c_i386_bpf(void) { return sys_i386(357, 9999, 0, 0); }
-static long c_i386_socket(void) { return sys_i386(359, AF_NETLINK, SOCK_RAW, 0); }
+static long c_i386_socket(void) { return sys_i386(359, AF_NETLINK, SOCK_RAW, 9); }
 static long c_i386_socketcall(void) { return sys_i386(102, 1 /* SYS_SOCKET */, 0, 0); }
 static long c_i386_clone3(void) { return sys_i386(435, 0, 0, 0); }
 static long c_x32_ptrace(void) { return res(syscall(X32_BIT | 521, PTRACE_PEEKDATA, 0L, 0L, 0L)); }
 static long c_x32_mount(void) { return res(syscall(X32_BIT | SYS_mount, 0L, 0L, 1L, 0L, 0L)); }
-static long c_x32_socket(void) { return res(syscall(X32_BIT | SYS_socket, AF_NETLINK, SOCK_RAW, 0L)); }
+static long c_x32_socket(void) { return res(syscall(X32_BIT | SYS_socket, AF_NETLINK, SOCK_RAW, 9L)); }
 
 static const struct {
 	const char *name;
@@ -322,8 +339,11 @@ static const struct {
 	{"ioctl(TIOCSTI)", c_tiocsti, EPERM},
 	{"ioctl(TIOCSTI | 1<<32)", c_tiocsti_hi, EPERM},
 	{"ioctl(TIOCLINUX)", c_tioclinux, EPERM},
-	{"socket(AF_NETLINK)", c_netlink, EPERM},
-	{"socket(AF_NETLINK | 1<<32)", c_netlink_hi, EPERM},
+	{"socket(AF_NETLINK, NETLINK_AUDIT)", c_netlink, EPERM},
+	{"socket(AF_NETLINK | 1<<32, NETLINK_AUDIT)", c_netlink_hi, EPERM},
+	{"socket(AF_NETLINK, NETLINK_KOBJECT_UEVENT)", c_netlink_uevent, EPERM},
+	{"socket(AF_NETLINK, NETLINK_SOCK_DIAG)", c_netlink_diag, EPERM},
+	{"socket(AF_NETLINK, NETLINK_AUDIT | 1<<32)", c_netlink_proto_hi, EPERM},
 	{"socket(AF_PACKET)", c_packet, EPERM},
 	{"socketpair(AF_NETLINK)", c_socketpair_netlink, EPERM},
 	{"personality(ADDR_NO_RANDOMIZE)", c_pers_norandom, EPERM},
@@ -332,12 +352,12 @@ static const struct {
 	{"i386 ptrace", c_i386_ptrace, EPERM},
 	{"i386 unshare", c_i386_unshare, EPERM},
 	{"i386 bpf", c_i386_bpf, EPERM},
-	{"i386 socket(AF_NETLINK)", c_i386_socket, EPERM},
+	{"i386 socket(AF_NETLINK, NETLINK_AUDIT)", c_i386_socket, EPERM},
 	{"i386 socketcall(SYS_SOCKET)", c_i386_socketcall, EPERM},
 	{"i386 clone3", c_i386_clone3, ENOSYS},
 	{"x32 ptrace", c_x32_ptrace, EPERM},
 	{"x32 mount", c_x32_mount, EPERM},
-	{"x32 socket(AF_NETLINK)", c_x32_socket, EPERM},
+	{"x32 socket(AF_NETLINK, NETLINK_AUDIT)", c_x32_socket, EPERM},
 };
 
 /* Checks one i386 case where the entry is unusable: filtered or not, the call cannot
@@ -410,12 +430,16 @@ static long i386_getpid_raw(void) { return a_i386_getpid(); }
 static long a_x32_getpid(void) { return res(syscall(X32_BIT | SYS_getpid)); }
 static long a_nnp(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : -1; }
 
+/* getifaddrs() (Node's os.networkInterfaces()): route netlink. */
+static long a_socket_netlink_route(void) { return socket_proto(AF_NETLINK, SOCK_RAW, 0); }
+
 TEST(seccomp_allows_ordinary_calls)
 {
 	CHECK_EQ_INT(in_child(1, a_socket_inet), 0);
 	CHECK_EQ_INT(in_child(1, a_socket_inet6), 0);
 	CHECK_EQ_INT(in_child(1, a_socket_unix), 0);
 	CHECK_EQ_INT(in_child(1, a_socketpair_unix), 0);
+	CHECK_EQ_INT(in_child(1, a_socket_netlink_route), 0);
 	CHECK_EQ_INT(in_child(1, a_fork), 0);
 	CHECK_EQ_INT(in_child(1, a_thread_flags), 0);
 	CHECK_EQ_INT(in_child(1, a_open), 0);

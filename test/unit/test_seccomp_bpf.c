@@ -80,8 +80,8 @@ static uint32_t errno_ret(int e)
 	return SECCOMP_RET_ERRNO | ((uint32_t)e & SECCOMP_RET_DATA);
 }
 
-static void expect(struct tally *t, const struct seccomp_program *p, const struct abi *abi,
-		   int nr, const char *what, uint64_t a0, uint64_t a1, uint32_t want)
+static void expect3(struct tally *t, const struct seccomp_program *p, const struct abi *abi,
+		    int nr, const char *what, uint64_t a0, uint64_t a1, uint64_t a2, uint32_t want)
 {
 	struct seccomp_data d;
 	memset(&d, 0, sizeof d);
@@ -89,6 +89,7 @@ static void expect(struct tally *t, const struct seccomp_program *p, const struc
 	d.arch = abi->audit_arch;
 	d.args[0] = a0;
 	d.args[1] = a1;
+	d.args[2] = a2;
 	uint32_t got = 0;
 	int rc = cbpf_run(p->insns, p->len, &d, &got);
 	t->cases++;
@@ -104,6 +105,12 @@ static void expect(struct tally *t, const struct seccomp_program *p, const struc
 	}
 }
 
+static void expect(struct tally *t, const struct seccomp_program *p, const struct abi *abi,
+		   int nr, const char *what, uint64_t a0, uint64_t a1, uint32_t want)
+{
+	expect3(t, p, abi, nr, what, a0, a1, 0, want);
+}
+
 /* The number of `name` on `abi`, or -1 when that ABI has no such call. */
 static int nr_of(const struct abi *abi, const char *name)
 {
@@ -111,11 +118,19 @@ static int nr_of(const struct abi *abi, const char *name)
 	return nr < 0 ? -1 : nr;
 }
 
-/* Whether a socket family value (as the kernel reads it: the low 32 bits) is allowed. */
+/* Whether a socket family value (as the kernel reads it: the low 32 bits) is allowed,
+ * for socketpair() and for socket() with protocol 0. */
 static int family_ok(uint64_t v)
 {
 	uint32_t f = (uint32_t)v;
 	return f == 1 /* AF_UNIX */ || f == 2 /* AF_INET */ || f == 10 /* AF_INET6 */;
+}
+
+/* socket(family, type, protocol): also AF_NETLINK with NETLINK_ROUTE (protocol 0, on
+ * the low 32 bits); other netlink protocols are refused. */
+static int socket_ok(uint64_t family, uint64_t protocol)
+{
+	return family_ok(family) || ((uint32_t)family == 16 && (uint32_t)protocol == 0);
 }
 
 /* Values to try for a 32-bit argument: small ones, each single bit, each bit cleared
@@ -195,8 +210,11 @@ static void check_all(const struct seccomp_program *p, struct tally *t)
 			 * operations pass. */
 			for (size_t i = 0; i < n; i++) {
 				uint32_t want = family_ok(probes[i]) ? SECCOMP_RET_ALLOW : errno_ret(EPERM);
-				expect(t, p, abi, 359, "socket", probes[i], 0, want);
+				expect(t, p, abi, 359, "socket", probes[i], 0,
+				       socket_ok(probes[i], 0) ? SECCOMP_RET_ALLOW : errno_ret(EPERM));
 				expect(t, p, abi, 360, "socketpair", probes[i], 0, want);
+				expect3(t, p, abi, 359, "socket(AF_NETLINK, proto)", 16, 3, probes[i],
+					socket_ok(16, probes[i]) ? SECCOMP_RET_ALLOW : errno_ret(EPERM));
 			}
 			int sc = nr_of(abi, "socketcall");
 			expect(t, p, abi, sc, "socketcall(SYS_SOCKET)", 1, 0, errno_ret(EPERM));
@@ -207,8 +225,14 @@ static void check_all(const struct seccomp_program *p, struct tally *t)
 			int sock = nr_of(abi, "socket"), pair = nr_of(abi, "socketpair");
 			for (size_t i = 0; i < n; i++) {
 				uint32_t want = family_ok(probes[i]) ? SECCOMP_RET_ALLOW : errno_ret(EPERM);
-				expect(t, p, abi, sock, "socket", probes[i], 0, want);
+				expect(t, p, abi, sock, "socket", probes[i], 0,
+				       socket_ok(probes[i], 0) ? SECCOMP_RET_ALLOW : errno_ret(EPERM));
 				expect(t, p, abi, pair, "socketpair", probes[i], 0, want);
+				expect3(t, p, abi, sock, "socket(AF_NETLINK, proto)", 16, 3, probes[i],
+					socket_ok(16, probes[i]) ? SECCOMP_RET_ALLOW : errno_ret(EPERM));
+				/* A protocol other than route with another family: not netlink's. */
+				expect3(t, p, abi, sock, "socket(AF_INET, proto)", 2, 1, probes[i],
+					SECCOMP_RET_ALLOW);
 			}
 		}
 	}
