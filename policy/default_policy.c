@@ -101,4 +101,13 @@ const char policy_default_text[] =
 	"; APIs.\n"
 	"[token GOOGLE_ACCESS_TOKEN]\n"
 	"from = https://oauth2.googleapis.com/token\n"
-	"hosts = www.googleapis.com *.googleapis.com\n";
+	"hosts = www.googleapis.com *.googleapis.com\n"
+	"\n"
+	"; Vertex AI (CLAUDE_CODE_USE_VERTEX=1): a key path cannot be assumed here, so copy\n"
+	"; this profile (airlock policy default > FILE) and add the region's host and the\n"
+	"; service-account key, which then stays in airlock's CA process; the CLI finds a\n"
+	"; metadata server inside and never sees the key or a real token:\n"
+	";   [network]\n"
+	";   allow = us-east5-aiplatform.googleapis.com\n"
+	";   [gcp]\n"
+	";   service_account = /app/vertex/key.json\n";
