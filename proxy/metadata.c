@@ -232,9 +232,12 @@ void metadata_request(struct conn *c, const struct http_request *req, size_t len
 		return;
 	}
 	char why[600];
-	if (!(c->md = malloc(sizeof *c->md)) || (*c->md = w, fetch_begin(c, why, sizeof why) < 0)) {
-		if (!c->md)
-			snprintf(why, sizeof why, "out of memory");
+	int failed = !(c->md = malloc(sizeof *c->md));
+	if (failed)
+		snprintf(why, sizeof why, "out of memory");
+	else
+		*c->md = w;
+	if (failed || fetch_begin(c, why, sizeof why) < 0) {
 		char text[800];
 		int n = snprintf(text, sizeof text, "airlock: cannot get an access token for the "
 				 "[gcp] service account: %s.\n", why);
@@ -264,7 +267,7 @@ void metadata_fetched(struct conn *c, struct outcome *o)
 	long left;
 	if (status >= 200 && status < 300 && current_token(p, ph, sizeof ph, &left) &&
 	    !answer_wait(c, c->md)) {
-		outcome_end(o, STEP_REPLY, "request", "");
+		outcome_end(o, STEP_REPLY, "request", "a token was fetched from the key's token_uri");
 		return;
 	}
 	char text[900];

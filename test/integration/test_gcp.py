@@ -183,6 +183,12 @@ def test_metadata_server_gives_a_placeholder_and_the_bound_host_the_real_token(w
     assert "env GCE_METADATA_ROOT 127.0.0.1:3129" in out, out
     assert "env METADATA_SERVER_DETECTION assume-present" in out, out
     assert "key PermissionError 0" in out, out
+    md = [a for a in audit if a["host"] == "metadata"]
+    assert [a["status"] for a in md] == [200, 403, 200, 200, 200, 200], md
+    assert all(a["decision"] == "metadata" and a["port"] == 3129 for a in md), md
+    fetched = [a for a in md if a["reason"].startswith("a token was fetched")]
+    assert [a["path"] for a in fetched] == [
+        "/computeMetadata/v1/instance/service-accounts/default/token"], md
     check_grants(w, 1)
     issued = w["token"].srv.issued
     assert bearers(w["vertex"]) == ["Bearer " + issued[0]], bearers(w["vertex"])
