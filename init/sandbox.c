@@ -27,6 +27,7 @@
 
 #include "init/commands.h"
 #include "init/sandbox/isolation.h"
+#include "init/sandbox/unprivileged.h"
 #include "net/base/log.h"
 #include "init/sandbox/sandbox_limit.h"
 #include "init/supervise.h"
@@ -113,7 +114,12 @@ static int choose_isolation(const struct policy *p)
 		log_fatal("%s", why);
 	log_verbose("sandbox-exec: isolation %s%s", isolation_name(mode),
 		    mode == POLICY_ISOLATION_USERNS ? " (a user namespace of its own; the "
-		    "policy's user inside is this process's uid and gid outside)" : "");
+		    "policy's user inside is this process's uid and gid outside)" :
+		    mode == POLICY_ISOLATION_UNPRIVILEGED ? " (no namespace: Landlock and seccomp "
+		    "only; other processes are listed but not readable nor signalable, a "
+		    "secret's file is hidden, not masked, its placeholder copy is in "
+		    "$AIRLOCK_SECRETS_DIR; /tmp is not the sandbox's: TMPDIR is a private "
+		    "folder; UDP, TCP bind and abstract UNIX sockets are refused)" : "");
 	return mode;
 }
 
@@ -205,6 +211,15 @@ static void report_removed(char **removed)
 	sandbox_env_free(removed);
 }
 
+/* isolation unprivileged: the private folder, removed however the monitor ends. */
+static struct unpriv unpriv;
+
+static void remove_private_folder(void)
+{
+	if (getpid() == unpriv.owner)
+		unpriv_cleanup(&unpriv);
+}
+
 int sandbox_main(int argc, char **argv)
 {
 	struct options o;
@@ -215,6 +230,9 @@ int sandbox_main(int argc, char **argv)
 	load_policy(&o, &policy);
 	int mode = choose_isolation(&policy);
 	int userns = mode == POLICY_ISOLATION_USERNS;
+	int unprivileged = mode == POLICY_ISOLATION_UNPRIVILEGED;
+	if (unprivileged)
+		unpriv_check_policy(&policy);
 
 	struct supervisor sv;
 	if (supervisor_prepare(&sv, &policy, o.audit, o.policy, o.argv, o.control,
@@ -236,11 +254,21 @@ int sandbox_main(int argc, char **argv)
 	char err[512];
 	if (identity_lookup(policy.user, &a.id, err, sizeof err) < 0)
 		log_fatal("[sandbox] user: %s", err);
+	if (unprivileged && geteuid() != 0) {
+		/* No namespace maps the policy's user: the sandbox is the caller. */
+		log_verbose("sandbox-exec: CMD runs as uid %u, the caller's (isolation "
+			    "unprivileged cannot take the policy's user %s)", (unsigned)geteuid(),
+			    policy.user);
+		a.id.uid = geteuid();
+		a.id.gid = getegid();
+		a.id.ngroups = 0;
+	}
 	char **removed = NULL;
 	char **env = sandbox_env_build(environ, &policy, sv.secret_has_value, &removed);
 	if (!env)
 		log_fatal("out of memory building the sandbox's environment");
 	a.envp = mask_values(&sv, env, "environment");
+
 	for (size_t i = 0; env[i]; i++) /* copies of the caller's values: wiped */
 		explicit_bzero(env[i], strlen(env[i]));
 	sandbox_env_free(env);
@@ -250,12 +278,19 @@ int sandbox_main(int argc, char **argv)
 	struct fs_plan plan;
 	fs_plan_make(&policy, &plan);
 	a.fs_plan = &plan;
-	if (userns)
+	if (userns || unprivileged)
 		guard_operator_files(&plan, &policy, o.policy);
 	a.ca_pem = sv.ca_pem;
 	a.ca_pem_len = sv.ca_pem_len;
 	a.bundle_pem = sv.bundle_pem;
 	a.bundle_pem_len = sv.bundle_pem_len;
+	if (unprivileged) {
+		unpriv_prepare(&unpriv, &policy, &a, a.id.uid, a.id.gid);
+		atexit(remove_private_folder);
+		if (!(a.envp = sandbox_env_unprivileged(a.envp, unpriv.dir)))
+			log_fatal("out of memory building the sandbox's environment");
+		a.unpriv = &unpriv;
+	}
 	struct sandbox_limit limit;
 	a.userns = userns;
 	/* Root maps the policy's user to itself, so the sandbox is never uid 0 on the host;
@@ -282,9 +317,9 @@ int sandbox_main(int argc, char **argv)
 	if (supervise_block_signals() < 0)
 		log_fatal("cannot block signals: %s", strerror(errno));
 	supervisor_block_signals(&sv);
-	pid_t pid = (pid_t)syscall(SYS_clone, (userns ? CLONE_NEWUSER : 0) | CLONE_NEWNS |
-				   CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
-				   SIGCHLD, NULL, NULL, NULL, NULL);
+	int ns = unprivileged ? 0 : (userns ? CLONE_NEWUSER : 0) | CLONE_NEWNS | CLONE_NEWPID |
+				      CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
+	pid_t pid = (pid_t)syscall(SYS_clone, ns | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0) {
 		if (errno == EPERM)
 			log_fatal("cannot create the sandbox's namespaces (isolation %s): operation "
@@ -325,6 +360,8 @@ int sandbox_main(int argc, char **argv)
 		return EXIT_AIRLOCK;
 	}
 	/* death[1] stays open until the supervisor dies; its one byte is the child's "go". */
+	for (size_t i = 0; i < unpriv.nlisteners; i++)
+		close(unpriv.listeners[i].fd); /* the child hands them to the worker */
 	int rc = supervisor_run(&sv, pid, sp[0], death[1]);
 	sandbox_limit_release(&limit);
 	return rc;

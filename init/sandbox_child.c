@@ -20,10 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "init/sandbox/connect_notify.h"
 #include "init/sandbox/isolation.h"
+#include "init/sandbox/unprivileged.h"
 #include "net/base/log.h"
 #include "init/sandbox/sandbox_fs.h"
 #include "init/sandbox/sandbox_limit.h"
@@ -191,6 +194,82 @@ static void apply_layer(const char *name, int mode, int rc, const char *err)
 	log_fatal("%s could not be applied: %s", name, err);
 }
 
+/* --- isolation unprivileged ----------------------------------------------------------- */
+
+/* In CMD's process, before exec: the filter that hands connect() to this reaper, and
+ * its notification fd sent here. */
+static int load_connect_filter(void *arg, char *err, size_t errlen)
+{
+	int sock = *(const int *)arg, listener = -1;
+	if (seccomp_apply_unprivileged(&listener, err, errlen) != 0)
+		return -1;
+	if (fdpass_send(sock, listener, 0) < 0) {
+		snprintf(err, errlen, "cannot hand the connect filter to the sandbox's reaper: %s",
+			 strerror(errno));
+		return -1;
+	}
+	close(listener);
+	return 0;
+}
+
+/* The reaper without namespaces (unprivileged.h): the monitor made the listeners and
+ * the private folder; this process passes the listeners on, drops root if it has it,
+ * applies Landlock (required: it alone keeps the host's processes and files closed),
+ * starts CMD under the connect filter and answers its connects. */
+static _Noreturn void unprivileged_life(const struct sandbox_child_args *a)
+{
+	char err[512] = "";
+	const struct unpriv *u = a->unpriv;
+	for (size_t i = 0; i < u->nlisteners; i++) {
+		if (fdpass_send(a->fd_sock, u->listeners[i].fd, u->listeners[i].tag) < 0)
+			log_fatal("cannot hand the listener to the supervisor: %s", strerror(errno));
+		close(u->listeners[i].fd);
+	}
+	close(a->fd_sock);
+	if (sandbox_limit_apply_rlimit(a->nproc_rlimit) < 0)
+		log_fatal("cannot set RLIMIT_NPROC to %u ([sandbox] max_processes): %s",
+			  a->nproc_rlimit, strerror(errno));
+	if (geteuid() == 0 && privs_drop(&a->id, err, sizeof err) < 0)
+		log_fatal("cannot drop privileges: %s", err);
+	die_with_supervisor(a->death_fd);
+	struct landlock_unprivileged ll = {u->dir, u->tmp, u->ports, u->nroutes};
+	int rc = landlock_apply_unprivileged(a->policy, &ll, err, sizeof err);
+	if (rc != 0)
+		log_fatal("isolation unprivileged needs Landlock with TCP rules (ABI 4, Linux "
+			  "6.7): without a namespace it alone keeps the host's files and the "
+			  "memory and environment of its processes closed (%s)", err);
+	wait_for_go(a->death_fd);
+	close_inherited_fds();
+
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		log_fatal("cannot create the reaper's channel: %s", strerror(errno));
+	struct supervise_opts opts;
+	memset(&opts, 0, sizeof opts);
+	opts.grace_ms = 10000;
+	opts.verbose = a->verbose;
+	opts.subreaper = 1; /* orphans stay descendants: their connects are answered */
+	opts.before_exec = load_connect_filter;
+	opts.before_exec_arg = &sp[1];
+	environ = a->envp;
+	int status = EXIT_AIRLOCK;
+	pid_t cmd = supervise_spawn(a->argv, &opts, &status);
+	close(sp[1]);
+	if (cmd < 0)
+		_exit(status);
+	uint32_t tag;
+	static struct connect_notify n;
+	n.listener = fdpass_recv(sp[0], &tag);
+	close(sp[0]);
+	n.table = (struct connect_table){u->routes, u->nroutes, 0};
+	n.writable = (const char *const *)u->writable;
+	if (n.listener < 0 || (errno = connect_notify_start(&n)) != 0) {
+		log_msg("cannot answer the sandbox's connects: %s", strerror(errno));
+		kill(cmd, SIGKILL);
+	}
+	_exit(supervise_wait(cmd, &opts));
+}
+
 _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 {
 	char err[512] = "";
@@ -204,6 +283,8 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	leave_unused_terminal();
 	wipe_inherited_environment();
 	wipe_inherited_arguments(a->caller_argv);
+	if (a->unpriv)
+		unprivileged_life(a);
 	/* The UTS namespace is the sandbox's own either way; a container's seccomp profile
 	 * may refuse sethostname (podman's does without CAP_SYS_ADMIN): the name then stays
 	 * the caller's, which CMD could read anyway. */

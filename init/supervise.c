@@ -137,6 +137,11 @@ static _Noreturn void child_exec(char *const argv[], const struct supervise_opts
 		if (identity_switch(o->user, IDENTITY_GROUPS_SET, err, sizeof err) < 0)
 			child_fail(fd, EXIT_AIRLOCK, err);
 	}
+	if (o->before_exec) {
+		char err[300];
+		if (o->before_exec(o->before_exec_arg, err, sizeof err) < 0)
+			child_fail(fd, EXIT_AIRLOCK, err);
+	}
 	sigprocmask(SIG_SETMASK, &sv.old_mask, NULL);
 	execvp(argv[0], argv);
 	int e = errno;

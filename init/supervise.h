@@ -25,6 +25,7 @@
 #define AIRLOCK_SUPERVISE_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "policy/identity.h"
@@ -35,6 +36,10 @@ struct supervise_opts {
 	int subreaper;                 /* not PID 1: become a child subreaper */
 	int verbose;                   /* log each forwarded signal and each reaped child */
 	const struct identity *user;   /* CMD runs as this (groups included); NULL: as us */
+	/* Called in the child just before exec, after the user switch: 0, or -1 with a
+	 * sentence in err (CMD is then not run, status 125). NULL: none. */
+	int (*before_exec)(void *arg, char *err, size_t errlen);
+	void *before_exec_arg;
 };
 
 /* The one set of signals a supervisor blocks and waits for: every signal but the

@@ -204,6 +204,51 @@ void sandbox_env_free(char **env)
 	free(env);
 }
 
+static char *joined(const char *a, const char *b, const char *c)
+{
+	size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+	char *s = malloc(n);
+	if (s)
+		snprintf(s, n, "%s%s%s", a, b, c);
+	return s;
+}
+
+char **sandbox_env_unprivileged(char **env, const char *dir)
+{
+	size_t n = 0;
+	while (env && env[n])
+		n++;
+	char **out = calloc(n + 3, sizeof *out);
+	size_t k = 0;
+	const size_t run = strlen(SANDBOX_RUN_DIR);
+	for (size_t i = 0; out && i < n; i++) {
+		char *e = env[i], *eq = strchr(e, '=');
+		if (!strncmp(e, "TMPDIR=", 7) || !strncmp(e, "AIRLOCK_SECRETS_DIR=", 20))
+			continue;
+		if (eq && !strncmp(eq + 1, SANDBOX_RUN_DIR "/", run + 1)) {
+			*eq = '\0';
+			char *moved = joined(e, "=", "");
+			char *v = moved ? joined(moved, dir, eq + 1 + run) : NULL;
+			free(moved);
+			*eq = '=';
+			if (!v)
+				goto oom;
+			out[k++] = v;
+		} else if (!(out[k++] = strdup(e))) {
+			goto oom;
+		}
+	}
+	if (!out || !(out[k++] = joined("TMPDIR=", dir, "/tmp")) ||
+	    !(out[k++] = joined("AIRLOCK_SECRETS_DIR=", dir, "/secrets")))
+		goto oom;
+	sandbox_env_free(env);
+	return out;
+oom:
+	sandbox_env_free(out);
+	sandbox_env_free(env);
+	return NULL;
+}
+
 /* --- CMD's arguments ---------------------------------------------------------------- */
 
 /* `v` as it appears inside a JSON string: escaped the usual way, or (slash_too) with

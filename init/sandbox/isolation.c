@@ -10,9 +10,18 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <linux/seccomp.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "init/sandbox/landlock.h"
+
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 
 #define NAMESPACES (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
 
@@ -175,14 +184,38 @@ const char *isolation_name(enum policy_isolation mode)
 	return (unsigned)mode < sizeof names / sizeof names[0] ? names[mode] : "?";
 }
 
+const char *isolation_probe_unprivileged(void)
+{
+	int abi = landlock_abi();
+	if (abi < 4)
+		return abi ? "this kernel's Landlock has no TCP rules (ABI 4, Linux 6.7)"
+			   : "this kernel has no Landlock (or it is not in lsm=)";
+	uint32_t action = SECCOMP_RET_USER_NOTIF;
+	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0)
+		return "this kernel has no seccomp user notification (Linux 5.5)";
+	if (syscall(SYS_pidfd_getfd, -1, 0, 0) == 0 || errno == ENOSYS || errno == EPERM)
+		return "pidfd_getfd is not allowed here (Linux 5.6, and a seccomp profile "
+		       "that allows it)";
+	return NULL;
+}
+
+/* isolation unprivileged, or -1 with why: what is missing. */
+static int choose_unprivileged(enum policy_isolation want, const char *others, char *why,
+			       size_t len)
+{
+	const char *missing = isolation_probe_unprivileged();
+	if (!missing)
+		return POLICY_ISOLATION_UNPRIVILEGED;
+	snprintf(why, len, "%s: %s%s%s", want == POLICY_ISOLATION_UNPRIVILEGED ?
+		 "[sandbox] isolation = unprivileged" : "no sandbox can be made", missing,
+		 others ? "; " : "", others ? others : "");
+	return -1;
+}
+
 int isolation_choose(enum policy_isolation want, char *why, size_t len)
 {
-	if (want == POLICY_ISOLATION_UNPRIVILEGED) {
-		snprintf(why, len, "[sandbox] isolation = unprivileged: this build has no "
-			 "unprivileged mode yet (isolation = auto or userns runs without "
-			 "privilege where user namespaces are allowed)");
-		return -1;
-	}
+	if (want == POLICY_ISOLATION_UNPRIVILEGED)
+		return choose_unprivileged(want, NULL, why, len);
 	/* Full only for root: a non-root caller with CAP_SYS_ADMIN is rare, and its
 	 * supervisor would still guard files as if it were root. */
 	int full = geteuid() == 0 ? isolation_probe_full() : EPERM;
@@ -199,7 +232,7 @@ int isolation_choose(enum policy_isolation want, char *why, size_t len)
 	if (userns == 0 || userns == ISOLATION_NO_PROC)
 		return POLICY_ISOLATION_USERNS;
 	const char *what = want == POLICY_ISOLATION_USERNS ? "[sandbox] isolation = userns" :
-			   "no sandbox can be made";
+			   "no namespace can be made";
 	char full_why[512];
 	snprintf(full_why, sizeof full_why, "%s", geteuid() == 0 ? isolation_strerror(full) : "not root");
 	snprintf(why, len, "%s: a user namespace cannot be made here: %s%s%s (allow it with "
@@ -211,5 +244,9 @@ int isolation_choose(enum policy_isolation want, char *why, size_t len)
 		 want == POLICY_ISOLATION_USERNS ? "" : full_why,
 		 geteuid() == 0 ? "; as root, mapping the sandbox's uid needs CAP_SETUID and "
 				  "CAP_SETGID" : "");
-	return -1;
+	if (want == POLICY_ISOLATION_USERNS)
+		return -1;
+	char ns_why[1024];
+	snprintf(ns_why, sizeof ns_why, "%s", why);
+	return choose_unprivileged(want, ns_why, why, len);
 }

@@ -7,6 +7,10 @@
  *    the kernel and the container's seccomp profile allow it. The policy's user is the
  *    identity inside, mapped to the caller's uid and gid outside; nothing else is mapped.
  *
+ *  - unprivileged: no namespace at all; Landlock (files, TCP ports, ptrace, signals,
+ *    abstract sockets) and seccomp with connect() decided by the sandbox's reaper
+ *    (init/sandbox/unprivileged.h, connect_notify.h).
+ *
  * Each probe makes the namespaces in a throwaway child and brings up lo there.
  */
 #ifndef AIRLOCK_ISOLATION_H
@@ -28,8 +32,12 @@ int isolation_probe_full(void);
 /* The same for the namespaces owned by a new user namespace. */
 int isolation_probe_userns(void);
 
+/* NULL when isolation unprivileged can run here (Landlock ABI 4, seccomp user
+ * notification, pidfd_getfd), else what is missing, as words. */
+const char *isolation_probe_unprivileged(void);
+
 /* The mode to run in for `want` (AUTO: the strongest that works here). Returns
- * POLICY_ISOLATION_FULL or _USERNS, or -1 with one line in `why` naming what is missing
+ * POLICY_ISOLATION_FULL, _USERNS or _UNPRIVILEGED, or -1 with one line in `why` naming what is missing
  * and what would provide it. */
 int isolation_choose(enum policy_isolation want, char *why, size_t len);
 

@@ -7,7 +7,8 @@
  *
  * The ruleset handles every access right the kernel knows, so whatever no rule grants
  * is denied; rules are added for the fixed baseline and the policy's lists. Network
- * rights are deliberately not handled: the network namespace and the proxy do that.
+ * rights are handled only in isolation unprivileged, where no network namespace does
+ * that: TCP connect to the proxy's listeners only, no TCP bind.
  */
 #include "init/sandbox/landlock.h"
 #include "init/sandbox/landlock_access.h"
@@ -240,33 +241,73 @@ static const struct {
 	{"/run/airlock", LL_READ_ONLY},
 };
 
-/* Adds every rule; returns 0 or -1 with err set. */
-static int add_rules(int rs, const struct policy *p, uint64_t handled, char *err,
-		     size_t errlen)
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
+#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)
+#define LANDLOCK_RULE_NET_PORT 2
+struct landlock_net_port_attr {
+	uint64_t allowed_access;
+	uint64_t port;
+};
+#endif
+
+/* The policy's lists; the tmpfs paths and the secrets' files only `with_mounts`
+ * (there they are the sandbox's own tmpfs and the placeholder views). */
+static int add_lists(int rs, const struct policy *p, int with_mounts, uint64_t handled,
+		     char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof baseline / sizeof baseline[0]; i++)
-		if (add_path(rs, baseline[i].path, baseline[i].cls, handled, err, errlen) != 0)
-			return -1;
 	for (size_t i = 0; i < p->nread_only; i++)
 		if (add_path(rs, p->read_only[i].path, LL_READ_ONLY, handled, err, errlen) != 0)
 			return -1;
 	for (size_t i = 0; i < p->nread_write; i++)
 		if (add_path(rs, p->read_write[i].path, LL_READ_WRITE, handled, err, errlen) != 0)
 			return -1;
-	for (size_t i = 0; i < p->ntmpfs; i++)
+	for (size_t i = 0; with_mounts && i < p->ntmpfs; i++)
 		if (add_path(rs, p->tmpfs[i].path, LL_READ_WRITE, handled, err, errlen) != 0)
 			return -1;
 	/* The secrets' files show their placeholders by then (sandbox_fs.c): readable
 	 * whatever the lists say, as the contract promises (a git credential helper reads
 	 * one). Only the file: nothing else of its folder. */
-	for (size_t i = 0; i < p->nsecrets; i++)
+	for (size_t i = 0; with_mounts && i < p->nsecrets; i++)
 		if (p->secrets[i].file &&
 		    add_path(rs, p->secrets[i].file, LL_SECRET_FILE, handled, err, errlen) != 0)
 			return -1;
 	return 0;
 }
 
-int landlock_apply(const struct policy *p, char *err, size_t errlen)
+/* isolation unprivileged: the private folder's rules and the TCP ports. */
+static int add_unprivileged(int rs, const struct landlock_unprivileged *u, uint64_t handled,
+			    char *err, size_t errlen)
+{
+	if (add_path(rs, u->own_dir, LL_READ_ONLY, handled, err, errlen) != 0 ||
+	    add_path(rs, u->own_tmp, LL_READ_WRITE, handled, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < u->nports; i++) {
+		struct landlock_net_port_attr np = {LANDLOCK_ACCESS_NET_CONNECT_TCP, u->ports[i]};
+		if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_NET_PORT, &np, 0) != 0) {
+			log_format(err, errlen, "landlock: the kernel refused the TCP port rule for "
+				   "%u: %s", (unsigned)u->ports[i], strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Adds every rule; returns 0 or -1 with err set. */
+static int add_rules(int rs, const struct policy *p, const struct landlock_unprivileged *u,
+		     uint64_t handled, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof baseline / sizeof baseline[0]; i++)
+		if ((!u || strcmp(baseline[i].path, "/run/airlock") != 0) &&
+		    add_path(rs, baseline[i].path, baseline[i].cls, handled, err, errlen) != 0)
+			return -1;
+	if (u && add_unprivileged(rs, u, handled, err, errlen) != 0)
+		return -1;
+	return add_lists(rs, p, !u, handled, err, errlen);
+}
+
+static int apply(const struct policy *p, const struct landlock_unprivileged *u, char *err,
+		 size_t errlen)
 {
 	long v = abi_query();
 	if (v < 0) {
@@ -285,7 +326,8 @@ int landlock_apply(const struct policy *p, char *err, size_t errlen)
 	int abi = (int)v;
 	struct ll_ruleset_attr attr = {
 		.handled_access_fs = landlock_handled_fs(abi),
-		.handled_access_net = 0,
+		.handled_access_net = u && abi >= 4 ? LANDLOCK_ACCESS_NET_BIND_TCP |
+							      LANDLOCK_ACCESS_NET_CONNECT_TCP : 0,
 		.scoped = landlock_scoped(abi),
 	};
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &attr,
@@ -299,7 +341,13 @@ int landlock_apply(const struct policy *p, char *err, size_t errlen)
 		return -1;
 	}
 	log_verbose("landlock: ABI %d", abi);
-	if (add_rules(rs, p, attr.handled_access_fs, err, errlen) != 0) {
+	if (u && abi < 4) {
+		close(rs);
+		log_format(err, errlen, "landlock: ABI %d has no TCP rules (ABI 4, Linux 6.7, "
+			   "is needed for isolation unprivileged)", abi);
+		return 1;
+	}
+	if (add_rules(rs, p, u, attr.handled_access_fs, err, errlen) != 0) {
 		close(rs);
 		return -1;
 	}
@@ -321,4 +369,15 @@ int landlock_apply(const struct policy *p, char *err, size_t errlen)
 	}
 	close(rs);
 	return 0;
+}
+
+int landlock_apply(const struct policy *p, char *err, size_t errlen)
+{
+	return apply(p, NULL, err, errlen);
+}
+
+int landlock_apply_unprivileged(const struct policy *p, const struct landlock_unprivileged *u,
+				char *err, size_t errlen)
+{
+	return apply(p, u, err, errlen);
 }

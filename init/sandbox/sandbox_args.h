@@ -24,6 +24,8 @@ struct sandbox_view {
 	int unreadable;  /* written with mode 0000: the [gcp] key's place */
 };
 
+struct unpriv; /* init/sandbox/unprivileged.h */
+
 struct sandbox_child_args {
 	const struct policy *policy;
 	struct identity id;        /* who CMD runs as */
@@ -49,6 +51,7 @@ struct sandbox_child_args {
 	int map_fd;                /* root caller: the supervisor maps the user namespace
 	                              (the same ids outside) and writes one byte here;
 	                              -1: the child maps itself */
+	const struct unpriv *unpriv; /* isolation unprivileged: no namespaces; NULL else */
 	int verbose;
 };
 

@@ -28,8 +28,16 @@ const struct sock_filter *seccomp_worker_builtin(size_t *len)
 	return seccomp_worker_insns;
 }
 
-static int load(const struct sock_filter *insns, size_t len, unsigned flags, char *err,
-		size_t errlen)
+const struct sock_filter *seccomp_unprivileged_builtin(size_t *len)
+{
+	*len = sizeof seccomp_unprivileged_insns / sizeof seccomp_unprivileged_insns[0];
+	return seccomp_unprivileged_insns;
+}
+
+/* Loads the program; with SECCOMP_FILTER_FLAG_NEW_LISTENER the kernel's answer is the
+ * notification fd, stored in *listener. */
+static int load(const struct sock_filter *insns, size_t len, unsigned flags, int *listener,
+		char *err, size_t errlen)
 {
 	struct sock_fprog prog = {(unsigned short)len, (struct sock_filter *)insns};
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
@@ -39,6 +47,10 @@ static int load(const struct sock_filter *insns, size_t len, unsigned flags, cha
 	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (long)flags, &prog);
 	if (rc != 0 && errno == ENOSYS && flags == 0) /* kernels before 3.17 */
 		rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+	if (rc >= 0 && listener) {
+		*listener = (int)rc;
+		rc = 0;
+	}
 	if (rc != 0) {
 		log_format(err, errlen,
 			"seccomp: the kernel refused the filter: %s; run on a kernel with "
@@ -53,7 +65,14 @@ int seccomp_apply(char *err, size_t errlen)
 {
 	size_t len;
 	const struct sock_filter *insns = seccomp_builtin(&len);
-	return load(insns, len, 0, err, errlen);
+	return load(insns, len, 0, NULL, err, errlen);
+}
+
+int seccomp_apply_unprivileged(int *listener, char *err, size_t errlen)
+{
+	size_t len;
+	const struct sock_filter *insns = seccomp_unprivileged_builtin(&len);
+	return load(insns, len, SECCOMP_FILTER_FLAG_NEW_LISTENER, listener, err, errlen);
 }
 
 int seccomp_apply_worker(char *err, size_t errlen)
@@ -61,5 +80,5 @@ int seccomp_apply_worker(char *err, size_t errlen)
 	size_t len;
 	const struct sock_filter *insns = seccomp_worker_builtin(&len);
 	/* TSYNC: every thread of the worker gets the filter (and no_new_privs). */
-	return load(insns, len, SECCOMP_FILTER_FLAG_TSYNC, err, errlen);
+	return load(insns, len, SECCOMP_FILTER_FLAG_TSYNC, NULL, err, errlen);
 }

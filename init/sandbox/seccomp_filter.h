@@ -14,6 +14,15 @@ int seccomp_apply(char *err, size_t errlen);
  * Stores its length in `*len`. */
 const struct sock_filter *seccomp_builtin(size_t *len);
 
+/* isolation unprivileged: loads the same filter plus the rules of
+ * seccomp_export_unprivileged() (connect() handed to a supervisor) with
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER, and stores the notification fd in *listener.
+ * Returns 0, or -1 with a sentence in `err`. */
+int seccomp_apply_unprivileged(int *listener, char *err, size_t errlen);
+
+/* Its program, compiled at build time. */
+const struct sock_filter *seccomp_unprivileged_builtin(size_t *len);
+
 /* Loads the proxy worker's allow-list (seccomp_worker.c) into every thread of the
  * calling process, with no_new_privs. Returns 0, or -1 with a sentence in `err`. */
 int seccomp_apply_worker(char *err, size_t errlen);

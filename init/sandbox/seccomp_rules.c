@@ -28,6 +28,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -42,6 +44,13 @@
 #endif
 #ifndef TIOCLINUX
 #define TIOCLINUX 0x541C
+#endif
+
+#ifndef TCP_FASTOPEN_CONNECT
+#define TCP_FASTOPEN_CONNECT 30
+#endif
+#ifndef MSG_FASTOPEN
+#define MSG_FASTOPEN 0x20000000
 #endif
 
 #define LOW32 0xffffffffULL
@@ -118,9 +127,9 @@ struct builder {
 	int skip; /* position to leave out, or -1 */
 };
 
-/* Adds one rule: `name` fails with `errnum` when every comparison holds. */
-static int rule(struct builder *b, const char *name, int errnum, unsigned n,
-		const struct scmp_arg_cmp *cmp, char *err, size_t errlen)
+/* Adds one rule: `name` takes `action` when every comparison holds. */
+static int rule_act(struct builder *b, const char *name, uint32_t action, unsigned n,
+		    const struct scmp_arg_cmp *cmp, char *err, size_t errlen)
 {
 	if (b->next++ == b->skip)
 		return 0;
@@ -133,15 +142,22 @@ static int rule(struct builder *b, const char *name, int errnum, unsigned n,
 			name);
 		return -1;
 	}
-	int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO((uint32_t)errnum), nr, n, cmp);
+	int rc = seccomp_rule_add_array(ctx, action, nr, n, cmp);
 	if (rc < 0) {
 		log_format(err, errlen,
-			"seccomp: cannot add the rule denying %s: %s; set seccomp = best_effort "
+			"seccomp: cannot add the rule for %s: %s; set seccomp = best_effort "
 			"to run without the filter",
 			name, strerror(-rc));
 		return -1;
 	}
 	return 0;
+}
+
+/* Adds one rule: `name` fails with `errnum` when every comparison holds. */
+static int rule(struct builder *b, const char *name, int errnum, unsigned n,
+		const struct scmp_arg_cmp *cmp, char *err, size_t errlen)
+{
+	return rule_act(b, name, SCMP_ACT_ERRNO((uint32_t)errnum), n, cmp, err, errlen);
 }
 
 /* Denies `name` when argument `arg`, read as a 32-bit int, is anything but one of the
@@ -297,15 +313,86 @@ void *seccomp_new_ctx(uint32_t default_action, char *err, size_t errlen)
 	return ctx;
 }
 
-/* Makes the whole filter in a libseccomp context, leaving out rule `skip` (-1: none).
- * Returns the context, or NULL with a sentence in `err`. */
-static scmp_filter_ctx build(int skip, int *nrules, char *err, size_t errlen)
+/* Denies socket(`family`, TYPE, ...) for every TYPE (its low four bits: the flags
+ * above them are SOCK_NONBLOCK and SOCK_CLOEXEC) but `keep` (0: none kept). */
+static int deny_types(struct builder *b, const char *name, uint32_t family, uint32_t keep,
+		      char *err, size_t errlen)
+{
+	for (uint32_t t = 0; t < 16; t++) {
+		if (keep && t == keep)
+			continue;
+		struct scmp_arg_cmp c[2] = {{0, SCMP_CMP_MASKED_EQ, LOW32, family},
+					    {1, SCMP_CMP_MASKED_EQ, 0xf, t}};
+		if (rule(b, name, EPERM, 2, c, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* isolation unprivileged: the sandbox shares the host's network, so what a socket may
+ * reach is decided by the supervisor (init/sandbox/connect_notify.c), which performs
+ * every connect() itself; the kernel must not let a socket reach an address any other
+ * way. So: IPv4 and IPv6 sockets are TCP only (no UDP, raw, SCTP, MPTCP: their sendto
+ * and sendmsg name an address per datagram); UNIX datagram sockets, which do too, are
+ * refused from socket() and socketpair(); TCP Fast Open, whose send connects, is refused
+ * as MSG_FASTOPEN and as TCP_FASTOPEN_CONNECT. A TCP or UNIX stream's sendto/sendmsg
+ * ignore or refuse an address, so they need no check. */
+static int add_unprivileged_rules(struct builder *b, char *err, size_t errlen)
+{
+	if (rule_act(b, "connect", SCMP_ACT_NOTIFY, 0, NULL, err, errlen) != 0)
+		return -1;
+	static const uint32_t inet[] = {AF_INET, AF_INET6};
+	for (int f = 0; f < 2; f++) {
+		if (deny_types(b, "socket", inet[f], SOCK_STREAM, err, errlen) != 0)
+			return -1;
+		/* protocol 0 or IPPROTO_TCP (6) only: bits 3..31 clear, low bits 0 or 6 */
+		for (unsigned bit = 3; bit < 32; bit++) {
+			struct scmp_arg_cmp c[2] = {{0, SCMP_CMP_MASKED_EQ, LOW32, inet[f]},
+						    {2, SCMP_CMP_MASKED_EQ, 1ULL << bit, 1ULL << bit}};
+			if (rule(b, "socket", EPERM, 2, c, err, errlen) != 0)
+				return -1;
+		}
+		for (uint32_t v = 1; v < 8; v++) {
+			if (v == IPPROTO_TCP)
+				continue;
+			struct scmp_arg_cmp c[2] = {{0, SCMP_CMP_MASKED_EQ, LOW32, inet[f]},
+						    {2, SCMP_CMP_MASKED_EQ, 7, v}};
+			if (rule(b, "socket", EPERM, 2, c, err, errlen) != 0)
+				return -1;
+		}
+	}
+	struct scmp_arg_cmp dgram[2] = {{0, SCMP_CMP_MASKED_EQ, LOW32, AF_UNIX},
+					{1, SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM}};
+	if (rule(b, "socket", EPERM, 2, dgram, err, errlen) != 0 ||
+	    rule(b, "socketpair", EPERM, 2, dgram, err, errlen) != 0)
+		return -1;
+	static const struct {
+		const char *name;
+		unsigned flags_arg;
+	} sends[] = {{"sendto", 3}, {"sendmsg", 2}, {"sendmmsg", 3}};
+	for (size_t i = 0; i < 3; i++) {
+		struct scmp_arg_cmp c = {sends[i].flags_arg, SCMP_CMP_MASKED_EQ, MSG_FASTOPEN,
+					 MSG_FASTOPEN};
+		if (rule(b, sends[i].name, EPERM, 1, &c, err, errlen) != 0)
+			return -1;
+	}
+	struct scmp_arg_cmp tfo[2] = {{1, SCMP_CMP_MASKED_EQ, LOW32, IPPROTO_TCP},
+				      {2, SCMP_CMP_MASKED_EQ, LOW32, TCP_FASTOPEN_CONNECT}};
+	return rule(b, "setsockopt", EPERM, 2, tfo, err, errlen);
+}
+
+/* Makes the whole filter in a libseccomp context, leaving out rule `skip` (-1: none),
+ * with the rules of isolation unprivileged when `unprivileged`. Returns the context, or
+ * NULL with a sentence in `err`. */
+static scmp_filter_ctx build(int skip, int unprivileged, int *nrules, char *err,
+			     size_t errlen)
 {
 	scmp_filter_ctx ctx = seccomp_new_ctx(SCMP_ACT_ALLOW, err, errlen);
 	if (!ctx)
 		return NULL;
 	struct builder b = {ctx, 0, skip};
-	if (add_arches(ctx, err, errlen) != 0 || add_rules(&b, err, errlen) != 0) {
+	if (add_arches(ctx, err, errlen) != 0 || add_rules(&b, err, errlen) != 0 ||
+	    (unprivileged && add_unprivileged_rules(&b, err, errlen) != 0)) {
 		seccomp_release(ctx);
 		return NULL;
 	}
@@ -341,7 +428,17 @@ int seccomp_export_ctx(void *vctx, struct seccomp_program *out, char *err, size_
 int seccomp_export(int skip, struct seccomp_program *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	scmp_filter_ctx ctx = build(skip, &out->rules, err, errlen);
+	scmp_filter_ctx ctx = build(skip, 0, &out->rules, err, errlen);
+	if (!ctx)
+		return -1;
+	return seccomp_export_ctx(ctx, out, err, errlen);
+}
+
+int seccomp_export_unprivileged(int skip, struct seccomp_program *out, char *err,
+				size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	scmp_filter_ctx ctx = build(skip, 1, &out->rules, err, errlen);
 	if (!ctx)
 		return -1;
 	return seccomp_export_ctx(ctx, out, err, errlen);

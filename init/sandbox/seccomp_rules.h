@@ -24,6 +24,12 @@ struct seccomp_program {
  * `err`. */
 int seccomp_export(int skip, struct seccomp_program *out, char *err, size_t errlen);
 
+/* The same filter for isolation unprivileged, with its rules after the others:
+ * connect() is handed to the supervisor (SECCOMP_RET_USER_NOTIF), IPv4 and IPv6 sockets
+ * are TCP only, UNIX datagram sockets and TCP Fast Open are refused. Same conventions. */
+int seccomp_export_unprivileged(int skip, struct seccomp_program *out, char *err,
+				size_t errlen);
+
 /* The allow-list filter of the proxy worker (init/privsep.c): only the calls its event
  * loop, resolver threads and the lazy loading of the system trust store make; every
  * other call fails with EPERM, and other architectures are killed. Same conventions. */

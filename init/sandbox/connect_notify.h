@@ -1,0 +1,30 @@
+/* connect_notify.h: isolation unprivileged's network wall. CMD runs under a seccomp
+ * filter that hands every connect() to this process (SECCOMP_RET_USER_NOTIF); a thread
+ * here reads the address from the caller's memory, decides with connect_rule.h, and
+ * performs the connect itself on the caller's socket (pidfd_getfd): a route to the
+ * proxy's or a forward's real listener, a redirect to the proxy with the original
+ * destination, a named UNIX socket beneath a writable path, or an error. The answer is
+ * the result of that connect; the kernel is never told to go on with the caller's own
+ * arguments (SECCOMP_USER_NOTIF_FLAG_CONTINUE), which the caller could change between
+ * the check and the kernel's read.
+ *
+ * The thread runs in the sandbox's reaper: an ancestor of every process it answers (as
+ * Yama's ptrace_scope 1 requires), of the sandbox's uid, not dumpable, under the same
+ * Landlock domain, and without the seccomp filter (it needs pidfd_getfd).
+ */
+#ifndef AIRLOCK_CONNECT_NOTIFY_H
+#define AIRLOCK_CONNECT_NOTIFY_H
+
+#include "init/sandbox/connect_rule.h"
+
+struct connect_notify {
+	int listener;                /* the seccomp notification fd */
+	struct connect_table table;  /* the routes and the redirect listener */
+	const char *const *writable; /* absolute, resolved writable folders; NULL-ended */
+};
+
+/* Starts the thread answering notifications on n->listener (n must outlive it).
+ * Returns 0, or an errno. */
+int connect_notify_start(const struct connect_notify *n);
+
+#endif
