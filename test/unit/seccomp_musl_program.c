@@ -17,3 +17,9 @@ const struct sock_filter *seccomp_musl_worker_program(size_t *len)
 	*len = sizeof seccomp_worker_insns / sizeof seccomp_worker_insns[0];
 	return seccomp_worker_insns;
 }
+
+const struct sock_filter *seccomp_musl_unprivileged_program(size_t *len)
+{
+	*len = sizeof seccomp_unprivileged_insns / sizeof seccomp_unprivileged_insns[0];
+	return seccomp_unprivileged_insns;
+}

@@ -11,4 +11,7 @@ const struct sock_filter *seccomp_musl_program(size_t *len);
 /* The proxy worker's program, as out/airlock loads it. */
 const struct sock_filter *seccomp_musl_worker_program(size_t *len);
 
+/* The same for isolation unprivileged's program. */
+const struct sock_filter *seccomp_musl_unprivileged_program(size_t *len);
+
 #endif
