@@ -1,0 +1,222 @@
+"""isolation unprivileged (issue 11): no namespace at all, as under Docker's default
+seccomp profile without CAP_SYS_ADMIN. The sandbox shares the host's mounts, network and
+PIDs; Landlock (files, TCP ports, ptrace, signals, abstract sockets) and seccomp, whose
+connect() the sandbox's reaper performs itself, hold it. The same core checks as the
+other modes, run by an OpenShift-style uid without a passwd entry (the sandbox is that
+uid) and by root (the sandbox is the policy's user)."""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import textwrap
+import threading
+import time
+
+import pytest
+
+from conftest import AIRLOCK, AS_CALLER, CALLER
+from tlsservers import PKI, TLSServer
+
+PH = "openshell:resolve:env:"
+TOKEN = "tok-unpriv-8e1d6c2b9a4f7035"
+
+
+@pytest.fixture
+def box(root):
+    d = tempfile.mkdtemp(prefix="airlock-unpriv-", dir="/var/tmp")
+    os.chmod(d, 0o755)
+    os.mkdir(f"{d}/work")
+    os.chown(f"{d}/work", CALLER, CALLER)
+    yield d
+    subprocess.run(["rm", "-rf", d])
+
+
+def policy(box, extra=""):
+    path = os.path.join(box, "policy.ini")
+    with open(path, "w") as f:
+        f.write(textwrap.dedent(f"""\
+            [sandbox]
+            user = 65534:65534
+            isolation = unprivileged
+            [filesystem]
+            read_only = /usr /lib /lib64 /bin /sbin /etc {box}
+            read_write = {box}/work
+            """) + textwrap.dedent(extra))
+    return path
+
+
+def sandbox(pol, script, as_caller=True, env=None, **kw):
+    kw.setdefault("capture_output", True)
+    kw.setdefault("timeout", 120)
+    return subprocess.run((AS_CALLER if as_caller else []) +
+                          [AIRLOCK, "sandbox-exec", "-v", "--policy", pol, "--", "/bin/sh",
+                           "-c", script],
+                          env=env if env is not None else {"PATH": "/usr/bin:/bin"}, **kw)
+
+
+def unix_server(path=None, abstract=None):
+    """A host process's UNIX socket that greets whoever connects."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path if path else "\0" + abstract)
+    if path:
+        os.chmod(path, 0o777)
+    s.listen(8)
+
+    def serve():
+        while True:
+            try:
+                c, _ = s.accept()
+            except OSError:
+                return
+            c.sendall(b"hello-from-host\n")
+            c.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return s
+
+
+def test_core_checks_in_unprivileged(box):
+    pki = PKI(os.path.join(box, "pki"))
+    crt, key = pki.leaf("api.example.test")
+    holder = subprocess.Popen(["sleep", "300"], user=CALLER, group=CALLER,
+                              env={"TOKEN": TOKEN})
+    fd, token_file = tempfile.mkstemp(prefix=".ambient_token_", dir="/tmp")
+    os.write(fd, (TOKEN + "\n").encode())
+    os.close(fd)
+    os.chown(token_file, CALLER, CALLER)
+    os.chmod(token_file, 0o600)
+    host_sock = f"/tmp/airlock-unpriv-{os.getpid()}.sock"
+    work_sock = f"{box}/work/agent.sock"
+    servers = [unix_server(host_sock), unix_server(work_sock),
+               unix_server(abstract=f"airlock-unpriv-{os.getpid()}")]
+    try:
+        with TLSServer(crt, key, secrets={TOKEN: "TOKEN"}) as api:
+            pol = policy(box, f"""\
+                [network]
+                allow = api.example.test
+                map = api.example.test 127.0.0.1:{api.port}
+                trust = {pki.root["crt"]}
+                [secret TOKEN]
+                hosts = api.example.test
+                [secret GH]
+                hosts = api.example.test
+                file = {token_file}
+                """)
+            probe = (
+                "import socket, sys\n"
+                "def un(a):\n"
+                "    s = socket.socket(socket.AF_UNIX)\n"
+                "    try:\n"
+                "        s.connect(a); return s.recv(64).decode().strip()\n"
+                "    except OSError as e: return type(e).__name__\n"
+                f"print('work-sock', un('{work_sock}'))\n"
+                f"print('host-sock', un('{host_sock}'))\n"
+                f"print('abstract', un('\\0airlock-unpriv-{os.getpid()}'))\n"
+                "try:\n"
+                "    socket.socket(socket.AF_INET, socket.SOCK_DGRAM); print('udp open')\n"
+                "except OSError as e: print('udp', e.errno)\n"
+                "s = socket.socket()\n"
+                "try:\n"
+                "    s.bind(('127.0.0.1', 0)); s.listen(); print('bind open')\n"
+                "except OSError as e: print('bind', e.errno)\n")
+            with open(f"{box}/probe.py", "w") as f:
+                f.write(probe)
+            script = f"""
+                id -u
+                curl -sS -m 20 -H "Authorization: Bearer $TOKEN" https://api.example.test/echo
+                echo; echo "--"
+                /usr/bin/python3 -c 'import os, urllib.request as u; print(u.urlopen("https://api.example.test/echo?k=" + os.environ["TOKEN"], timeout=20).read().decode())'
+                echo "--"
+                curl -sS -m 10 -o /dev/null -w "%{{http_code}}\\n" https://denied.example.test/ 2>&1
+                curl -sS -m 5 --noproxy '*' https://127.0.0.1:{api.port}/ 2>&1 && echo DIRECT-OPEN
+                cat /proc/{holder.pid}/environ 2>&1 || echo environ-unreadable
+                kill -0 {holder.pid} 2>/dev/null || echo signal-refused
+                cat {token_file} 2>/dev/null || echo token-file-hidden
+                echo "view: $(cat $AIRLOCK_SECRETS_DIR/GH)"
+                ls /tmp >/dev/null 2>&1 || echo host-tmp-closed
+                echo tmp > "$TMPDIR/t" && echo "tmpdir: $(cat $TMPDIR/t)"
+                /usr/bin/python3 {box}/probe.py
+                echo "$TOKEN" > {box}/work/written
+                """
+            r = sandbox(pol, script, env={"PATH": "/usr/bin:/bin", "TOKEN": TOKEN}, text=True)
+            assert r.returncode == 0, r.stderr
+            assert "sandbox-exec: isolation unprivileged" in r.stderr
+            out = r.stdout
+            assert TOKEN not in out + r.stderr
+            assert out.startswith(f"{CALLER}\n"), out
+            curl_part, python_part = out.split("--")[:2]
+            assert '["Authorization", "Bearer <REAL:TOKEN>"]' in curl_part, out
+            assert '"path": "/echo?k=<REAL:TOKEN>"' in python_part, out
+            lines = out.splitlines()
+            assert "CONNECT tunnel failed, response 403" in out, out
+            assert "DIRECT-OPEN" not in out and "Couldn't connect" in out, out
+            for word in ("environ-unreadable", "signal-refused", "token-file-hidden",
+                         "view: " + PH + "GH", "host-tmp-closed", "tmpdir: tmp",
+                         "work-sock hello-from-host", "host-sock PermissionError",
+                         "abstract PermissionError", "udp 1", "bind 13"):
+                assert word in lines, (word, out)
+            got = [v for rec in api.requests for k, v in rec["headers"] if k == "Authorization"]
+            assert got == ["Bearer " + TOKEN]
+            st = os.stat(f"{box}/work/written")
+            assert (st.st_uid, st.st_gid) == (CALLER, CALLER)
+            with open(f"{box}/work/written") as f:
+                assert f.read() == PH + "TOKEN\n"
+            # the private folder is gone with the sandbox
+            assert not [n for n in os.listdir("/tmp") if n.startswith("airlock-")
+                        and os.stat("/tmp/" + n).st_uid == CALLER]
+    finally:
+        holder.kill()
+        holder.wait()
+        os.unlink(token_file)
+        for s in servers:
+            s.close()
+        os.unlink(host_sock)
+
+
+def test_root_runs_the_policys_user_in_unprivileged(box):
+    os.chmod(f"{box}/work", 0o777)
+    r = sandbox(policy(box), f"id -u; grep ^CapEff /proc/self/status; "
+                             f"cat /etc/shadow >/dev/null 2>&1 || echo shadow-closed",
+                as_caller=False, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["65534", "CapEff:", "0000000000000000", "shadow-closed"], \
+        r.stdout
+
+
+def test_stdio_signals_and_status_in_unprivileged(box):
+    data = os.urandom(1 << 20)
+    r = sandbox(policy(box), "cat; exit 7", input=data)
+    assert r.returncode == 7, r.stderr
+    assert r.stdout == data
+    r = sandbox(policy(box), "kill -TERM $$")
+    assert r.returncode == 128 + signal.SIGTERM, r.stderr
+    p = subprocess.Popen(AS_CALLER + [AIRLOCK, "sandbox-exec", "--policy", policy(box), "--",
+                                      "/bin/sh", "-c",
+                                      "trap 'echo got-term; exit 42' TERM; echo ready; "
+                                      "while :; do sleep 0.1; done"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline() == "ready\n"
+    time.sleep(0.2)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 42, err
+    assert out == "got-term\n"
+
+
+def test_a_secret_file_in_a_given_folder_is_refused_in_unprivileged(box):
+    """No mount namespace can mask it: a token file in a folder the sandbox is given
+    would be readable, so the start is refused."""
+    token = f"{box}/token"
+    with open(token, "w") as f:
+        f.write(TOKEN + "\n")
+    pol = policy(box, f"""\
+        [secret GH]
+        hosts = api.example.test
+        file = {token}
+        """)
+    r = sandbox(pol, f"touch {box}/work/ran", text=True)
+    assert r.returncode == 125, r.stderr
+    assert (f"a [secret] file {token} lies in {box}, which the sandbox is given: isolation "
+            "unprivileged has no mount namespace to mask it") in r.stderr
+    assert not os.path.exists(f"{box}/work/ran")
+    assert TOKEN not in r.stderr
