@@ -147,9 +147,16 @@ int doctor_main(int argc, char **argv)
 			   "be made here (a seccomp profile that allows unshare, or on Kubernetes "
 			   "securityContext.hostUsers: false)" :
 			   "unavailable: seccomp filters cannot be loaded");
-	printf("mode unprivileged (Landlock and seccomp user notification): %s; not "
-	       "supported by this build yet\n",
-	       abi >= 4 && e_notify == 0 ? "the kernel would allow it" : "unavailable here");
+	const char *unpriv_missing = isolation_probe_unprivileged();
+	int unpriv = !unpriv_missing && e_seccomp == 0;
+	if (unpriv)
+		printf("mode unprivileged (Landlock and seccomp user notification): available "
+		       "(no namespace: other processes are listed, not readable nor signalable; "
+		       "a secret's file is hidden, not masked; TMPDIR is a private folder, /tmp "
+		       "is closed; no UDP, no TCP bind, no abstract UNIX sockets)\n");
+	else
+		printf("mode unprivileged (Landlock and seccomp user notification): unavailable: "
+		       "%s\n", unpriv_missing ? unpriv_missing : "seccomp filters cannot be loaded");
 	if (abi <= 0)
 		printf("without Landlock: the file-system layer rests on the mount namespace "
 		       "alone (landlock = best_effort runs, required exits 125)\n");
@@ -157,6 +164,12 @@ int doctor_main(int argc, char **argv)
 		printf("sandbox-exec here: %s%s\n", full ? "full" : "userns",
 		       full ? "" : " (the policy's user inside, mapped to this uid and gid; "
 			       "the caller's supplementary groups still apply to host files)");
+		return 0;
+	}
+	if (unpriv) {
+		printf("sandbox-exec here: unprivileged (%s)\n", geteuid() == 0 ?
+		       "the policy's user, on the host" : "as this uid: the policy's user cannot "
+		       "be taken without a user namespace");
 		return 0;
 	}
 	printf("sandbox-exec here: none; it would exit 125\n");
