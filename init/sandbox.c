@@ -287,6 +287,9 @@ int sandbox_main(int argc, char **argv)
 	if (unprivileged) {
 		unpriv_prepare(&unpriv, &policy, &a, a.id.uid, a.id.gid);
 		atexit(remove_private_folder);
+		for (size_t i = 0; i < policy.ntmpfs; i++)
+			log_verbose("sandbox-exec: tmpfs %s is closed in isolation unprivileged (no "
+				    "mount namespace); TMPDIR is %s", policy.tmpfs[i].path, unpriv.tmp);
 		if (!(a.envp = sandbox_env_unprivileged(a.envp, unpriv.dir)))
 			log_fatal("out of memory building the sandbox's environment");
 		a.unpriv = &unpriv;
