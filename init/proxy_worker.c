@@ -71,6 +71,7 @@ static void add_listener(struct worker *w, int fd, uint32_t tag)
 	}
 	int rc = (tag & SANDBOX_FD_FORWARD)    ? proxy_add_forward(w->px, fd, (uint16_t)(tag & 0xffff))
 		 : (tag & SANDBOX_FD_METADATA) ? proxy_add_metadata(w->px, fd)
+		 : (tag & SANDBOX_FD_REDIRECT) ? proxy_add_redirect(w->px, fd)
 					       : proxy_add_listener(w->px, fd);
 	if (rc < 0) {
 		log_msg("cannot serve a sandbox listener: %s", strerror(errno));

@@ -232,7 +232,7 @@ static _Noreturn void unprivileged_life(const struct sandbox_child_args *a)
 	if (geteuid() == 0 && privs_drop(&a->id, err, sizeof err) < 0)
 		log_fatal("cannot drop privileges: %s", err);
 	die_with_supervisor(a->death_fd);
-	struct landlock_unprivileged ll = {u->dir, u->tmp, u->ports, u->nroutes};
+	struct landlock_unprivileged ll = {u->dir, u->tmp, u->ports, u->nports};
 	int rc = landlock_apply_unprivileged(a->policy, &ll, err, sizeof err);
 	if (rc != 0)
 		log_fatal("isolation unprivileged needs Landlock with TCP rules (ABI 4, Linux "
@@ -261,7 +261,7 @@ static _Noreturn void unprivileged_life(const struct sandbox_child_args *a)
 	static struct connect_notify n;
 	n.listener = fdpass_recv(sp[0], &tag);
 	close(sp[0]);
-	n.table = (struct connect_table){u->routes, u->nroutes, 0};
+	n.table = (struct connect_table){u->routes, u->nroutes, u->redirect_port};
 	n.writable = (const char *const *)u->writable;
 	if (n.listener < 0 || (errno = connect_notify_start(&n)) != 0) {
 		log_msg("cannot answer the sandbox's connects: %s", strerror(errno));

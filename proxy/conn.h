@@ -94,6 +94,8 @@ struct conn {
 	                                    the upstream's [1]: plain, or TLS (mitm.c) */
 	struct mitm *mitm;      /* TLS termination state (allow hosts only), else NULL */
 	int metadata;           /* a [gcp] metadata server connection (metadata.c) */
+	enum { REDIRECT_NONE, REDIRECT_LINE, REDIRECT_READ } redirect; /* redirect.c */
+	uint16_t redirect_port; /* REDIRECT_READ: the port the sandbox connected to */
 	struct metadata_wait *md; /* its request, while a token is fetched for it */
 	int c_eof, u_eof, c_shut, u_shut, draining;
 

@@ -302,6 +302,10 @@ void decide_request(struct conn *c, const struct http_request *req, size_t len,
 		defport = 443;
 	} else if (req->form == HTTP_TARGET_ABSOLUTE) {
 		defport = 80;
+	} else if (c->redirect && req->form == HTTP_TARGET_ORIGIN && req->host[0]) {
+		/* redirected (isolation unprivileged): the Host at the port connected to */
+		defport = 80;
+		t->port = c->redirect_port;
 	} else {
 		outcome_fail(o, 400, "not-a-proxy-request",
 			     "airlock is an HTTP proxy: send CONNECT host:port, or a request with "

@@ -190,12 +190,13 @@ static void on_dialed(void *arg, struct dial_result *res)
 	conn_release(c);
 }
 
-int io_accept(struct proxy *p, int cfd, uint16_t forward_port, int metadata)
+int io_accept(struct proxy *p, int cfd, uint16_t forward_port, int metadata, int redirect)
 {
 	struct conn *c = conn_new(p, cfd, forward_port);
 	if (!c)
 		return -1;
 	c->metadata = metadata;
+	c->redirect = redirect ? REDIRECT_LINE : REDIRECT_NONE;
 	loop_timer_init(&c->timer, on_timer, c);
 	dial_init(&c->dial, &p->dial_env, on_dialed, c);
 	if (loop_add(p->loop, cfd, EPOLLIN, on_client, c) < 0) {

@@ -80,7 +80,7 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *arg)
 		}
 		int one = 1;
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (io_accept(p, cfd, ls->forward_port, ls->metadata) < 0)
+		if (io_accept(p, cfd, ls->forward_port, ls->metadata, ls->redirect) < 0)
 			close(cfd);
 	}
 }
@@ -228,6 +228,14 @@ static int add_listener(struct proxy *p, int fd, uint16_t port, int metadata)
 }
 
 int proxy_add_listener(struct proxy *p, int fd) { return add_listener(p, fd, 0, 0); }
+
+int proxy_add_redirect(struct proxy *p, int fd)
+{
+	if (add_listener(p, fd, 0, 0) < 0)
+		return -1;
+	p->listeners->redirect = 1;
+	return 0;
+}
 
 int proxy_add_metadata(struct proxy *p, int fd)
 {

@@ -68,6 +68,13 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
  * proxy_free). Returns 0, or -1 with errno. */
 int proxy_add_listener(struct proxy *p, int fd);
 
+/* isolation unprivileged: serves connections the sandbox's reaper redirected here
+ * (init/sandbox/connect_notify.h), each beginning with a PROXY protocol v1 line that
+ * names where it was going; then the policy decides as for a CONNECT to the TLS
+ * ClientHello's SNI at that port, or as for an http:// request by its Host, without a
+ * "200 Connection established". The proxy owns fd. Returns 0, or -1 with errno. */
+int proxy_add_redirect(struct proxy *p, int fd);
+
 /* Relays every connection accepted on the listening socket `fd` as plain TCP to
  * 127.0.0.1:port in the supervisor's namespace (the policy's `forward`). The proxy owns
  * fd. Returns 0, or -1 with errno. */

@@ -84,13 +84,14 @@ struct listener {
 	int fd;
 	uint16_t forward_port;  /* 0: an HTTP proxy listener */
 	int metadata;           /* the [gcp] metadata server's */
+	int redirect;           /* isolation unprivileged's redirect listener */
 };
 
 
 /* --- io.c ------------------------------------------------------------------------ */
 /* Takes an accepted socket: a connection watched on the loop (a `forward` listener's
  * dials at once). Returns -1 when it cannot (the caller closes cfd). */
-int io_accept(struct proxy *p, int cfd, uint16_t forward_port, int metadata);
+int io_accept(struct proxy *p, int cfd, uint16_t forward_port, int metadata, int redirect);
 /* Re-registers both sockets' events from the connection's state. */
 void io_update(struct conn *c);
 
@@ -139,6 +140,15 @@ void metadata_free(struct conn *c);
 /* After the dial for CONNECT: "200 Connection established" queued for the client,
  * then STEP_SNI (passthrough) or STEP_TLS (`allow`, with a CA). */
 void tunnel_answer(struct conn *c, struct outcome *o);
+
+/* redirect.c: a redirected connection's PROXY line (REDIRECT_LINE): 1 once read
+ * (REDIRECT_READ, redirect_port set), 0 to wait or when `o` ends the connection. */
+int redirect_read_line(struct conn *c, struct outcome *o);
+/* Whether what follows the line begins a TLS record. */
+int redirect_is_tls(const struct conn *c);
+/* The CONNECT a ClientHello stands for (its SNI at redirect_port) into *req: 1; 0 to
+ * wait for more; -1 with a sentence in why when it names no server. */
+int redirect_tls_request(struct conn *c, struct http_request *req, char *why, size_t len);
 /* Client bytes in PH_SNI: STEP_RELAY once the ClientHello names the CONNECT host. */
 void tunnel_check_sni(struct conn *c, struct outcome *o);
 /* PH_RELAY: every buffered byte is cleared both ways; a side that ended is half-closed

@@ -100,6 +100,27 @@ static void head_step(struct conn *c, struct outcome *o)
 	if (!loop_timer_armed(&c->timer) || c->timer.when > loop_now(p->loop) + p->head_ms)
 		conn_arm_timer(c, p->head_ms);
 	struct http_request req;
+	if (c->redirect == REDIRECT_LINE && !redirect_read_line(c, o))
+		return;
+	if (c->redirect == REDIRECT_READ && !c->mitm && redirect_is_tls(c)) {
+		char why[300];
+		int k = redirect_tls_request(c, &req, why, sizeof why);
+		if (k == 0)
+			return;
+		snprintf(c->t.method, sizeof c->t.method, "CONNECT");
+		c->t.path[0] = 0;
+		begin_request(c);
+		if (k < 0) {
+			outcome_end(o, STEP_RESET, "deny", why);
+			outcome_notice(o, why);
+			return;
+		}
+		decide_request(c, &req, 0, o);
+		return;
+	}
+	len = c->up.end - c->up.start;
+	if (len == 0)
+		return;
 	const char *why = "";
 	int r = http_parse_request(c->up.data + c->up.start, len, &req, &why);
 	if (r == 0 && len < CONN_BUF)
@@ -344,6 +365,10 @@ static void apply(struct conn *c, struct outcome *o)
 		case STEP_TLS:
 			enter(c, PH_TLS_WAIT);
 			conn_arm_timer(c, c->p->head_ms);
+			if (c->down.fwd == 0 && c->xprt[0]->flushed(c, 0)) {
+				begin_tls(c, o); /* no 200 to wait for (a redirect) */
+				continue;
+			}
 			return; /* state_client_sent() goes on once the 200 is out */
 		case STEP_RELAY:
 			enter(c, PH_RELAY);

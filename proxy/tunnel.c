@@ -20,7 +20,8 @@ void tunnel_answer(struct conn *c, struct outcome *o)
 	 * tunnels them like passthrough ones, SNI check included, and injects nothing. */
 	int terminate = c->t.action == ACTION_ALLOW && c->p->ca;
 	struct buf *d = &c->down;
-	size_t L = sizeof established - 1;
+	/* A redirected connection asked for no proxy: it gets no 200. */
+	size_t L = c->redirect ? 0 : sizeof established - 1;
 	/* Bytes the upstream sent early (after its proxy's 200) stay behind our 200 in a
 	 * relay; a terminated tunnel speaks TLS to the upstream itself: they are not ours
 	 * to pass on. */

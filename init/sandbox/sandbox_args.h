@@ -15,6 +15,7 @@
 #define SANDBOX_FD_FORWARD 0x20000u   /* | port: a `forward` listener */
 #define SANDBOX_FD_CONTROL 0x40000u   /* the control socket (--control), from the monitor */
 #define SANDBOX_FD_METADATA 0x80000u  /* | port: the [gcp] metadata server's listener */
+#define SANDBOX_FD_REDIRECT 0x100000u /* isolation unprivileged: redirected connects */
 
 /* What a secret's `file` shows inside (secret_view.h); data NULL for a secret without
  * a file. */

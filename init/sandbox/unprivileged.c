@@ -71,8 +71,9 @@ static void write_or_die(const char *path, const char *data, size_t len, mode_t 
 			  strerror(errno));
 }
 
-/* A listener on an ephemeral port of 127.0.0.1, standing for `port` inside. */
-static void add_listener(struct unpriv *u, uint16_t port, unsigned tag)
+/* A listener on an ephemeral port of 127.0.0.1, standing for `port` inside (0: the
+ * redirect listener, which stands for no port). Returns its real port. */
+static uint16_t add_listener(struct unpriv *u, uint16_t port, unsigned tag)
 {
 	if (u->nlisteners == UNPRIV_MAX_LISTENERS)
 		log_fatal("too many listeners for isolation unprivileged");
@@ -82,11 +83,18 @@ static void add_listener(struct unpriv *u, uint16_t port, unsigned tag)
 	if (fd < 0 || getsockname(fd, (struct sockaddr *)&in, &len) != 0)
 		log_fatal("cannot listen on 127.0.0.1 for the sandbox's port %u: %s",
 			  (unsigned)port, strerror(errno));
+	uint16_t real = ntohs(in.sin_port);
 	u->listeners[u->nlisteners++] = (struct unpriv_listener){fd, tag};
-	u->routes[u->nroutes] = (struct connect_route){port, ntohs(in.sin_port)};
-	u->ports[u->nroutes++] = ntohs(in.sin_port);
+	u->ports[u->nports++] = real;
+	if (!port) {
+		log_verbose("sandbox-exec: other TCP connects go to the proxy's redirect "
+			    "listener, 127.0.0.1:%u on the host", (unsigned)real);
+		return real;
+	}
+	u->routes[u->nroutes++] = (struct connect_route){port, real};
 	log_verbose("sandbox-exec: 127.0.0.1:%u inside is 127.0.0.1:%u on the host",
-		    (unsigned)port, (unsigned)ntohs(in.sin_port));
+		    (unsigned)port, (unsigned)real);
+	return real;
 }
 
 static void make_writable_list(struct unpriv *u, const struct policy *p)
@@ -144,6 +152,7 @@ void unpriv_prepare(struct unpriv *u, const struct policy *p, const struct sandb
 		add_listener(u, p->forwards[f], SANDBOX_FD_FORWARD | p->forwards[f]);
 	if (p->gcp)
 		add_listener(u, p->gcp->metadata_port, SANDBOX_FD_METADATA | p->gcp->metadata_port);
+	u->redirect_port = add_listener(u, 0, SANDBOX_FD_REDIRECT);
 	make_writable_list(u, p);
 }
 

@@ -35,8 +35,10 @@ struct unpriv {
 	struct unpriv_listener listeners[UNPRIV_MAX_LISTENERS];
 	size_t nlisteners;
 	struct connect_route routes[UNPRIV_MAX_LISTENERS];
-	uint16_t ports[UNPRIV_MAX_LISTENERS]; /* the real ports, for Landlock */
 	size_t nroutes;
+	uint16_t redirect_port;  /* the proxy's redirect listener (other TCP connects) */
+	uint16_t ports[UNPRIV_MAX_LISTENERS + 1]; /* every real port, for Landlock */
+	size_t nports;
 	char **writable;         /* resolved read_write paths and tmp; NULL-ended */
 	pid_t owner;             /* the process that made it, and removes it */
 };

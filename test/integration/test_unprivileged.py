@@ -149,7 +149,9 @@ def test_core_checks_in_unprivileged(box):
             assert '"path": "/echo?k=<REAL:TOKEN>"' in python_part, out
             lines = out.splitlines()
             assert "CONNECT tunnel failed, response 403" in out, out
-            assert "DIRECT-OPEN" not in out and "Couldn't connect" in out, out
+            # redirected to the proxy: TLS to an address names no server, so it is cut
+            assert "DIRECT-OPEN" not in out and "Connection reset by peer" in out, out
+            assert len(api.requests) == 2, api.requests
             for word in ("environ-unreadable", "signal-refused", "token-file-hidden",
                          "view: " + PH + "GH", "host-tmp-closed", "tmpdir: tmp",
                          "work-sock hello-from-host", "host-sock PermissionError",
@@ -220,3 +222,73 @@ def test_a_secret_file_in_a_given_folder_is_refused_in_unprivileged(box):
             "unprivileged has no mount namespace to mask it") in r.stderr
     assert not os.path.exists(f"{box}/work/ran")
     assert TOKEN not in r.stderr
+
+
+def test_direct_connects_are_redirected_to_the_proxy_and_decided_by_policy(box):
+    """A tool that ignores the proxy variables connects straight to an address: the
+    reaper hands the connection to the proxy with the port it asked for, and the policy
+    decides by the TLS SNI (or the HTTP Host) as for a CONNECT: an allowed name gets the
+    MITM with the secret swapped in, whatever address the tool aimed at; a denied one,
+    or TLS without a name, is cut off."""
+    pki = PKI(os.path.join(box, "pki"))
+    crt, key = pki.leaf("api.example.test")
+    with TLSServer(crt, key, secrets={TOKEN: "TOKEN"}) as api:
+        pol = policy(box, f"""\
+            [network]
+            allow = api.example.test
+            map = api.example.test 127.0.0.1:{api.port}
+            trust = {pki.root["crt"]}
+            [secret TOKEN]
+            hosts = api.example.test
+            """)
+        script = """
+            curl -sS -m 20 --noproxy '*' --resolve api.example.test:443:192.0.2.7 \
+                -H "Authorization: Bearer $TOKEN" https://api.example.test/echo; echo
+            echo "--"
+            curl -sS -m 20 --noproxy '*' --resolve denied.example.test:443:192.0.2.7 \
+                https://denied.example.test/ >/dev/null 2>&1 || echo denied-cut
+            curl -sS -m 20 --noproxy '*' -k https://192.0.2.7/ >/dev/null 2>&1 || echo no-sni-cut
+            """
+        r = sandbox(pol, script, env={"PATH": "/usr/bin:/bin", "TOKEN": TOKEN}, text=True)
+        assert r.returncode == 0, r.stderr
+        assert TOKEN not in r.stdout + r.stderr
+        first, rest = r.stdout.split("--", 1)
+        assert '["Authorization", "Bearer <REAL:TOKEN>"]' in first, r.stdout + r.stderr
+        assert "denied-cut" in rest and "no-sni-cut" in rest, r.stdout
+        got = [v for rec in api.requests for k, v in rec["headers"] if k == "Authorization"]
+        assert got == ["Bearer " + TOKEN]
+
+
+def test_plain_http_around_the_proxy_is_decided_by_its_host(box):
+    from conftest import free_port
+    port = free_port()
+    os.makedirs(f"{box}/www", exist_ok=True)
+    with open(f"{box}/www/hello", "w") as f:
+        f.write("hello-plain\n")
+    srv = subprocess.Popen(["python3", "-m", "http.server", "-b", "127.0.0.1", str(port)],
+                           cwd=f"{box}/www", stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        pol = policy(box, f"""\
+            [network]
+            allow = plain.example.test:{port}
+            map = plain.example.test 127.0.0.1:{port}
+            """)
+        script = f"""
+            curl -sS -m 20 --noproxy '*' --resolve plain.example.test:{port}:192.0.2.7 \
+                http://plain.example.test:{port}/hello
+            curl -sS -m 20 --noproxy '*' -o /dev/null -w '%{{http_code}}\\n' \
+                --resolve other.example.test:{port}:192.0.2.7 http://other.example.test:{port}/
+            """
+        r = sandbox(pol, script, text=True)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines() == ["hello-plain", "403"], r.stdout + r.stderr
+    finally:
+        srv.kill()
+        srv.wait()
