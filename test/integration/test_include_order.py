@@ -107,7 +107,7 @@ def test_a_connections_phase_is_assigned_in_one_place():
 
 # The connection's handlers and what each exports (their prefixes, proxy_int.h).
 HANDLERS = {"decide.c": "decide_", "tunnel.c": "tunnel_", "forward.c": "forward_",
-            "dial.c": "dial_", "mitm.c": "mitm_"}
+            "dial.c": "dial_", "mitm.c": "mitm_", "redirect.c": "redirect_"}
 
 
 def calls(text, prefix):
