@@ -118,7 +118,16 @@ def test_core_checks_in_unprivileged(box):
                 "s = socket.socket()\n"
                 "try:\n"
                 "    s.bind(('127.0.0.1', 0)); s.listen(); print('bind open')\n"
-                "except OSError as e: print('bind', e.errno)\n")
+                "except OSError as e: print('bind', e.errno)\n"
+                # a filter of its own with a listener would take its connects: EBUSY
+                "import ctypes, struct\n"
+                "libc = ctypes.CDLL(None, use_errno=True)\n"
+                "libc.prctl(38, 1, 0, 0, 0)\n"
+                "ins = ctypes.create_string_buffer(struct.pack('<HBBI', 6, 0, 0, 0x7fff0000))\n"
+                "class P(ctypes.Structure):\n"
+                "    _fields_ = [('n', ctypes.c_ushort), ('f', ctypes.c_void_p)]\n"
+                "r = libc.syscall(317, 1, 8, ctypes.byref(P(1, ctypes.addressof(ins))))\n"
+                "print('listener', ctypes.get_errno() if r < 0 else 'taken')\n")
             with open(f"{box}/probe.py", "w") as f:
                 f.write(probe)
             script = f"""
@@ -155,7 +164,7 @@ def test_core_checks_in_unprivileged(box):
             for word in ("environ-unreadable", "signal-refused", "token-file-hidden",
                          "view: " + PH + "GH", "host-tmp-closed", "tmpdir: tmp",
                          "work-sock hello-from-host", "host-sock PermissionError",
-                         "abstract PermissionError", "udp 1", "bind 13"):
+                         "abstract PermissionError", "udp 1", "bind 13", "listener 16"):
                 assert word in lines, (word, out)
             got = [v for rec in api.requests for k, v in rec["headers"] if k == "Authorization"]
             assert got == ["Bearer " + TOKEN]
