@@ -130,6 +130,10 @@ def test_core_checks_in_unprivileged(box):
                 "print('listener', ctypes.get_errno() if r < 0 else 'taken')\n")
             with open(f"{box}/probe.py", "w") as f:
                 f.write(probe)
+            # the control: outside, the same probe gets its listener
+            ctl = subprocess.run(AS_CALLER + ["/usr/bin/python3", f"{box}/probe.py"],
+                                 capture_output=True, text=True, timeout=60)
+            assert "listener taken" in ctl.stdout.splitlines(), ctl.stdout + ctl.stderr
             script = f"""
                 id -u
                 curl -sS -m 20 -H "Authorization: Bearer $TOKEN" https://api.example.test/echo
