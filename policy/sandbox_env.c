@@ -218,12 +218,13 @@ char **sandbox_env_unprivileged(char **env, const char *dir)
 	size_t n = 0;
 	while (env && env[n])
 		n++;
-	char **out = calloc(n + 3, sizeof *out);
+	char **out = calloc(n + 4, sizeof *out);
 	size_t k = 0;
 	const size_t run = strlen(SANDBOX_RUN_DIR);
 	for (size_t i = 0; out && i < n; i++) {
 		char *e = env[i], *eq = strchr(e, '=');
-		if (!strncmp(e, "TMPDIR=", 7) || !strncmp(e, "AIRLOCK_SECRETS_DIR=", 20))
+		if (!strncmp(e, "TMPDIR=", 7) || !strncmp(e, "AIRLOCK_SECRETS_DIR=", 20) ||
+		    !strncmp(e, "CLAUDE_CODE_TMPDIR=", 19))
 			continue;
 		if (eq && !strncmp(eq + 1, SANDBOX_RUN_DIR "/", run + 1)) {
 			*eq = '\0';
@@ -238,7 +239,10 @@ char **sandbox_env_unprivileged(char **env, const char *dir)
 			goto oom;
 		}
 	}
+	/* The Claude Code CLI makes its per-uid folder in CLAUDE_CODE_TMPDIR, else in
+	 * os.tmpdir() (TMPDIR), and exits silently when it cannot: both point there. */
 	if (!out || !(out[k++] = joined("TMPDIR=", dir, "/tmp")) ||
+	    !(out[k++] = joined("CLAUDE_CODE_TMPDIR=", dir, "/tmp")) ||
 	    !(out[k++] = joined("AIRLOCK_SECRETS_DIR=", dir, "/secrets")))
 		goto oom;
 	sandbox_env_free(env);

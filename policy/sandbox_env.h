@@ -35,8 +35,8 @@ char **sandbox_env_build(char *const *in, const struct policy *p, const int *has
 void sandbox_env_free(char **env);
 
 /* isolation unprivileged, where /run/airlock is not the sandbox's: `env` (from
- * sandbox_env_build) with every value under /run/airlock moved under `dir`, TMPDIR set
- * to dir/tmp and AIRLOCK_SECRETS_DIR to dir/secrets (whatever the caller had for them
+ * sandbox_env_build) with every value under /run/airlock moved under `dir`, TMPDIR and
+ * CLAUDE_CODE_TMPDIR set to dir/tmp and AIRLOCK_SECRETS_DIR to dir/secrets (whatever the caller had for them
  * is dropped). `env` is freed; returns the new array, or NULL when out of memory. */
 char **sandbox_env_unprivileged(char **env, const char *dir);
 

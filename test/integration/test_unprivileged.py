@@ -148,6 +148,7 @@ def test_core_checks_in_unprivileged(box):
                 echo "view: $(cat $AIRLOCK_SECRETS_DIR/GH)"
                 ls /tmp >/dev/null 2>&1 || echo host-tmp-closed
                 echo tmp > "$TMPDIR/t" && echo "tmpdir: $(cat $TMPDIR/t)"
+                [ "$CLAUDE_CODE_TMPDIR" = "$TMPDIR" ] && echo claude-tmpdir-same
                 /usr/bin/python3 {box}/probe.py
                 echo "$TOKEN" > {box}/work/written
                 """
@@ -167,6 +168,7 @@ def test_core_checks_in_unprivileged(box):
             assert len(api.requests) == 2, api.requests
             for word in ("environ-unreadable", "signal-refused", "token-file-hidden",
                          "view: " + PH + "GH", "host-tmp-closed", "tmpdir: tmp",
+                         "claude-tmpdir-same",
                          "work-sock hello-from-host", "host-sock PermissionError",
                          "abstract PermissionError", "udp 1", "bind 13", "listener 16"):
                 assert word in lines, (word, out)
