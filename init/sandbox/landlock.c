@@ -293,15 +293,38 @@ static int add_unprivileged(int rs, const struct landlock_unprivileged *u, uint6
 	return 0;
 }
 
+/* Baseline paths isolation unprivileged leaves out: /run/airlock is not the sandbox's,
+ * and /dev/pts and /dev/ptmx are the host's, where every terminal of the sandbox's uid
+ * (another session's) could be opened. */
+static int unprivileged_skips(const char *path)
+{
+	return strcmp(path, "/run/airlock") == 0 || strcmp(path, "/dev/pts") == 0 ||
+	       strcmp(path, "/dev/ptmx") == 0;
+}
+
+/* isolation unprivileged: the terminal on CMD's stdio, if any, and no other. */
+static int add_own_terminals(int rs, uint64_t handled, char *err, size_t errlen)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		char name[128];
+		if (isatty(fd) && ttyname_r(fd, name, sizeof name) == 0 &&
+		    strncmp(name, "/dev/pts/", 9) == 0 &&
+		    add_path(rs, name, LL_TTY, handled, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Adds every rule; returns 0 or -1 with err set. */
 static int add_rules(int rs, const struct policy *p, const struct landlock_unprivileged *u,
 		     uint64_t handled, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < sizeof baseline / sizeof baseline[0]; i++)
-		if ((!u || strcmp(baseline[i].path, "/run/airlock") != 0) &&
+		if ((!u || !unprivileged_skips(baseline[i].path)) &&
 		    add_path(rs, baseline[i].path, baseline[i].cls, handled, err, errlen) != 0)
 			return -1;
-	if (u && add_unprivileged(rs, u, handled, err, errlen) != 0)
+	if (u && (add_unprivileged(rs, u, handled, err, errlen) != 0 ||
+		  add_own_terminals(rs, handled, err, errlen) != 0))
 		return -1;
 	return add_lists(rs, p, !u, handled, err, errlen);
 }

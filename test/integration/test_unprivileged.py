@@ -307,3 +307,42 @@ def test_plain_http_around_the_proxy_is_decided_by_its_host(box):
     finally:
         srv.kill()
         srv.wait()
+
+
+def test_only_the_terminal_on_stdio_is_open_in_unprivileged(box):
+    """The host's /dev/pts is shared: another session's terminal of the same uid must
+    stay closed (it would read keystrokes, write into someone's screen); the terminal CMD
+    was given on stdio works."""
+    other_m, other_s = os.openpty()
+    own_m, own_s = os.openpty()
+    other, own = os.ttyname(other_s), os.ttyname(own_s)
+    for name in (other, own):
+        os.chown(name, CALLER, -1)
+    try:
+        ctl = subprocess.run(AS_CALLER + ["/bin/sh", "-c", f"echo x > {other} && echo opened"],
+                             capture_output=True, text=True, timeout=30)
+        assert ctl.stdout == "opened\n", ctl.stderr  # the control: outside, it opens
+        r = subprocess.run(AS_CALLER + [AIRLOCK, "sandbox-exec", "--policy", policy(box),
+                                        "--", "/bin/sh", "-c",
+                                        f"(echo x > {other}) 2>/dev/null || echo other-closed; "
+                                        f"[ \"$(tty)\" = {own} ] && echo own-tty; "
+                                        "echo to-tty > $(tty) && echo tty-written"],
+                           stdin=own_s, stdout=own_s, stderr=subprocess.PIPE, timeout=60,
+                           env={"PATH": "/usr/bin:/bin"})
+        assert r.returncode == 0, r.stderr
+        os.set_blocking(own_m, False)
+        out = b""
+        try:
+            while True:
+                chunk = os.read(own_m, 4096)
+                if not chunk:
+                    break
+                out += chunk
+        except (BlockingIOError, OSError):
+            pass
+        text = out.decode(errors="replace").replace("\r", "")
+        for word in ("other-closed", "own-tty", "to-tty", "tty-written"):
+            assert word in text.split("\n"), (word, text)
+    finally:
+        for fd in (other_m, other_s, own_m, own_s):
+            os.close(fd)
