@@ -227,13 +227,14 @@ char **sandbox_env_unprivileged(char **env, const char *dir)
 		    !strncmp(e, "CLAUDE_CODE_TMPDIR=", 19))
 			continue;
 		if (eq && !strncmp(eq + 1, SANDBOX_RUN_DIR "/", run + 1)) {
-			*eq = '\0';
-			char *moved = joined(e, "=", "");
-			char *v = moved ? joined(moved, dir, eq + 1 + run) : NULL;
-			free(moved);
-			*eq = '=';
+			/* NAME= + dir + the path below /run/airlock */
+			size_t name = (size_t)(eq + 1 - e);
+			char *v = malloc(name + strlen(dir) + strlen(eq + 1 + run) + 1);
 			if (!v)
 				goto oom;
+			memcpy(v, e, name);
+			strcpy(v + name, dir);
+			strcat(v + name, eq + 1 + run);
 			out[k++] = v;
 		} else if (!(out[k++] = strdup(e))) {
 			goto oom;

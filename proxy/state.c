@@ -139,6 +139,15 @@ static void head_step(struct conn *c, struct outcome *o)
 		return;
 	}
 	begin_request(c);
+	if (c->redirect && req.is_connect) {
+		/* It went around the proxy: it would wait for a 200 that a redirect never
+		 * sends. */
+		outcome_fail(o, 400, "connect-around-proxy",
+			     "airlock refused a CONNECT sent to port %u directly: the connection went "
+			     "around the proxy (isolation unprivileged redirected it); send CONNECT "
+			     "to the proxy named in HTTPS_PROXY.\n", (unsigned)c->redirect_port);
+		return;
+	}
 	if (c->metadata) {
 		metadata_request(c, &req, (size_t)r, o);
 		return;

@@ -300,10 +300,13 @@ def test_plain_http_around_the_proxy_is_decided_by_its_host(box):
                 http://plain.example.test:{port}/hello
             curl -sS -m 20 --noproxy '*' -o /dev/null -w '%{{http_code}}\\n' \
                 --resolve other.example.test:{port}:192.0.2.7 http://other.example.test:{port}/
+            /usr/bin/python3 -c 'import socket; s = socket.create_connection(("192.0.2.7", 80), 20); s.sendall(b"CONNECT plain.example.test:{port} HTTP/1.1\\r\\n\\r\\n"); print(s.recv(200).decode().splitlines()[0])'
             """
         r = sandbox(pol, script, text=True)
         assert r.returncode == 0, r.stderr
-        assert r.stdout.splitlines() == ["hello-plain", "403"], r.stdout + r.stderr
+        # a CONNECT sent around the proxy gets a refusal, not a wait for a 200
+        assert r.stdout.splitlines() == ["hello-plain", "403", "HTTP/1.1 400 Bad Request"], \
+            r.stdout + r.stderr
     finally:
         srv.kill()
         srv.wait()
