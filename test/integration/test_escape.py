@@ -157,10 +157,21 @@ def parse(out):
     return res
 
 
-@pytest.fixture(params=["full", "userns"])
+# Cases that do not apply in a mode (the battery prints them as NA, with why).
+NOT_APPLICABLE = {
+    "full": {"supervisor-environ-and-memory-closed"},
+    "userns": {"supervisor-environ-and-memory-closed"},
+    "unprivileged": {"netlink-route-shows-host-interfaces", "supervisor-not-visible"},
+}
+AS_CALLER_MODES = ("userns", "unprivileged")
+
+
+@pytest.fixture(params=["full", "userns", "unprivileged"])
 def world(root, request):
     mode = request.param
-    owner = CALLER if mode == "userns" else 65534  # who the sandbox is on the host
+    # Who the sandbox is on the host: unprivileged and userns run as the runner does
+    # (a uid of its own, no capabilities); full as root with the policy's user.
+    owner = CALLER if mode in AS_CALLER_MODES else 65534
     made = []
 
     def mk(prefix, mode=0o755):
@@ -227,7 +238,8 @@ def test_escape_battery(world):
                    sibling_name=os.path.basename(sibling), host_only=host_only,
                    handle=file_handle(host_only), handle_dir=host_dir, ro=ro,
                    ro_file=os.path.join(ro, "file"), rw=rw, suid_id=suid, scratch=scratch,
-                   received=received, max_processes=MAX_PROCESSES, bomb_cap=200)
+                   received=received, max_processes=MAX_PROCESSES, bomb_cap=200,
+                   mode=mode)
         cfg_path = os.path.join(box, "config.json")
         with open(cfg_path, "w") as f:
             json.dump(cfg, f)
@@ -263,9 +275,22 @@ def test_escape_battery(world):
         audit_dir = mk("airlock-escape-audit-")
         os.chown(audit_dir, owner, owner)
         audit = os.path.join(audit_dir, "audit.jsonl")
-        inside = subprocess.run((AS_CALLER if mode == "userns" else []) + [
-            AIRLOCK, "sandbox-exec", "-v", "--policy", policy, "--audit", audit, "--", PY,
-            BATTERY, cfg_path], capture_output=True, text=True, timeout=600, env=env)
+        # A secret on the command line, as the runner's MCP configs are: the battery
+        # reads every command line it can see.
+        mcp = json.dumps({"mcpServers": {"x": {"env": {"TOKEN": TOKEN}}}})
+        # Unprivileged mode opens no new terminal, only the one on stdio: the terminal
+        # cases use the one given here (another than the host pty they must not reach).
+        term = os.openpty() if mode == "unprivileged" else None
+        if term:
+            os.chown(os.ttyname(term[1]), owner, -1)
+        try:
+            inside = subprocess.run((AS_CALLER if mode in AS_CALLER_MODES else []) + [
+                AIRLOCK, "sandbox-exec", "-v", "--policy", policy, "--audit", audit, "--",
+                PY, BATTERY, "--mcp-config", mcp, cfg_path], capture_output=True, text=True,
+                timeout=600, env=env, stdin=term[1] if term else subprocess.DEVNULL)
+        finally:
+            for fd in term or ():
+                os.close(fd)
         after = listeners.got[before:]
         other_seen = other.raw_requests()
         api_paths = [r["path"] for r in api.requests]
@@ -282,13 +307,18 @@ def test_escape_battery(world):
     assert outside.returncode == 0, outside.stderr
     assert inside.returncode == 0, inside.stdout + inside.stderr
     problems, absent = [], []
+    na = {name for name, (result, _) in ins.items() if result == "NA"}
+    assert na == NOT_APPLICABLE[mode], "not applicable in %s: %s" % (mode, ins)
+    assert na == {name for name, (result, _) in outs.items() if result == "NA"}
     for name, (result, detail) in ins.items():
+        if result == "NA":
+            continue
         if result != "BLOCKED":
             problems.append("%s: %s %s" % (name, result, detail))
     for name, (result, detail) in outs.items():
         if name not in ins:
             problems.append("%s: no result inside" % name)
-        if detail.startswith("ok"):
+        if result == "NA" or detail.startswith("ok"):
             continue
         # A kernel built without the call or the socket family (no module support, no
         # AF_ALG, no kexec): the attack cannot work here either. Said, not skipped: the
@@ -302,7 +332,8 @@ def test_escape_battery(world):
             problems.append("%s: the control outside failed: %s" % (name, detail))
     assert f"sandbox-exec: isolation {mode}" in inside.stderr, inside.stderr
     blocked = sum(1 for r, _ in ins.values() if r == "BLOCKED")
-    print("escape battery (%s): %d cases, %d blocked" % (mode, len(ins), blocked))
+    print("escape battery (%s): %d cases, %d blocked; not applicable: %s" % (
+        mode, len(ins) - len(na), blocked, ", ".join(sorted(na))))
     if absent:
         print("escape battery: no %s here at all (the control outside got ENOSYS or "
               "EAFNOSUPPORT, or user namespaces are refused even to root, as in a "
@@ -328,4 +359,4 @@ def test_escape_battery(world):
     denied = [json.loads(line) for line in audit_text.splitlines()
               if "denied.example.test" in line]
     assert denied and all(a["decision"] == "deny" for a in denied), denied
-    assert len(ins) >= 50, "only %d cases" % len(ins)
+    assert blocked >= 60, "only %d cases" % blocked
