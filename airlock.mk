@@ -40,8 +40,11 @@ MUSLOBJ := $(call obj,musl,$(MODULES)) $(OUT)/obj/musl/inih/ini.o
 ASANOBJ := $(call obj,asan,$(LIBSRC)) $(OUT)/obj/asan/inih/ini.o
 FUZZOBJ := $(call obj,fuzz,$(LIBSRC)) $(OUT)/obj/fuzz/inih/ini.o
 
-.PHONY: airlock unit fuzz tools
+.PHONY: airlock asan unit fuzz tools
 airlock: $(OUT)/airlock $(OUT)/sandbox-exec
+# The whole program with the host compiler and ASan/UBSan, for the integration suite's
+# sanitizer run (dynamic, glibc: not the binary that ships).
+asan: $(OUT)/asan/airlock $(OUT)/asan/sandbox-exec
 unit: $(OUT)/test/unit_tests tools
 tools: $(patsubst $(TOP)/test/tools/%.c,$(OUT)/test/tools/%,$(TOOLSRC))
 fuzz: $(patsubst $(TOP)/test/fuzz/%.c,$(OUT)/test/fuzz/%,$(FUZZSRC))
@@ -49,6 +52,13 @@ fuzz: $(patsubst $(TOP)/test/fuzz/%.c,$(OUT)/test/fuzz/%,$(FUZZSRC))
 $(OUT)/airlock: $(MUSLOBJ)
 	$(MUSLCC) -static -Wl,--gc-sections -s -o $@ $^ $(DEPS)/lib/libseccomp.a $(DEPS)/lib/libbearssl.a
 $(OUT)/sandbox-exec: $(OUT)/airlock
+	ln -sf airlock $@
+
+$(OUT)/asan/airlock: $(call obj,asan,$(MAIN)) $(OUT)/obj/asan/test/asan/options.o $(ASANOBJ)
+	@mkdir -p $(dir $@)
+	$(ASANCC) -fsanitize=address,undefined -o $@ $^ -lbearssl -lseccomp -lpthread
+$(OUT)/obj/asan/test/asan/options.o: ASANFL += -DAIRLOCK_REPORTS='"$(OUT)/sanitizer-reports"'
+$(OUT)/asan/sandbox-exec: $(OUT)/asan/airlock
 	ln -sf airlock $@
 
 $(OUT)/test/unit_tests: $(call obj,asan,$(UNITSRC)) $(ASANOBJ)

@@ -4,6 +4,7 @@
 #   ./build.sh                 build out/airlock (and the out/sandbox-exec link)
 #   ./build.sh test            build, then run every test (unit, fuzz smoke, integration)
 #   ./build.sh unit|fuzz|integration [ARGS]   one test layer
+#   ./build.sh sanitized [ARGS] the integration suite against out/asan/airlock (ASan/UBSan)
 #   ./build.sh demo            the guided demo (README)
 #   ./build.sh bench           the benchmarks under test/bench/
 #   ./build.sh fetch DIR       download the pinned sources into DIR (for offline builds)
@@ -38,6 +39,7 @@ needs_of() {
 	unit) echo build unit ;;
 	fuzz) echo build fuzz ;;
 	integration) echo build demo unit integration ;; # the tools are unit builds; a test runs the demo
+	sanitized) echo build unit integration ;;
 	test) echo build demo unit fuzz integration ;;
 	bench) echo build unit bench ;;
 	esac
@@ -258,11 +260,40 @@ cmd_integration() {
 	AIRLOCK="$out/airlock" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@"
 }
 
+# The tests that examine the shipped binary itself (static, in a FROM scratch image, the
+# demo's build) are left out: the sanitizer build is dynamic and glibc's.
+sanitized_skip=(--deselect test_build.py --deselect test_container.py --deselect test_demo.py)
+
+# The integration suite again, against the whole program built with ASan and UBSan.
+# Every airlock process writes its reports to out/sanitizer-reports (any uid may: the
+# sandbox's processes are other users); one report fails the run, whatever the tests
+# said. Leak detection is off (test/asan/options.c says why).
+cmd_sanitized() {
+	build_deps
+	make -s -j"$jobs" -f "$top/airlock.mk" TOP="$top" OUT="$out" DEPS="$deps" asan tools
+	local reports="$out/sanitizer-reports" rc=0
+	rm -rf "$reports"
+	mkdir -p "$reports"
+	chmod 1777 "$reports"
+	cd "$top/test/integration"
+	# The options (test/asan/options.c) are compiled in: many tests give airlock an
+	# environment of their own.
+	AIRLOCK="$out/asan/airlock" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+		"${sanitized_skip[@]}" "$@" || rc=$?
+	if [ -n "$(ls -A "$reports")" ]; then
+		for f in "$reports"/*; do say "sanitizer report $f:"; head -n 40 "$f" >&2; done
+		die "the sanitizer build reported errors (above)"
+	fi
+	[ "$rc" = 0 ] || die "the integration suite failed against the sanitizer build"
+	say "sanitizer build: no report"
+}
+
 cmd_test() {
 	build_airlock
 	cmd_unit
 	cmd_fuzz "${AIRLOCK_FUZZ_SECONDS:-10}"
 	cmd_integration
+	(cmd_sanitized)
 }
 
 # First of all, before anything is built: the Debian packages this command needs.
@@ -276,6 +307,7 @@ test) shift; cmd_test "$@" ;;
 unit) shift; cmd_unit "$@" ;;
 fuzz) shift; cmd_fuzz "$@" ;;
 integration) shift; cmd_integration "$@" ;;
+sanitized) shift; cmd_sanitized "$@" ;;
 fetch) shift; cmd_fetch "$@" ;;
 deps) shift; cmd_deps "$@" ;;
 demo) build_airlock; exec "$top/test/demo.sh" "$out/airlock" ;;

@@ -282,7 +282,8 @@ void decide_request(struct conn *c, const struct http_request *req, size_t len,
 	struct conn_target *t = &c->t;
 	snprintf(t->method, sizeof t->method, "%.*s", (int)req->method.len, req->method.p);
 	size_t pl = req->path.len < sizeof t->path - 1 ? req->path.len : sizeof t->path - 1;
-	memcpy(t->path, req->path.p, pl);
+	if (pl) /* a request without a target (a PROXY-line redirect) has no bytes */
+		memcpy(t->path, req->path.p, pl);
 	t->path[pl] = 0;
 	if (c->mitm) {
 		/* Inside TLS terminated for an `allow` host: decided at CONNECT. */

@@ -38,6 +38,9 @@ static const char *const allowed[] = {
 	"futex", "set_tid_address", "set_robust_list", "sched_yield", "sched_getaffinity",
 	"membarrier", "exit", "exit_group", "getrandom", "uname", "getrlimit", "prlimit64",
 	"sysinfo",
+	/* glibc (the sanitizer build) registers each new thread with rseq and dies if it is
+	 * refused; it names only a per-thread area of the caller's own memory */
+	"rseq",
 };
 
 static int nrules; /* rules added to the filter being built, for seccomp_gen's comment */
