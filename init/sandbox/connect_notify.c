@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "init/sandbox/unix_owner.h"
 #include "net/base/log.h"
 
 #ifndef SYS_pidfd_open
@@ -106,8 +107,9 @@ static int connect_redirect(int sock, int domain, const struct connect_decision 
 }
 
 /* A named UNIX socket: only beneath one of the writable folders, looked up from there
- * with RESOLVE_BENEATH (no link leads out), and reached through the O_PATH fd, so the
- * socket connected to is the one checked. */
+ * with RESOLVE_BENEATH (no link leads out), only one that a process of the sandbox
+ * listens on (unix_owner.h: a host process's socket there stays closed), and reached
+ * through the O_PATH fd, so the socket connected to is the one checked. */
 static int connect_unix(const struct connect_notify *n, pid_t pid, int sock,
 			const char *path)
 {
@@ -137,9 +139,18 @@ static int connect_unix(const struct connect_notify *n, pid_t pid, int sock,
 		if (rc)
 			return rc;
 		struct stat st;
-		if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+		uint32_t sk = 0;
+		if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+		    (rc = unix_listener_of(fd, &sk)) != 0) {
 			close(fd);
-			return ECONNREFUSED;
+			return rc ? rc : ECONNREFUSED;
+		}
+		if (!unix_held_below(getpid(), sk)) {
+			close(fd);
+			log_verbose("sandbox: connect to the UNIX socket %s refused: no process of "
+				    "the sandbox listens on it (a host process's socket); reach a "
+				    "host service through a [network] forward port instead", abs);
+			return EACCES;
 		}
 		struct sockaddr_un un = {.sun_family = AF_UNIX};
 		snprintf(un.sun_path, sizeof un.sun_path, "/proc/self/fd/%d", fd);

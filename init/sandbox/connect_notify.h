@@ -3,7 +3,8 @@
  * here reads the address from the caller's memory, decides with connect_rule.h, and
  * performs the connect itself on the caller's socket (pidfd_getfd): a route to the
  * proxy's or a forward's real listener, a redirect to the proxy with the original
- * destination, a named UNIX socket beneath a writable path, or an error. The answer is
+ * destination, a named UNIX socket beneath a writable path that a process of the
+ * sandbox listens on (never a host process's), or an error. The answer is
  * the result of that connect; the kernel is never told to go on with the caller's own
  * arguments (SECCOMP_USER_NOTIF_FLAG_CONTINUE), which the caller could change between
  * the check and the kernel's read.

@@ -8,7 +8,8 @@
  * the real listener, on an ephemeral port of the host's loopback. Any other TCP
  * destination goes to the redirect listener when there is one (the proxy then decides
  * by SNI or Host, as for a CONNECT), else it is refused. A named UNIX socket is looked
- * up beneath the sandbox's writable paths only (by the caller); an abstract one is
+ * up beneath the sandbox's writable paths only, and must be a sandbox process's (by the
+ * caller: unix_owner.h); an abstract one is
  * refused, since the reaper's own connect would reach the host's namespace.
  */
 #ifndef AIRLOCK_CONNECT_RULE_H

@@ -329,6 +329,42 @@ netcase("unix-socket-in-host-run", lambda: unix(CFG["unix_run"]))
 netcase("unix-socket-in-host-var-tmp", lambda: unix(CFG["unix_var_tmp"]))
 
 
+def own_socket_in_workspace():
+    """The control: a socket the sandbox makes in its read-write folder, served by a
+    child, is reachable (only host processes' sockets there are closed)."""
+    path = os.path.join(CFG["rw"], "own-%d.sock" % os.getpid())
+    try:
+        l = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        l.bind(path)
+        l.listen(1)
+        pid = os.fork()
+        if pid == 0:
+            c, _ = l.accept()
+            c.sendall(b"own socket\n")
+            os._exit(0)
+        l.close()
+        ok, detail = unix(path)
+        os.waitpid(pid, 0)
+        return ok, "own socket in the workspace: " + detail
+    except OSError as e:
+        return False, "own socket in the workspace: " + err(e)
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+@case("unix-socket-of-host-in-the-workspace", control=own_socket_in_workspace)
+def _():
+    ok, detail = unix(CFG["unix_work"])
+    return not ok, detail
+
+
+for mode in ("full", "userns"):
+    NOT_IN[mode]["unix-socket-of-host-in-the-workspace"] = \
+        "a limit of the namespace modes (README): a host socket in a read_write folder " \
+        "that the sandbox's uid may write is reachable"
+
+
 # --- the proxy --------------------------------------------------------------------------
 
 PROXY = ("127.0.0.1", 3128)

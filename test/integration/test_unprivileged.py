@@ -110,6 +110,15 @@ def test_core_checks_in_unprivileged(box):
                 "        s.connect(a); return s.recv(64).decode().strip()\n"
                 "    except OSError as e: return type(e).__name__\n"
                 f"print('work-sock', un('{work_sock}'))\n"
+                # its own socket in the workspace, served by a child: reachable
+                "import os, time\n"
+                f"own = '{box}/work/own.sock'\n"
+                "os.path.exists(own) and os.unlink(own)  # the control's, outside\n"
+                "l = socket.socket(socket.AF_UNIX); l.bind(own); l.listen(1)\n"
+                "if os.fork() == 0:\n"
+                "    c, _ = l.accept(); c.sendall(b'own-served'); os._exit(0)\n"
+                "l.close()\n"
+                "print('own-sock', un(own))\n"
                 f"print('host-sock', un('{host_sock}'))\n"
                 f"print('abstract', un('\\0airlock-unpriv-{os.getpid()}'))\n"
                 "try:\n"
@@ -169,7 +178,8 @@ def test_core_checks_in_unprivileged(box):
             for word in ("environ-unreadable", "signal-refused", "token-file-hidden",
                          "view: " + PH + "GH", "host-tmp-closed", "tmpdir: tmp",
                          "claude-tmpdir-same",
-                         "work-sock hello-from-host", "host-sock PermissionError",
+                         "work-sock PermissionError", "own-sock own-served",
+                         "host-sock PermissionError",
                          "abstract PermissionError", "udp 1", "bind 13", "listener 16"):
                 assert word in lines, (word, out)
             got = [v for rec in api.requests for k, v in rec["headers"] if k == "Authorization"]
