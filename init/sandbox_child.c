@@ -196,12 +196,20 @@ static void apply_layer(const char *name, int mode, int rc, const char *err)
 
 /* --- isolation unprivileged ----------------------------------------------------------- */
 
-/* In CMD's process, before exec: the filter that hands connect() to this reaper, and
- * its notification fd sent here. */
+/* In CMD's process, before exec: the filter that hands connect() to this reaper (the
+ * unprivileged mode's, or the namespace modes' guard), and its notification fd sent
+ * over `sock`. */
+struct connect_filter {
+	int sock;
+	int unprivileged;
+};
+
 static int load_connect_filter(void *arg, char *err, size_t errlen)
 {
-	int sock = *(const int *)arg, listener = -1;
-	if (seccomp_apply_unprivileged(&listener, err, errlen) != 0)
+	const struct connect_filter *f = arg;
+	int sock = f->sock, listener = -1;
+	if ((f->unprivileged ? seccomp_apply_unprivileged : seccomp_apply_guarded)(
+		    &listener, err, errlen) != 0)
 		return -1;
 	if (fdpass_send(sock, listener, 0) < 0) {
 		snprintf(err, errlen, "cannot hand the connect filter to the sandbox's reaper: %s",
@@ -211,6 +219,12 @@ static int load_connect_filter(void *arg, char *err, size_t errlen)
 	close(listener);
 	return 0;
 }
+
+/* Starts CMD under the connect filter, answers its connects with `n` and reaps; never
+ * returns. */
+static _Noreturn void spawn_answering_connects(const struct sandbox_child_args *a,
+					       struct supervise_opts *opts,
+					       struct connect_notify *n, int unprivileged);
 
 /* The reaper without namespaces (unprivileged.h): the monitor made the listeners and
  * the private folder; this process passes the listeners on, drops root if it has it,
@@ -241,33 +255,38 @@ static _Noreturn void unprivileged_life(const struct sandbox_child_args *a)
 	wait_for_go(a->death_fd);
 	close_inherited_fds();
 
-	int sp[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		log_fatal("cannot create the reaper's channel: %s", strerror(errno));
 	struct supervise_opts opts;
 	memset(&opts, 0, sizeof opts);
 	opts.grace_ms = 10000;
 	opts.verbose = a->verbose;
 	opts.subreaper = 1; /* orphans stay descendants: their connects are answered */
-	opts.before_exec = load_connect_filter;
-	opts.before_exec_arg = &sp[1];
+	static struct connect_notify n;
+	n.table = (struct connect_table){u->routes, u->nroutes, u->redirect_port, 0};
+	n.writable = (const char *const *)u->writable;
+	spawn_answering_connects(a, &opts, &n, 1);
+}
+
+static _Noreturn void spawn_answering_connects(const struct sandbox_child_args *a,
+					       struct supervise_opts *opts,
+					       struct connect_notify *n, int unprivileged)
+{
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		log_fatal("cannot create the reaper's channel: %s", strerror(errno));
+	struct connect_filter f = {sp[1], unprivileged};
+	opts->before_exec = load_connect_filter;
+	opts->before_exec_arg = &f;
+	n->listener = -1;
+	n->channel = sp[0];
+	if ((errno = connect_notify_start(n)) != 0)
+		log_fatal("cannot answer the sandbox's connects: %s", strerror(errno));
 	environ = a->envp;
 	int status = EXIT_AIRLOCK;
-	pid_t cmd = supervise_spawn(a->argv, &opts, &status);
-	close(sp[1]);
+	pid_t cmd = supervise_spawn(a->argv, opts, &status);
+	close(sp[1]); /* CMD's copy went with its exec: the thread sees EOF if none came */
 	if (cmd < 0)
 		_exit(status);
-	uint32_t tag;
-	static struct connect_notify n;
-	n.listener = fdpass_recv(sp[0], &tag);
-	close(sp[0]);
-	n.table = (struct connect_table){u->routes, u->nroutes, u->redirect_port};
-	n.writable = (const char *const *)u->writable;
-	if (n.listener < 0 || (errno = connect_notify_start(&n)) != 0) {
-		log_msg("cannot answer the sandbox's connects: %s", strerror(errno));
-		kill(cmd, SIGKILL);
-	}
-	_exit(supervise_wait(cmd, &opts));
+	_exit(supervise_wait(cmd, opts));
 }
 
 _Noreturn void sandbox_child(const struct sandbox_child_args *a)
@@ -312,8 +331,18 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 			  "unmask=/proc/*, Kubernetes procMount: Unmasked) or run where Landlock is",
 			  rc > 0 ? "this kernel has no Landlock" : err);
 	apply_layer("landlock", p->landlock, rc, err);
-	rc = seccomp_apply(err, sizeof err);
-	apply_layer("seccomp", p->seccomp, rc, err);
+	/* The UNIX socket guard: where this reaper can perform CMD's connects, the filter
+	 * (the deny list plus connect handed here) is CMD's, loaded just before exec, and a
+	 * named socket only a host process listens on stays closed. Elsewhere the deny
+	 * list is loaded here, as before, and such sockets are a stated limit. */
+	const char *no_guard = isolation_probe_notify();
+	if (no_guard) {
+		log_verbose("sandbox: seccomp cannot hand connects to the reaper here (%s): a "
+			    "host process's UNIX socket in a read_write folder stays reachable",
+			    no_guard);
+		rc = seccomp_apply(err, sizeof err);
+		apply_layer("seccomp", p->seccomp, rc, err);
+	}
 
 	wait_for_go(a->death_fd);
 	close_inherited_fds();
@@ -324,6 +353,11 @@ _Noreturn void sandbox_child(const struct sandbox_child_args *a)
 	memset(&opts, 0, sizeof opts);
 	opts.grace_ms = 10000;
 	opts.verbose = a->verbose;
+	if (!no_guard) {
+		static struct connect_notify n;
+		n.table.namespaced = 1;
+		spawn_answering_connects(a, &opts, &n, 0);
+	}
 	environ = a->envp;
 	int status = EXIT_AIRLOCK;
 	pid_t cmd = supervise_spawn(a->argv, &opts, &status);

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 
 #include "init/sandbox/unix_owner.h"
 #include "net/base/log.h"
+#include "net/fdpass.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -106,6 +108,24 @@ static int connect_redirect(int sock, int domain, const struct connect_decision 
 	return 0;
 }
 
+/* 0 when a process of the sandbox listens on the socket file open as `fd`; else the
+ * errno the caller's connect gets, said with -v: ECONNREFUSED when nothing of the
+ * sandbox's network namespace listens there (in a namespace mode, a host process's
+ * socket is not in it), EACCES when a process outside the sandbox does. */
+static int sandbox_listens(int fd, const char *path)
+{
+	uint32_t sk = 0;
+	int rc = unix_listener_of(fd, &sk);
+	if (rc == 0 && !unix_held_below(getpid(), sk))
+		rc = EACCES;
+	if (rc == ECONNREFUSED || rc == EACCES)
+		log_verbose("sandbox: connect to the UNIX socket %s refused: no process of the "
+			    "sandbox listens on it%s; reach a host service through a [network] "
+			    "forward port instead", path,
+			    rc == EACCES ? " (a host process's socket)" : "");
+	return rc;
+}
+
 /* A named UNIX socket: only beneath one of the writable folders, looked up from there
  * with RESOLVE_BENEATH (no link leads out), only one that a process of the sandbox
  * listens on (unix_owner.h: a host process's socket there stays closed), and reached
@@ -139,18 +159,10 @@ static int connect_unix(const struct connect_notify *n, pid_t pid, int sock,
 		if (rc)
 			return rc;
 		struct stat st;
-		uint32_t sk = 0;
 		if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
-		    (rc = unix_listener_of(fd, &sk)) != 0) {
+		    (rc = sandbox_listens(fd, abs)) != 0) {
 			close(fd);
 			return rc ? rc : ECONNREFUSED;
-		}
-		if (!unix_held_below(getpid(), sk)) {
-			close(fd);
-			log_verbose("sandbox: connect to the UNIX socket %s refused: no process of "
-				    "the sandbox listens on it (a host process's socket); reach a "
-				    "host service through a [network] forward port instead", abs);
-			return EACCES;
 		}
 		struct sockaddr_un un = {.sun_family = AF_UNIX};
 		snprintf(un.sun_path, sizeof un.sun_path, "/proc/self/fd/%d", fd);
@@ -161,6 +173,33 @@ static int connect_unix(const struct connect_notify *n, pid_t pid, int sock,
 	log_verbose("sandbox: connect to the UNIX socket %s refused: it is not beneath a "
 		    "read_write path (isolation unprivileged)", abs);
 	return EACCES;
+}
+
+/* The namespace modes: the sandbox's mount namespace already decides which socket files
+ * exist; the path is looked up as the caller's connect would (relative to its working
+ * folder, links followed), and only a socket a process of the sandbox listens on is
+ * reached, through the O_PATH fd that was checked. */
+static int connect_unix_namespaced(pid_t pid, int sock, const char *path)
+{
+	char cwd[64];
+	snprintf(cwd, sizeof cwd, "/proc/%ld/cwd", (long)pid);
+	int at = path[0] == '/' ? AT_FDCWD : open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (path[0] != '/' && at < 0)
+		return EACCES;
+	int fd = openat(at, path, O_PATH | O_CLOEXEC);
+	int rc = fd < 0 ? errno : 0;
+	if (at >= 0)
+		close(at);
+	if (rc)
+		return rc;
+	rc = sandbox_listens(fd, path);
+	if (rc == 0) {
+		struct sockaddr_un un = {.sun_family = AF_UNIX};
+		snprintf(un.sun_path, sizeof un.sun_path, "/proc/self/fd/%d", fd);
+		rc = connect_bounded(sock, (struct sockaddr *)&un, sizeof un);
+	}
+	close(fd);
+	return rc;
 }
 
 /* Does what the decision says on the caller's socket: 0 or an errno. */
@@ -175,7 +214,8 @@ static int perform(const struct connect_notify *n, pid_t pid, int sock, int doma
 	case CONNECT_AS_GIVEN:
 		return connect_bounded(sock, (const struct sockaddr *)addr, (socklen_t)len);
 	case CONNECT_UNIX_PATH:
-		return connect_unix(n, pid, sock, d->path);
+		return n->table.namespaced ? connect_unix_namespaced(pid, sock, d->path)
+					   : connect_unix(n, pid, sock, d->path);
 	case CONNECT_ERRNO:
 		break;
 	}
@@ -233,7 +273,20 @@ static int answer(const struct connect_notify *n, const struct seccomp_notif *re
 
 static void *serve(void *arg)
 {
-	const struct connect_notify *n = arg;
+	struct connect_notify *n = arg;
+	/* Every signal stays the reaper's main thread's to take and forward: musl starts a
+	 * thread with its internal signals 32-34 unblocked, and a process-directed signal
+	 * 34 taken here would never reach CMD. Written directly, since libc's calls leave
+	 * those out. */
+	uint64_t all = ~0ULL;
+	(void)syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, sizeof all);
+	if (n->listener < 0) {
+		uint32_t tag;
+		n->listener = fdpass_recv(n->channel, &tag);
+		close(n->channel);
+		if (n->listener < 0)
+			return NULL; /* CMD did not start under the filter: nothing to answer */
+	}
 	for (;;) {
 		struct pollfd p = {n->listener, POLLIN, 0};
 		if (poll(&p, 1, -1) < 0) {
@@ -258,13 +311,18 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-int connect_notify_start(const struct connect_notify *n)
+int connect_notify_start(struct connect_notify *n)
 {
+	/* musl unblocks its internal signals 33 and 34 in the calling thread when the first
+	 * thread is made; the reaper forwards 34 to CMD, so its mask is put back. */
+	uint64_t mask = 0;
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, NULL, &mask, sizeof mask);
 	pthread_t t;
 	pthread_attr_t at;
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	int rc = pthread_create(&t, &at, serve, (void *)n);
+	int rc = pthread_create(&t, &at, serve, n);
 	pthread_attr_destroy(&at);
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof mask);
 	return rc;
 }

@@ -1,4 +1,6 @@
-/* connect_notify.h: isolation unprivileged's network wall. CMD runs under a seccomp
+/* connect_notify.h: isolation unprivileged's network wall, and the namespace modes'
+ * UNIX socket guard (table.namespaced: every connect is done as given except to a named
+ * UNIX socket, which must be one a sandbox process listens on). CMD runs under a seccomp
  * filter that hands every connect() to this process (SECCOMP_RET_USER_NOTIF); a thread
  * here reads the address from the caller's memory, decides with connect_rule.h, and
  * performs the connect itself on the caller's socket (pidfd_getfd): a route to the
@@ -19,13 +21,17 @@
 #include "init/sandbox/connect_rule.h"
 
 struct connect_notify {
-	int listener;                /* the seccomp notification fd */
+	int listener;                /* the seccomp notification fd; -1: received first */
+	int channel;                 /* with listener -1: the socket it arrives on (closed
+				      * once read); the thread can so start before CMD */
 	struct connect_table table;  /* the routes and the redirect listener */
 	const char *const *writable; /* absolute, resolved writable folders; NULL-ended */
 };
 
 /* Starts the thread answering notifications on n->listener (n must outlive it).
- * Returns 0, or an errno. */
-int connect_notify_start(const struct connect_notify *n);
+ * Returns 0, or an errno. Made before CMD starts (listener -1, channel set), so that
+ * libc's first thread, which unblocks its internal signals for a moment, is made
+ * while no signal meant for CMD can arrive. */
+int connect_notify_start(struct connect_notify *n);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,6 +121,16 @@ void connect_rule_decide(int domain, int type, const void *addr, size_t len,
 	memcpy(&fam, a, sizeof fam);
 	if (fam == AF_UNSPEC) { /* dissolves an association: reaches nothing */
 		d->verdict = CONNECT_AS_GIVEN;
+		return;
+	}
+	if (t->namespaced) {
+		/* The namespaces close the network; only a named UNIX socket, which they do
+		 * not separate, needs looking at. */
+		size_t off = offsetof(struct sockaddr_un, sun_path);
+		if (domain == AF_UNIX && fam == AF_UNIX && len > off && a[off] != '\0')
+			decide_unix(a, len, d);
+		else /* abstract UNIX sockets are the network namespace's: the sandbox's */
+			d->verdict = CONNECT_AS_GIVEN;
 		return;
 	}
 	switch (domain) {

@@ -28,6 +28,9 @@ struct connect_table {
 	const struct connect_route *routes;
 	size_t nroutes;
 	uint16_t redirect_port; /* 0: no redirect listener, other destinations refused */
+	int namespaced;         /* full or userns: only named UNIX sockets are decided here,
+				 * every other connect is done as given (the sandbox's own
+				 * network namespace closes it) */
 };
 
 enum connect_verdict {

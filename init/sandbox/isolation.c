@@ -191,6 +191,11 @@ const char *isolation_probe_unprivileged(void)
 	if (abi < 4)
 		return abi ? "this kernel's Landlock has no TCP rules (ABI 4, Linux 6.7)"
 			   : "this kernel has no Landlock (or it is not in lsm=)";
+	return isolation_probe_notify();
+}
+
+const char *isolation_probe_notify(void)
+{
 	uint32_t action = SECCOMP_RET_USER_NOTIF;
 	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0)
 		return "this kernel has no seccomp user notification (Linux 5.5)";

@@ -36,6 +36,11 @@ int isolation_probe_userns(void);
  * notification, pidfd_getfd), else what is missing, as words. */
 const char *isolation_probe_unprivileged(void);
 
+/* NULL when a reaper can perform its sandbox's connects (seccomp user notification,
+ * pidfd_getfd, process_vm_readv), else what is missing: unprivileged mode needs it, and
+ * the namespace modes' UNIX socket guard uses it where it is there. */
+const char *isolation_probe_notify(void);
+
 /* The mode to run in for `want` (AUTO: the strongest that works here). Returns
  * POLICY_ISOLATION_FULL, _USERNS or _UNPRIVILEGED, or -1 with one line in `why` naming what is missing
  * and what would provide it. */

@@ -34,6 +34,12 @@ const struct sock_filter *seccomp_unprivileged_builtin(size_t *len)
 	return seccomp_unprivileged_insns;
 }
 
+const struct sock_filter *seccomp_guarded_builtin(size_t *len)
+{
+	*len = sizeof seccomp_guarded_insns / sizeof seccomp_guarded_insns[0];
+	return seccomp_guarded_insns;
+}
+
 /* Loads the program; with SECCOMP_FILTER_FLAG_NEW_LISTENER the kernel's answer is the
  * notification fd, stored in *listener. */
 static int load(const struct sock_filter *insns, size_t len, unsigned flags, int *listener,
@@ -72,6 +78,13 @@ int seccomp_apply_unprivileged(int *listener, char *err, size_t errlen)
 {
 	size_t len;
 	const struct sock_filter *insns = seccomp_unprivileged_builtin(&len);
+	return load(insns, len, SECCOMP_FILTER_FLAG_NEW_LISTENER, listener, err, errlen);
+}
+
+int seccomp_apply_guarded(int *listener, char *err, size_t errlen)
+{
+	size_t len;
+	const struct sock_filter *insns = seccomp_guarded_builtin(&len);
 	return load(insns, len, SECCOMP_FILTER_FLAG_NEW_LISTENER, listener, err, errlen);
 }
 

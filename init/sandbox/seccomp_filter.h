@@ -23,6 +23,14 @@ int seccomp_apply_unprivileged(int *listener, char *err, size_t errlen);
 /* Its program, compiled at build time. */
 const struct sock_filter *seccomp_unprivileged_builtin(size_t *len);
 
+/* The namespace modes with the UNIX socket guard: loads the deny list plus connect()
+ * handed to a supervisor (seccomp_export_guarded) with SECCOMP_FILTER_FLAG_NEW_LISTENER,
+ * and stores the notification fd in *listener. Returns 0, or -1 with a sentence. */
+int seccomp_apply_guarded(int *listener, char *err, size_t errlen);
+
+/* Its program, compiled at build time. */
+const struct sock_filter *seccomp_guarded_builtin(size_t *len);
+
 /* Loads the proxy worker's allow-list (seccomp_worker.c) into every thread of the
  * calling process, with no_new_privs. Returns 0, or -1 with a sentence in `err`. */
 int seccomp_apply_worker(char *err, size_t errlen);

@@ -381,10 +381,20 @@ static int add_unprivileged_rules(struct builder *b, char *err, size_t errlen)
 	return rule(b, "setsockopt", EPERM, 2, tfo, err, errlen);
 }
 
+/* The namespace modes' UNIX socket guard: connect() is handed to the sandbox's reaper,
+ * which performs it and refuses a named socket no sandbox process listens on (a host
+ * process's socket in a read_write folder); everything else it does as given. */
+static int add_guard_rules(struct builder *b, char *err, size_t errlen)
+{
+	return rule_act(b, "connect", SCMP_ACT_NOTIFY, 0, NULL, err, errlen);
+}
+
+enum variant { PLAIN, UNPRIVILEGED, GUARDED };
+
 /* Makes the whole filter in a libseccomp context, leaving out rule `skip` (-1: none),
- * with the rules of isolation unprivileged when `unprivileged`. Returns the context, or
- * NULL with a sentence in `err`. */
-static scmp_filter_ctx build(int skip, int unprivileged, int *nrules, char *err,
+ * with the rules of `variant` after the deny list. Returns the context, or NULL with a
+ * sentence in `err`. */
+static scmp_filter_ctx build(int skip, enum variant variant, int *nrules, char *err,
 			     size_t errlen)
 {
 	scmp_filter_ctx ctx = seccomp_new_ctx(SCMP_ACT_ALLOW, err, errlen);
@@ -392,7 +402,8 @@ static scmp_filter_ctx build(int skip, int unprivileged, int *nrules, char *err,
 		return NULL;
 	struct builder b = {ctx, 0, skip};
 	if (add_arches(ctx, err, errlen) != 0 || add_rules(&b, err, errlen) != 0 ||
-	    (unprivileged && add_unprivileged_rules(&b, err, errlen) != 0)) {
+	    (variant == UNPRIVILEGED && add_unprivileged_rules(&b, err, errlen) != 0) ||
+	    (variant == GUARDED && add_guard_rules(&b, err, errlen) != 0)) {
 		seccomp_release(ctx);
 		return NULL;
 	}
@@ -428,7 +439,7 @@ int seccomp_export_ctx(void *vctx, struct seccomp_program *out, char *err, size_
 int seccomp_export(int skip, struct seccomp_program *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	scmp_filter_ctx ctx = build(skip, 0, &out->rules, err, errlen);
+	scmp_filter_ctx ctx = build(skip, PLAIN, &out->rules, err, errlen);
 	if (!ctx)
 		return -1;
 	return seccomp_export_ctx(ctx, out, err, errlen);
@@ -438,7 +449,16 @@ int seccomp_export_unprivileged(int skip, struct seccomp_program *out, char *err
 				size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	scmp_filter_ctx ctx = build(skip, 1, &out->rules, err, errlen);
+	scmp_filter_ctx ctx = build(skip, UNPRIVILEGED, &out->rules, err, errlen);
+	if (!ctx)
+		return -1;
+	return seccomp_export_ctx(ctx, out, err, errlen);
+}
+
+int seccomp_export_guarded(int skip, struct seccomp_program *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	scmp_filter_ctx ctx = build(skip, GUARDED, &out->rules, err, errlen);
 	if (!ctx)
 		return -1;
 	return seccomp_export_ctx(ctx, out, err, errlen);

@@ -30,6 +30,12 @@ int seccomp_export(int skip, struct seccomp_program *out, char *err, size_t errl
 int seccomp_export_unprivileged(int skip, struct seccomp_program *out, char *err,
 				size_t errlen);
 
+/* The same filter for the namespace modes with the UNIX socket guard: the deny list,
+ * then connect() handed to the sandbox's reaper (SECCOMP_RET_USER_NOTIF). Same
+ * conventions. */
+int seccomp_export_guarded(int skip, struct seccomp_program *out, char *err,
+			   size_t errlen);
+
 /* The allow-list filter of the proxy worker (init/privsep.c): only the calls its event
  * loop, resolver threads and the lazy loading of the system trust store make; every
  * other call fails with EPERM, and other architectures are killed. Same conventions. */

@@ -359,10 +359,6 @@ def _():
     return not ok, detail
 
 
-for mode in ("full", "userns"):
-    NOT_IN[mode]["unix-socket-of-host-in-the-workspace"] = \
-        "a limit of the namespace modes (README): a host socket in a read_write folder " \
-        "that the sandbox's uid may write is reachable"
 
 
 # --- the proxy --------------------------------------------------------------------------

@@ -3,7 +3,9 @@
  * the rest is the address, as the reaper reads it from the caller's memory. Checked: no
  * crash or overrun; a route goes only to a table's real port for a loopback address;
  * an abstract UNIX name is always refused; a UNIX path is NUL-terminated; the PROXY
- * line of a redirect is one CRLF-ended line. */
+ * line of a redirect is one CRLF-ended line. Bit 4 of the first byte sets the namespace
+ * modes' table, where nothing but a named UNIX socket is decided: no route or redirect
+ * then, and a UNIX path only for an AF_UNIX socket. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int domain = domains[data[0] & 3];
 	int type = data[0] & 4 ? SOCK_DGRAM : SOCK_STREAM;
 	static const struct connect_route routes[] = {{3128, 40001}, {8090, 40002}};
-	struct connect_table t = {routes, 2, data[0] & 8 ? 40003 : 0};
+	int ns = data[0] & 16 ? 1 : 0;
+	struct connect_table t = {routes, 2, data[0] & 8 ? 40003 : 0, ns};
 	struct connect_decision d;
 	connect_rule_decide(domain, type, data + 1, size - 1, &t, &d);
 	if (d.verdict == CONNECT_ROUTE && d.port != 40001 && d.port != 40002)
@@ -33,6 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	if (d.verdict == CONNECT_UNIX_PATH && memchr(d.path, '\0', sizeof d.path) == NULL)
+		abort();
+	if (ns && (d.verdict == CONNECT_ROUTE || d.verdict == CONNECT_REDIRECT ||
+		   (d.verdict == CONNECT_UNIX_PATH && domain != AF_UNIX)))
 		abort();
 	size_t off = offsetof(struct sockaddr_un, sun_path);
 	if (domain == AF_UNIX && size - 1 > off && data[1 + off] == 0 &&

@@ -159,8 +159,8 @@ def parse(out):
 
 # Cases that do not apply in a mode (the battery prints them as NA, with why).
 NOT_APPLICABLE = {
-    "full": {"supervisor-environ-and-memory-closed", "unix-socket-of-host-in-the-workspace"},
-    "userns": {"supervisor-environ-and-memory-closed", "unix-socket-of-host-in-the-workspace"},
+    "full": {"supervisor-environ-and-memory-closed"},
+    "userns": {"supervisor-environ-and-memory-closed"},
     "unprivileged": {"netlink-route-shows-host-interfaces", "supervisor-not-visible"},
 }
 AS_CALLER_MODES = ("userns", "unprivileged")

@@ -23,3 +23,9 @@ const struct sock_filter *seccomp_musl_unprivileged_program(size_t *len)
 	*len = sizeof seccomp_unprivileged_insns / sizeof seccomp_unprivileged_insns[0];
 	return seccomp_unprivileged_insns;
 }
+
+const struct sock_filter *seccomp_musl_guarded_program(size_t *len)
+{
+	*len = sizeof seccomp_guarded_insns / sizeof seccomp_guarded_insns[0];
+	return seccomp_guarded_insns;
+}

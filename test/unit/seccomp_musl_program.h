@@ -14,4 +14,7 @@ const struct sock_filter *seccomp_musl_worker_program(size_t *len);
 /* The same for isolation unprivileged's program. */
 const struct sock_filter *seccomp_musl_unprivileged_program(size_t *len);
 
+/* The same for the namespace modes' UNIX socket guard. */
+const struct sock_filter *seccomp_musl_guarded_program(size_t *len);
+
 #endif

@@ -13,8 +13,8 @@
 #include <sys/un.h>
 
 static const struct connect_route routes[] = {{3128, 40001}, {8090, 40002}};
-static const struct connect_table table = {routes, 2, 0};
-static const struct connect_table redirecting = {routes, 2, 40009};
+static const struct connect_table table = {routes, 2, 0, 0};
+static const struct connect_table redirecting = {routes, 2, 40009, 0};
 
 static struct sockaddr_in v4(const char *ip, uint16_t port)
 {
@@ -129,4 +129,36 @@ TEST(connect_rule_hands_on_unix_paths_and_refuses_abstract_names)
 	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
 	connect_rule_decide(AF_INET, SOCK_STREAM, &unspec, sizeof unspec, &table, &d);
 	CHECK_EQ_INT(d.verdict, CONNECT_AS_GIVEN);
+}
+
+/* The namespace modes' guard: the network namespace closes TCP and UDP, so every
+ * connect is done as given, except a named UNIX socket, which is handed on to be
+ * checked; abstract names are the sandbox's own network namespace's. */
+TEST(connect_rule_namespaced_decides_only_named_unix_sockets)
+{
+	static const struct connect_table ns = {NULL, 0, 0, 1};
+	struct connect_decision d;
+	struct sockaddr_in a = v4("10.1.2.3", 443);
+	connect_rule_decide(AF_INET, SOCK_STREAM, &a, sizeof a, &ns, &d);
+	CHECK_EQ_INT(d.verdict, CONNECT_AS_GIVEN);
+	connect_rule_decide(AF_INET, SOCK_DGRAM, &a, sizeof a, &ns, &d);
+	CHECK_EQ_INT(d.verdict, CONNECT_AS_GIVEN);
+	struct sockaddr_in6 b = v6("::1", 3128);
+	connect_rule_decide(AF_INET6, SOCK_STREAM, &b, sizeof b, &ns, &d);
+	CHECK_EQ_INT(d.verdict, CONNECT_AS_GIVEN);
+	struct sockaddr_un u = {.sun_family = AF_UNIX};
+	strcpy(u.sun_path, "rel/agent.sock");
+	connect_rule_decide(AF_UNIX, SOCK_STREAM, &u, sizeof u, &ns, &d);
+	CHECK_EQ_INT(d.verdict, CONNECT_UNIX_PATH);
+	CHECK_EQ_STR(d.path, "rel/agent.sock");
+	connect_rule_decide(AF_UNIX, SOCK_DGRAM, &u, sizeof u, &ns, &d);
+	CHECK_EQ_INT(d.verdict, CONNECT_UNIX_PATH);
+	u.sun_path[0] = '\0';
+	connect_rule_decide(AF_UNIX, SOCK_STREAM, &u, sizeof u, &ns, &d);
+	CHECK_EQ_INT(d.verdict, CONNECT_AS_GIVEN);
+	connect_rule_decide(AF_UNIX, SOCK_STREAM, &u, sizeof(sa_family_t), &ns, &d);
+	CHECK_EQ_INT(d.verdict, CONNECT_AS_GIVEN); /* the kernel answers it */
+	/* the same bytes without the flag: the unprivileged mode's refusal */
+	connect_rule_decide(AF_UNIX, SOCK_STREAM, &u, sizeof u, &table, &d);
+	CHECK_EQ_INT(d.verdict, CONNECT_ERRNO);
 }

@@ -172,3 +172,50 @@ TEST(seccomp_unprivileged_every_added_rule_is_seen_by_a_case)
 		free(p.insns);
 	}
 }
+
+/* --- the namespace modes' UNIX socket guard (seccomp_export_guarded) --------------- */
+
+static void guarded_cases(const struct seccomp_program *p, struct count *c)
+{
+	for (int x32 = 0; x32 < 2; x32++) {
+		/* every connect goes to the reaper, which checks named UNIX sockets */
+		want(c, p, x32, "connect", 3, 0x1000, 110, 0, NOTIFY);
+		want(c, p, x32, "connect", 0, 0, 0, 0, NOTIFY);
+		/* the deny list is intact, and what the namespaces close is not narrowed */
+		want(c, p, x32, "ptrace", 0, 0, 0, 0, EPERM_RET);
+		want(c, p, x32, "process_vm_readv", 0, 0, 0, 0, EPERM_RET);
+		want(c, p, x32, "getpid", 0, 0, 0, 0, ALLOW);
+		want(c, p, x32, "socket", AF_INET, SOCK_DGRAM, 0, 0, ALLOW);
+		want(c, p, x32, "socket", AF_UNIX, SOCK_DGRAM, 0, 0, ALLOW);
+		want(c, p, x32, "bind", 3, 0x1000, 16, 0, ALLOW);
+	}
+}
+
+TEST(seccomp_guarded_built_in_is_what_libseccomp_makes)
+{
+	struct seccomp_program now;
+	char err[256];
+	if (seccomp_export_guarded(-1, &now, err, sizeof err) != 0) {
+		harness_fail(__FILE__, __LINE__, err);
+		return;
+	}
+	size_t len;
+	const struct sock_filter *built = seccomp_guarded_builtin(&len);
+	CHECK_EQ_INT(len, now.len);
+	CHECK(len == now.len && memcmp(built, now.insns, len * sizeof *built) == 0);
+	struct count c = {1, 0, 0};
+	guarded_cases(&now, &c);
+	/* and the program of the static binary, made with the pinned libseccomp */
+	struct seccomp_program musl = {0};
+	musl.insns = (struct sock_filter *)seccomp_musl_guarded_program(&musl.len);
+	guarded_cases(&musl, &c);
+	/* without its last rule (the guard's own), connect is no longer handed over */
+	struct seccomp_program less;
+	if (seccomp_export_guarded(now.rules - 1, &less, err, sizeof err) == 0) {
+		struct count q = {0, 0, 0};
+		guarded_cases(&less, &q);
+		CHECK(q.failed > 0);
+		free(less.insns);
+	}
+	free(now.insns);
+}

@@ -29,10 +29,11 @@ static void print(const char *array, const char *from, const struct seccomp_prog
 
 int main(void)
 {
-	struct seccomp_program p, u, w;
+	struct seccomp_program p, u, g, w;
 	char err[256];
 	if (seccomp_export(-1, &p, err, sizeof err) != 0 ||
 	    seccomp_export_unprivileged(-1, &u, err, sizeof err) != 0 ||
+	    seccomp_export_guarded(-1, &g, err, sizeof err) != 0 ||
 	    seccomp_export_worker(&w, err, sizeof err) != 0) {
 		fprintf(stderr, "seccomp_gen: %s\n", err);
 		return 1;
@@ -40,9 +41,12 @@ int main(void)
 	print("seccomp_builtin_insns", "init/sandbox/seccomp_rules.c", &p);
 	print("seccomp_unprivileged_insns", "init/sandbox/seccomp_rules.c (isolation "
 	      "unprivileged)", &u);
+	print("seccomp_guarded_insns", "init/sandbox/seccomp_rules.c (the namespace modes' "
+	      "UNIX socket guard)", &g);
 	print("seccomp_worker_insns", "init/sandbox/seccomp_worker.c", &w);
 	free(p.insns);
 	free(u.insns);
+	free(g.insns);
 	free(w.insns);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
