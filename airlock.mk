@@ -40,12 +40,15 @@ MUSLOBJ := $(call obj,musl,$(MODULES)) $(OUT)/obj/musl/inih/ini.o
 ASANOBJ := $(call obj,asan,$(LIBSRC)) $(OUT)/obj/asan/inih/ini.o
 FUZZOBJ := $(call obj,fuzz,$(LIBSRC)) $(OUT)/obj/fuzz/inih/ini.o
 
-.PHONY: airlock asan unit fuzz tools
+.PHONY: airlock asan unit replay fuzz tools
 airlock: $(OUT)/airlock $(OUT)/sandbox-exec
 # The whole program with the host compiler and ASan/UBSan, for the integration suite's
 # sanitizer run (dynamic, glibc: not the binary that ships).
 asan: $(OUT)/asan/airlock $(OUT)/asan/sandbox-exec
-unit: $(OUT)/test/unit_tests tools
+unit: $(OUT)/test/unit_tests tools replay
+# Every fuzz target again, without libFuzzer, built like the unit tests, to replay its
+# seeds and regression inputs in each unit run (test/replay/replay.c).
+replay: $(patsubst $(TOP)/test/fuzz/%.c,$(OUT)/test/replay/%,$(FUZZSRC))
 tools: $(patsubst $(TOP)/test/tools/%.c,$(OUT)/test/tools/%,$(TOOLSRC))
 fuzz: $(patsubst $(TOP)/test/fuzz/%.c,$(OUT)/test/fuzz/%,$(FUZZSRC))
 
@@ -65,6 +68,9 @@ $(OUT)/test/unit_tests: $(call obj,asan,$(UNITSRC)) $(ASANOBJ)
 	@mkdir -p $(dir $@)
 	$(ASANCC) -fsanitize=address,undefined -o $@ $^ -lbearssl -lseccomp -lpthread
 $(OUT)/test/tools/%: $(OUT)/obj/asan/test/tools/%.o $(ASANOBJ)
+	@mkdir -p $(dir $@)
+	$(ASANCC) -fsanitize=address,undefined -o $@ $^ -lbearssl -lseccomp -lpthread
+$(OUT)/test/replay/%: $(OUT)/obj/asan/test/fuzz/%.o $(OUT)/obj/asan/test/replay/replay.o $(ASANOBJ)
 	@mkdir -p $(dir $@)
 	$(ASANCC) -fsanitize=address,undefined -o $@ $^ -lbearssl -lseccomp -lpthread
 $(OUT)/test/fuzz/%: $(OUT)/obj/fuzz/test/fuzz/%.o $(FUZZOBJ)

@@ -233,6 +233,14 @@ cmd_unit() {
 	build_deps
 	make -s -j"$jobs" -f "$top/airlock.mk" TOP="$top" OUT="$out" DEPS="$deps" unit
 	"$out/test/unit_tests" "$@"
+	# Each fuzz target replays its committed seeds and regression inputs.
+	[ $# -gt 0 ] && return 0
+	local r
+	for r in "$out"/test/replay/fuzz_*; do
+		"$r" "$top/test/fuzz/corpus/$(basename "$r")" >/dev/null ||
+			die "$(basename "$r") failed on a committed input (test/fuzz/corpus)"
+	done
+	say "every fuzz target replayed its committed inputs under ASan/UBSan"
 }
 
 cmd_fuzz() {
