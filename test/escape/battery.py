@@ -1190,19 +1190,73 @@ def _():
         "%d forks then %s; proxy afterwards: %s" % (len(kids), why, detail)
 
 
+FLOOD = 10000
+
+
+def raise_nofile(want):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
+    return soft, hard
+
+
 @case("connection-flood-at-the-proxy", control=control_api_ok)
 def _():
-    socks = []
+    import resource
+    old = raise_nofile(FLOOD + 64)
+    socks, why = [], "all made"
     try:
-        for _ in range(600):
-            socks.append(socket.create_connection(PROXY, timeout=5))
-    except OSError:
-        pass
+        for _ in range(FLOOD):
+            socks.append(socket.create_connection(PROXY, timeout=10))
+    except OSError as e:
+        why = err(e)
     n = len(socks)
-    for s in socks:
+    # While they are held, a new connection is refused with a 503 that names the
+    # limit (the proxy serves at most 4096 per sandbox), or served below it.
+    for s in socks[-16:]:
         s.close()
+    try:
+        ok, during = control_api_ok()
+        during_ok = ok
+    except OSError as e:
+        during = str(e)
+        during_ok = "503" in during
+    if n > 4096 and during_ok:
+        st, busy, head = proxy_connect("api.example.test:443")
+        if busy:
+            busy.close()
+        during += "; a CONNECT now: %d %s" % (st, b"too-many-connections" in head)
+        during_ok = st == 503 and b"too-many-connections" in head
+    for s in socks[:-16]:
+        s.close()
+    resource.setrlimit(resource.RLIMIT_NOFILE, old)
     ok, detail = control_api_ok()
-    return ok, "%d connections held and closed; proxy afterwards: %s" % (n, detail)
+    return ok and during_ok, "%d of %d connections made (%s; file limit %d); while " \
+        "held: %s; afterwards: %s" % (n, FLOOD, why, old[1], during[:200], detail)
+
+
+@case("fd-exhaustion-stops-at-the-limit", control=control_api_ok)
+def _():
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    fds, why = [], "no limit met"
+    try:
+        for _ in range(hard + 8):
+            fds.append(os.open("/dev/null", os.O_RDONLY))
+    except OSError as e:
+        why = err(e)
+    for fd in fds:
+        os.close(fd)
+    # and the hard limit cannot be raised from inside
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard + 1, hard + 1))
+        raised = "raised"
+    except (OSError, ValueError) as e:
+        raised = "refused (%s)" % (err(e) if isinstance(e, OSError) else e)
+    ok, detail = control_api_ok()
+    return why == "EMFILE" and len(fds) <= soft and raised.startswith("refused") and ok, \
+        "%d files then %s; raising the hard limit %s; proxy afterwards: %s" % (
+            len(fds), why, raised, detail)
 
 
 def main(argv):

@@ -338,6 +338,9 @@ def test_escape_battery(world):
     blocked = sum(1 for r, _ in ins.values() if r == "BLOCKED")
     print("escape battery (%s): %d cases, %d blocked; not applicable: %s" % (
         mode, len(ins) - len(na), blocked, ", ".join(sorted(na))))
+    for name in ("fork-bomb-stops-at-max-processes", "connection-flood-at-the-proxy",
+                 "fd-exhaustion-stops-at-the-limit"):
+        print("escape battery (%s): %s: %s" % (mode, name, ins[name][1][:300]))
     if absent:
         print("escape battery: no %s here at all (the control outside got ENOSYS or "
               "EAFNOSUPPORT, or user namespaces are refused even to root, as in a "
