@@ -630,6 +630,86 @@ def _():
         "-> %d, head gives the placeholder back" % status_of(r)
 
 
+def dechunk(resp):
+    """The body of a chunked response (as far as it goes)."""
+    body = resp.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in resp else b""
+    out = b""
+    while body:
+        line, _, rest = body.partition(b"\r\n")
+        try:
+            n = int(line.split(b";")[0], 16)
+        except ValueError:
+            break
+        if n == 0:
+            break
+        out += rest[:n]
+        body = rest[n + 2:]
+    return out
+
+
+def echoed_back(mode):
+    """A bound host that hands the token it got back in its body (?mode=length: in
+    two TLS records cut inside it; sse: an event stream, cut across events)."""
+    r = exchange(("GET /echo-raw?mode=%s HTTP/1.1\r\nHost: api.example.test\r\n"
+                  "Authorization: Bearer %sTOKEN\r\nConnection: close\r\n\r\n"
+                  % (mode, PH)).encode())
+    body = dechunk(r) if b"chunked" in r.split(b"\r\n\r\n", 1)[0].lower() else \
+        r.split(b"\r\n\r\n", 1)[-1]
+    return status_of(r) == 200 and (PH + "TOKEN").encode() in body, \
+        "-> %d, the body gives %s back" % (
+            status_of(r), "the placeholder" if (PH + "TOKEN").encode() in body else repr(body[:60]))
+
+
+CASES.append(("bound-host-echoing-the-secret-in-its-body",
+              lambda: echoed_back("length"), control_injected, "in"))
+CASES.append(("bound-host-echoing-the-secret-in-an-sse-stream",
+              lambda: echoed_back("sse"), control_injected, "in"))
+
+
+def ws_frame(payload):
+    """One masked text frame (a client's)."""
+    mask = os.urandom(4)
+    head = bytes([0x81, 0x80 | len(payload)]) + mask
+    return head + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def ws_echo(host, payload):
+    """Opens a WebSocket to host's /ws echo through the proxy, sends one frame and
+    returns the payload of the frame that comes back (None without a 101)."""
+    t = tls_to(host)
+    t.settimeout(8)
+    t.sendall(("GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: "
+               "Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
+               % (host, base64.b64encode(os.urandom(16)).decode())).encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        c = t.recv(4096)
+        if not c:
+            break
+        head += c
+    if b" 101 " not in head.split(b"\r\n", 1)[0] + b" ":
+        t.close()
+        return None
+    rest = head.split(b"\r\n\r\n", 1)[1]
+    t.sendall(ws_frame(payload))
+    while len(rest) < 2 or len(rest) < 2 + (rest[1] & 0x7f):
+        c = t.recv(4096)
+        if not c:
+            break
+        rest += c
+    t.close()
+    received(rest)
+    return rest[2:2 + (rest[1] & 0x7f)] if len(rest) >= 2 else b""
+
+
+@case("placeholder-in-a-websocket-frame-to-an-unbound-host",
+      control=lambda: (lambda e: (e == b"hello", "a frame is echoed: %r" % e))(
+          ws_echo("other.example.test", b"hello")))
+def _():
+    got = ws_echo("other.example.test", (PH + "TOKEN").encode())
+    return got == (PH + "TOKEN").encode(), "the frame arrived as %r" % (got[:40] if got else got)
+
+
 @case("huge-request-head", control=control_api_ok)
 def _():
     r = exchange(("GET /echo HTTP/1.1\r\nHost: api.example.test\r\nX-Big: %s\r\n"
