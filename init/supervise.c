@@ -4,6 +4,7 @@
 
 #include "net/base/log.h"
 #include "init/sandbox/privs.h"
+#include "init/sandbox/proc_parent.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -228,31 +229,6 @@ struct proc_entry {
 	int mine;
 };
 
-/* Reads the parent of `pid` from /proc/PID/stat; -1 when it is gone or a zombie (which
- * no signal reaches, and whose children have been reparented already). */
-static pid_t read_ppid(const char *pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%s/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* "pid (comm) S ppid ...": comm may hold spaces and ')', so use the last ')'. */
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return -1;
-	char state;
-	int ppid;
-	if (sscanf(p + 1, " %c %d", &state, &ppid) != 2 || state == 'Z')
-		return -1;
-	return (pid_t)ppid;
-}
-
 /* Sends `sig` to every process whose ancestry leads to us (walking /proc), or, as PID 1
  * of a namespace, to every process in it. Returns how many were signalled (for PID 1:
  * 1 when any was). */
@@ -274,7 +250,7 @@ static int signal_descendants(int sig, pid_t cmd, const struct supervise_opts *o
 	while ((de = readdir(d))) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		pid_t ppid = read_ppid(de->d_name);
+		pid_t ppid = proc_parent((pid_t)atol(de->d_name));
 		if (ppid < 0)
 			continue;
 		if (n == cap) {

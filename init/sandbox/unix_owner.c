@@ -1,5 +1,6 @@
 /* unix_owner.c: see unix_owner.h. */
 #include "init/sandbox/unix_owner.h"
+#include "init/sandbox/proc_parent.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -125,32 +126,12 @@ out:
 	return rc;
 }
 
-/* The parent of `pid` from /proc/PID/stat, or -1. */
-static pid_t parent_of(pid_t pid)
-{
-	char path[48], line[512];
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, line, sizeof line - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	line[n] = '\0';
-	char *close_paren = strrchr(line, ')'); /* the name may hold anything but not after it */
-	long ppid;
-	if (!close_paren || sscanf(close_paren + 1, " %*c %ld", &ppid) != 1)
-		return -1;
-	return (pid_t)ppid;
-}
-
 static int is_below(pid_t pid, pid_t root)
 {
 	for (int depth = 0; pid > 1 && depth < 4096; depth++) {
 		if (pid == root)
 			return 1;
-		pid = parent_of(pid);
+		pid = proc_parent(pid);
 	}
 	return pid == root;
 }
