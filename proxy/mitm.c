@@ -222,6 +222,12 @@ static uint32_t mitm_events(struct conn *c, int upstream, int want_read, int wan
 {
 	struct tls_end *t = side(c, upstream);
 	uint32_t ev = tls_events(t);
+	/* An end the engine met while writing (the peer's close_notify read along with the
+	 * last answer, or a failure) leaves it wanting nothing; the next fill reports it,
+	 * which a writable socket brings at once. Without this the side would leave epoll
+	 * and its end would never be seen. */
+	if (tls_closed(t))
+		return want_read ? ev | EPOLLOUT : ev;
 	if (!tls_ready(t))
 		return ev; /* the handshake needs whatever the engine asks for */
 	if (!want_read)

@@ -1281,3 +1281,99 @@ def test_every_tunnel_decision_has_one_audit_line_however_it_ends(box, pki):
         assert [(a["host"], a["method"], a["status"]) for a in reqs] == [
             ("api.example.test", "GET", 200)]
         assert api.requests and all(q["path"] == "/echo" for q in api.requests)
+
+
+class OneFlightOrigin:
+    """An HTTPS origin that answers each request with `Connection: close`, no length,
+    and its head, body and close_notify in ONE send, so that the proxy reads the end of
+    the TLS session together with the last bytes of the answer."""
+
+    def __init__(self, crt, key, body):
+        import socket
+        import threading
+        self.body = body
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(crt, key)
+        self.ls = socket.socket()
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(16)
+        self.port = self.ls.getsockname()[1]
+        self.served = 0
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def _loop(self):
+        while True:
+            try:
+                c, _ = self.ls.accept()
+            except OSError:
+                return
+            try:
+                c.settimeout(10)
+                self._serve(c)
+            except (OSError, ssl.SSLError):
+                pass
+            finally:
+                c.close()
+
+    def _serve(self, c):
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        o = self.ctx.wrap_bio(inc, out, server_side=True)
+
+        def more():
+            data = c.recv(65536)
+            if not data:
+                raise OSError("closed")
+            inc.write(data)
+        while True:
+            try:
+                o.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                c.sendall(out.read())
+                more()
+        c.sendall(out.read())
+        req = b""
+        while b"\r\n\r\n" not in req:
+            try:
+                req += o.read(65536)
+            except ssl.SSLWantReadError:
+                more()
+        o.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n" +
+                self.body)
+        try:
+            o.unwrap()  # close_notify into the same buffer
+        except ssl.SSLWantReadError:
+            pass
+        c.sendall(out.read())
+        self.served += 1
+
+    def close(self):
+        self.ls.close()
+
+
+def test_an_answer_ending_with_close_notify_in_the_same_read_ends_at_the_client(box, pki):
+    """The origin sends an answer delimited by its close and its close_notify in one
+    flight: the proxy must see that end though the engine met it while it was busy with
+    the answer, and end the client's answer at once (it used to leave epoll and hang
+    the client until the idle timeout)."""
+    use_pki(box, pki)
+    crt, key = pki.leaf("api.example.test")
+    body = b"one flight " * 300
+    origin = OneFlightOrigin(crt, key, body)
+    try:
+        pol = write_policy(box, {"api.example.test": origin.port})
+        script = """
+            for i in 1 2 3 4 5 6 7 8; do
+                if out=$(curl -sS -m 15 https://api.example.test/x); then
+                    echo "ok-${#out}"
+                else
+                    echo "curl-failed-$?"
+                fi
+            done
+            """
+        r, _ = sandbox(box, pol, script, timeout=200)
+    finally:
+        origin.close()
+    # curl strips nothing here: the body has no trailing newline
+    assert r.stdout.split() == ["ok-%d" % len(body)] * 8, r.stdout + r.stderr
+    assert origin.served == 8
