@@ -58,6 +58,8 @@ struct conn_http {
 	int status;             /* final status given to the client (audit) */
 	int resp_started;       /* bytes of an answer to this request went to the client */
 	int close_after;        /* close once the current answer is flushed */
+	int hangup_deferred;    /* the client half-closed behind unread bytes (a request
+				 * pipelined before its FIN): read them after this answer */
 	uint64_t injected;      /* secrets injected into the request (store bits): audit */
 	/* What the connection has carried upstream so far, for scrubbing every later
 	 * response: the secrets (store bits) and the Basic credentials with them, as the

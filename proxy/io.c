@@ -43,8 +43,15 @@ void io_update(struct conn *c)
 	/* Draining after a final answer reads and drops raw bytes: no TLS any more. */
 	const struct transport *cx = c->phase == PH_FINISH && c->draining ? &transport_plain
 									 : c->xprt[0];
-	if (c->cfd >= 0)
-		watch(l, c->cfd, cx->events(c, 0, rd, c->down.fwd > 0), &c->cev, on_client, c);
+	if (c->cfd >= 0) {
+		uint32_t ev = cx->events(c, 0, rd, c->down.fwd > 0);
+		/* While an answer is awaited the client is not read, but its going away must
+		 * be seen: a reset ends the exchange at once, a close ends it after the
+		 * answer, instead of the idle timer finding them minutes later. */
+		if (!rd && state_watches_client_hangup(c))
+			ev |= EPOLLRDHUP;
+		watch(l, c->cfd, ev, &c->cev, on_client, c);
+	}
 	if (c->ufd < 0)
 		return;
 	rd = state_reads_upstream(c) && room(&c->down) > 0;
@@ -84,6 +91,25 @@ static int upstream_writable(struct conn *c)
 	return c->dead ? -1 : 0;
 }
 
+/* The client hung up while an answer was awaited (it is not read then): a reset or a
+ * close with nothing unread ends it now (state_client_end); a FIN behind unread bytes
+ * (a pipelined request) waits until those are read after the answer. */
+static void client_hung_up(struct conn *c, uint32_t ev)
+{
+	if (ev & EPOLLERR) {
+		state_client_end(c, -2);
+		return;
+	}
+	char b;
+	ssize_t n = recv(c->cfd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0)
+		state_client_end(c, 0);
+	else if (n < 0 && errno != EAGAIN && errno != EINTR)
+		state_client_end(c, -2);
+	else
+		c->h.hangup_deferred = 1;
+}
+
 /* After a final answer the client's bytes are read and dropped until it closes. */
 static void drain_client(struct conn *c)
 {
@@ -120,6 +146,8 @@ static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
 		} else if (n == -2) {
 			state_client_end(c, -2);
 		}
+	} else if ((ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && state_watches_client_hangup(c)) {
+		client_hung_up(c, ev);
 	} else if ((ev & (EPOLLHUP | EPOLLERR)) && !(ev & EPOLLOUT) && c->phase != PH_HTTP &&
 		   c->phase != PH_RELAY) {
 		/* Peer gone while we were not reading from it. */

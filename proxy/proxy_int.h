@@ -117,6 +117,8 @@ void state_dialed(struct conn *c, struct dial_result *res);
 void state_close(struct conn *c, int reset);
 /* Whether the client's side is read in the current state; the upstream's. */
 int state_reads_client(const struct conn *c);
+/* Whether the client is watched for a hang-up only (an answer is awaited, io.c). */
+int state_watches_client_hangup(const struct conn *c);
 int state_reads_upstream(const struct conn *c);
 
 /* --- decide.c --------------------------------------------------------------------- */

@@ -62,6 +62,12 @@ int state_reads_client(const struct conn *c)
 	return 0;
 }
 
+int state_watches_client_hangup(const struct conn *c)
+{
+	return c->phase == PH_HTTP && c->h.ex.req_done && !c->c_eof && !c->h.hangup_deferred &&
+	       c->cfd >= 0;
+}
+
 int state_reads_upstream(const struct conn *c)
 {
 	if (c->ufd < 0 || c->u_eof)
@@ -87,6 +93,7 @@ static void begin_request(struct conn *c)
 	c->h.injected = 0;
 	c->h.capture = -1; /* set again by whatever decides this request */
 	c->h.body_mode = BODY_RELAY;
+	c->h.hangup_deferred = 0;
 }
 
 /* PH_HEAD: a complete head goes to decide.c; a malformed or endless one is refused. */

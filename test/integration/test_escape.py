@@ -57,9 +57,25 @@ class Listeners:
         self._udp("udp_port", socket.AF_INET, "127.0.0.1")
         self._udp("udp_any_port", socket.AF_INET, "0.0.0.0")
         self._udp("udp6_port", socket.AF_INET6, "::1")
-        # The fake resolver answers whatever it is asked, on UDP and TCP of one port.
-        port = self._udp("dns_port", socket.AF_INET, "127.0.0.1")
-        self._tcp("dns_tcp", socket.AF_INET, "127.0.0.1", port)
+        # The fake resolver answers whatever it is asked, on UDP and TCP of one port
+        # (one free for both: a port the kernel gave the UDP socket may be taken for TCP).
+        for _ in range(50):
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.bind(("127.0.0.1", 0))
+            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                t.bind(("127.0.0.1", u.getsockname()[1]))
+                break
+            except OSError:
+                u.close()
+                t.close()
+        else:
+            raise OSError("no port free for both UDP and TCP on 127.0.0.1")
+        t.listen(16)
+        self.cfg["dns_port"] = self.cfg["dns_tcp"] = u.getsockname()[1]
+        self._serve("dns_port", u, False)
+        self._serve("dns_tcp", t, True)
         tag = pysecrets.token_hex(6)
         self.cfg["abstract"] = "airlock-escape-" + tag
         self._unix("abstract", "\0" + self.cfg["abstract"])

@@ -1377,3 +1377,80 @@ def test_an_answer_ending_with_close_notify_in_the_same_read_ends_at_the_client(
     # curl strips nothing here: the body has no trailing newline
     assert r.stdout.split() == ["ok-%d" % len(body)] * 8, r.stdout + r.stderr
     assert origin.served == 8
+
+
+class StallOrigin:
+    """An HTTPS origin that reads a request and never answers; it records when the
+    proxy closes its side (the time from the request to that close)."""
+
+    def __init__(self, crt, key):
+        import socket
+        import threading
+        import time
+        self.time = time
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(crt, key)
+        self.ls = socket.socket()
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(4)
+        self.port = self.ls.getsockname()[1]
+        self.closed_after = None
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        c, _ = self.ls.accept()
+        try:
+            t = self.ctx.wrap_socket(c, server_side=True)
+            t.settimeout(120)
+            req = b""
+            while b"\r\n\r\n" not in req:
+                req += t.recv(4096)
+            start = self.time.monotonic()
+            try:
+                while t.recv(4096):
+                    pass
+            except (OSError, ssl.SSLError):
+                pass
+            self.closed_after = self.time.monotonic() - start
+        except (OSError, ssl.SSLError):
+            pass
+
+    def close(self):
+        self.ls.close()
+
+
+def test_a_client_that_resets_while_the_answer_is_awaited_ends_the_exchange(box, pki):
+    """The client is not read while an answer is awaited, but its reset is still seen:
+    the proxy closes the upstream at once rather than when the idle timer fires (300 s;
+    found by the load benchmark with impatient clients of a stalling origin)."""
+    import time
+    use_pki(box, pki)
+    crt, key = pki.leaf("api.example.test")
+    origin = StallOrigin(crt, key)
+    client = os.path.join(box, "impatient.py")
+    with open(client, "w") as f:
+        f.write(textwrap.dedent("""\
+            import os, socket, ssl, struct, time
+            s = socket.create_connection(("127.0.0.1", 3128))
+            s.sendall(b"CONNECT api.example.test:443 HTTP/1.1\\r\\nHost: api.example.test\\r\\n\\r\\n")
+            head = b""
+            while b"\\r\\n\\r\\n" not in head:
+                head += s.recv(1)
+            ctx = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+            t = ctx.wrap_socket(s, server_hostname="api.example.test")
+            t.sendall(b"GET /never HTTP/1.1\\r\\nHost: api.example.test\\r\\n\\r\\n")
+            time.sleep(1)
+            t.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            t.close()  # a reset
+            print("reset sent", flush=True)
+            time.sleep(20)  # the sandbox (and its proxy) outlive the check
+            """))
+    os.chmod(client, 0o644)
+    try:
+        pol = write_policy(box, {"api.example.test": origin.port})
+        r, _ = sandbox(box, pol, f"{PY} {client}", timeout=120)
+        assert "reset sent" in r.stdout, r.stdout + r.stderr
+    finally:
+        origin.close()
+    # The sandbox lived 20 s after the reset: the origin's side was closed within it.
+    assert origin.closed_after is not None and origin.closed_after < 15, origin.closed_after
