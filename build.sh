@@ -7,6 +7,7 @@
 #   ./build.sh sanitized [ARGS] the integration suite against out/asan/airlock (ASan/UBSan)
 #   ./build.sh demo            the guided demo (README)
 #   ./build.sh bench           the benchmarks under test/bench/
+#   ./build.sh load [ARGS]     the load-and-faults run (test/bench/load.py, minutes)
 #   ./build.sh fetch DIR       download the pinned sources into DIR (for offline builds)
 #   ./build.sh deps [COMMAND]  only install the Debian packages COMMAND needs (default test)
 #   ./build.sh clean           remove every output
@@ -42,6 +43,7 @@ needs_of() {
 	sanitized) echo build unit integration ;;
 	test) echo build demo unit fuzz integration ;;
 	bench) echo build unit bench ;;
+	load) echo build bench ;;
 	esac
 }
 
@@ -320,6 +322,7 @@ fetch) shift; cmd_fetch "$@" ;;
 deps) shift; cmd_deps "$@" ;;
 demo) build_airlock; exec "$top/test/demo.sh" "$out/airlock" ;;
 bench) build_airlock; shift; for b in "$top"/test/bench/*.sh; do "$b" "$out/airlock" "$@"; done ;;
+load) build_airlock; shift; exec /usr/bin/python3 "$top/test/bench/load.py" "$out/airlock" "$@" ;;
 clean) rm -rf "$out" ;;
 -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
 *) die "unknown command '$1' (see ./build.sh --help)" ;;
