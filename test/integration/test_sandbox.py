@@ -328,7 +328,9 @@ def test_signals_reach_cmd(box):
     code = ("import signal, sys, time\n"
             "signal.signal(signal.SIGUSR1, lambda *a: sys.exit(42))\n"
             "print('ready', flush=True)\n"
-            "time.sleep(30)\n")
+            # short sleeps: CPython runs a handler between bytecodes, so a signal that
+            # lands just before one long sleep's system call would wait it out
+            "for _ in range(600): time.sleep(0.05)\n")
     proc = subprocess.Popen([AIRLOCK, "sandbox-exec", "--policy", p, "--", PY, "-c", code],
                             stdout=subprocess.PIPE, text=True)
     try:
@@ -346,7 +348,9 @@ def test_real_time_signal_34_reaches_cmd(box):
     code = ("import signal, sys, time\n"
             "signal.signal(34, lambda *a: sys.exit(34))\n"
             "print('ready', flush=True)\n"
-            "time.sleep(30)\n")
+            # short sleeps: CPython runs a handler between bytecodes, so a signal that
+            # lands just before one long sleep's system call would wait it out
+            "for _ in range(600): time.sleep(0.05)\n")
     proc = subprocess.Popen([AIRLOCK, "sandbox-exec", "--policy", p, "--", PY, "-c", code],
                             stdout=subprocess.PIPE, text=True)
     try:
