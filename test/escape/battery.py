@@ -23,6 +23,7 @@ import errno
 import json
 import os
 import pty
+import signal as signal_mod
 import socket
 import ssl
 import struct
@@ -102,6 +103,9 @@ NR = dict(ptrace=101, process_vm_readv=310, unshare=272, clone=56, clone3=435,
           finit_module=313, delete_module=176, fanotify_init=300, setns=308,
           open_by_handle_at=304, name_to_handle_at=303, mknod=133, setuid=105,
           move_mount=429, fsopen=430, open_tree=428)
+# The x32 ABI: the same calls with bit 30 set (ptrace has an x32 number of its own).
+X32 = 0x40000000
+NR.update(x32_unshare=X32 | 272, x32_keyctl=X32 | 250, x32_ptrace=X32 | 521)
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWPID = 0x20000, 0x10000000, 0x40000000, 0x20000000
 SIGCHLD = 17
 
@@ -962,6 +966,55 @@ syscase("delete-module", "delete_module", ctypes.c_char_p(b"nonexistent_escape")
 syscase("fanotify-init", "fanotify_init", 0, 0, child=True)
 # In a user namespace of the sandbox's own, uid 0 is not mapped at all: EINVAL.
 syscase("setuid-root", "setuid", 0, child=True, ok=lambda r: denied(r) or r == "EINVAL")
+syscase("x32-unshare-user-namespace", "x32_unshare", CLONE_NEWUSER, child=True)
+syscase("x32-keyctl", "x32_keyctl", 0, -3, 0)
+syscase("x32-ptrace-traceme", "x32_ptrace", 0, 0, 0, 0, child=True)
+
+
+def i386_call(nr, a1=0, a2=0, a3=0):
+    """The i386 entry (int $0x80) from a 64-bit process, in a forked child: its result,
+    an errno name, or the signal the kernel killed it with (a kernel without the entry
+    kills it; then there is no i386 entry to use, which the control says as ENOSYS)."""
+    import mmap
+    code = (b"\x53" + b"\xb8" + struct.pack("<I", nr) + b"\xbb" + struct.pack("<I", a1) +
+            b"\xb9" + struct.pack("<I", a2) + b"\xba" + struct.pack("<I", a3) +
+            b"\xcd\x80\x5b\xc3")  # push rbx; mov eax..edx; int $0x80; pop rbx; ret
+    rd, wr = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(rd)
+        for sig in (signal_mod.SIGSEGV, signal_mod.SIGILL, signal_mod.SIGBUS):
+            signal_mod.signal(sig, signal_mod.SIG_DFL)
+        m = mmap.mmap(-1, 4096, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS,
+                      prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+        m.write(code)
+        fn = ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(m)))
+        r = fn()
+        os.write(wr, (errno.errorcode.get(-r, str(r)) if r < 0 else str(r)).encode())
+        os._exit(0)
+    os.close(wr)
+    out = os.read(rd, 100).decode()
+    os.close(rd)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        return "killed by signal %d, so the kernel has no i386 entry: ENOSYS" % (
+            os.WTERMSIG(status))
+    return out
+
+
+def i386_case(name, nr, *args):
+    def attack():
+        r = i386_call(nr, *args)
+        return denied(r) or r.startswith("killed"), "int $0x80 %d -> %s" % (nr, r)
+
+    def control():
+        r = i386_call(nr, *args)
+        return not denied(r) and not r.startswith("killed"), "int $0x80 %d -> %s" % (nr, r)
+    CASES.append((name, attack, control, "out"))
+
+
+i386_case("i386-unshare-user-namespace", 310, CLONE_NEWUSER)
+i386_case("i386-ptrace-traceme", 26, 0)
 
 
 def setns_net():
