@@ -321,7 +321,13 @@ sanitized) shift; cmd_sanitized "$@" ;;
 fetch) shift; cmd_fetch "$@" ;;
 deps) shift; cmd_deps "$@" ;;
 demo) build_airlock; exec "$top/test/demo.sh" "$out/airlock" ;;
-bench) build_airlock; shift; for b in "$top"/test/bench/*.sh; do "$b" "$out/airlock" "$@"; done ;;
+bench)
+	build_airlock
+	# the test tools' build also makes the host's seccomp header mitm.sh's certtool needs
+	make -s -j"$jobs" -f "$top/airlock.mk" TOP="$top" OUT="$out" DEPS="$deps" tools
+	shift
+	for b in "$top"/test/bench/*.sh; do "$b" "$out/airlock" "$@"; done
+	;;
 load) build_airlock; shift; exec /usr/bin/python3 "$top/test/bench/load.py" "$out/airlock" "$@" ;;
 clean) rm -rf "$out" ;;
 -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;

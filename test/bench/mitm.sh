@@ -384,10 +384,12 @@ mint=""
 inih="$top/out/deps/src/inih"
 if [ -f "$inih/ini.c" ]; then
 	mods=()
-	for f in "$top"/init/*.c "$top"/policy/*.c "$top"/net/*.c "$top"/proxy/*.c; do
+	# the layers of airlock.mk
+	for f in "$top"/{net/base,proxy/proto,proxy/tls,policy,net,init/sandbox,proxy,init}/*.c; do
 		[ "$f" = "$top/init/main.c" ] || mods+=("$f")
 	done
-	if gcc -std=c11 -D_GNU_SOURCE -O2 -w -I"$top" -isystem "$inih" -DINI_MAX_LINE=4096 \
+	if gcc -std=c11 -D_GNU_SOURCE -O2 -w -I"$top" -I"$top/out/gen/host" -isystem "$inih" \
+		-DINI_MAX_LINE=4096 \
 		-DINI_ALLOW_MULTILINE=0 -DINI_STOP_ON_FIRST_ERROR=0 -DAIRLOCK_VERSION='"bench"' \
 		-o "$dir/certtool" "$top/test/tools/certtool.c" "${mods[@]}" "$inih/ini.c" \
 		-lbearssl -lseccomp -lpthread 2>"$dir/certtool.err"; then
