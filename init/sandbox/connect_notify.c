@@ -14,7 +14,6 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -126,6 +125,21 @@ static int sandbox_listens(int fd, const char *path)
 	return rc;
 }
 
+/* Connects `sock` to the socket file open as `fd` (closed here) if a process of the
+ * sandbox listens on it: through /proc/self/fd, so the socket reached is the one
+ * checked. 0 or an errno. */
+static int connect_checked(int sock, int fd, const char *path)
+{
+	int rc = sandbox_listens(fd, path);
+	if (rc == 0) {
+		struct sockaddr_un un = {.sun_family = AF_UNIX};
+		snprintf(un.sun_path, sizeof un.sun_path, "/proc/self/fd/%d", fd);
+		rc = connect_bounded(sock, (struct sockaddr *)&un, sizeof un);
+	}
+	close(fd);
+	return rc;
+}
+
 /* A named UNIX socket: only beneath one of the writable folders, looked up from there
  * with RESOLVE_BENEATH (no link leads out), only one that a process of the sandbox
  * listens on (unix_owner.h: a host process's socket there stays closed), and reached
@@ -156,19 +170,7 @@ static int connect_unix(const struct connect_notify *n, pid_t pid, int sock,
 		int rc = fd < 0 ? errno : 0;
 		if (dir >= 0)
 			close(dir);
-		if (rc)
-			return rc;
-		struct stat st;
-		if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
-		    (rc = sandbox_listens(fd, abs)) != 0) {
-			close(fd);
-			return rc ? rc : ECONNREFUSED;
-		}
-		struct sockaddr_un un = {.sun_family = AF_UNIX};
-		snprintf(un.sun_path, sizeof un.sun_path, "/proc/self/fd/%d", fd);
-		rc = connect_bounded(sock, (struct sockaddr *)&un, sizeof un);
-		close(fd);
-		return rc;
+		return rc ? rc : connect_checked(sock, fd, abs);
 	}
 	log_verbose("sandbox: connect to the UNIX socket %s refused: it is not beneath a "
 		    "read_write path (isolation unprivileged)", abs);
@@ -192,14 +194,7 @@ static int connect_unix_namespaced(pid_t pid, int sock, const char *path)
 		close(at);
 	if (rc)
 		return rc;
-	rc = sandbox_listens(fd, path);
-	if (rc == 0) {
-		struct sockaddr_un un = {.sun_family = AF_UNIX};
-		snprintf(un.sun_path, sizeof un.sun_path, "/proc/self/fd/%d", fd);
-		rc = connect_bounded(sock, (struct sockaddr *)&un, sizeof un);
-	}
-	close(fd);
-	return rc;
+	return connect_checked(sock, fd, path);
 }
 
 /* Does what the decision says on the caller's socket: 0 or an errno. */
