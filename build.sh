@@ -73,6 +73,11 @@ ensure_packages() {
 		[ -n "$entry" ] || die "debian.packages has no group '$g'"
 		reason=${entry%%|*} pkgs=${entry#*|} these=""
 		for p in $pkgs; do
+			case $p in cmd:*)
+				# installed only when no command of that name is on PATH
+				p=${p#cmd:}
+				command -v "$p" >/dev/null && continue ;;
+			esac
 			case "$have $missing " in *" $p "*) continue ;; esac
 			these="$these $p" missing="$missing $p"
 		done

@@ -73,6 +73,21 @@ def userns_refusal():
     return None if r.returncode == 0 else (r.stderr.strip() or "refused")
 
 
+def fell_back_from_userns(r):
+    """Where user namespaces are refused (a chroot, a container started from one):
+    asserts that isolation auto (result `r`) picked unprivileged and CMD ran, says so,
+    and returns True. Elsewhere returns False and the caller checks the mode itself."""
+    reason = userns_refusal()
+    if not reason:
+        return False
+    print("this kernel refuses unprivileged user namespaces here (%s): checking that "
+          "auto picks unprivileged" % reason)
+    err = r.stderr if isinstance(r.stderr, str) else r.stderr.decode()
+    assert r.returncode == 0, err
+    assert "sandbox-exec: isolation unprivileged" in err, err
+    return True
+
+
 def refused_for_userns(r):
     """Where user namespaces are refused (a chroot refuses them, and so does every
     container started from one): asserts that sandbox-exec (result `r`) exited 125 with

@@ -103,7 +103,9 @@ def package_groups(top=TOP):
 
 
 def all_packages():
-    return sorted({p for _, pkgs in package_groups().values() for p in pkgs})
+    """Every package named, a cmd:NAME entry as its package NAME."""
+    return sorted({p.removeprefix("cmd:") for _, pkgs in package_groups().values()
+                   for p in pkgs})
 
 
 def fake_dpkg(admindir, installed):
@@ -192,6 +194,35 @@ def test_nothing_is_installed_when_everything_is_there(root, tree):
     # This machine's own database: the suite runs after ./build.sh put everything there.
     r = run(["env", f"PATH={bindir}:{os.environ['PATH']}", "./build.sh", "deps",
              "integration"], cwd=tree)
+    assert (r.returncode, r.stderr) == (0, "")
+    assert not os.path.exists(log), "apt-get was called"
+
+
+def test_a_cmd_package_is_installed_only_when_its_command_is_missing(root, tree):
+    # npm: Debian's would replace a nodejs not from Debian, which brings its own npm.
+    assert "cmd:npm" in package_groups()["integration"][1]
+    log = os.path.join(tree, "apt-get.calls")
+    bindir = fake_apt_get(os.path.join(tree, "fakebin"), log)
+    admin = fake_dpkg(os.path.join(tree, "dpkg"), [p for p in all_packages() if p != "npm"])
+    # A PATH with every command of this machine but npm.
+    farm = os.path.join(tree, "bin")
+    os.makedirs(farm)
+    for d in ("/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
+        for name in os.listdir(d) if os.path.isdir(d) else ():
+            if name not in ("npm", "apt-get") and not os.path.exists(os.path.join(farm, name)):
+                os.symlink(os.path.join(d, name), os.path.join(farm, name))
+    r = run(["env", f"PATH={bindir}:{farm}", f"AIRLOCK_DPKG_ADMINDIR={admin}",
+             "./build.sh", "deps", "integration"], cwd=tree)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines() == ["build.sh: installing npm (for the integration tests)"]
+    assert open(log).read().splitlines()[-1].endswith("--no-install-recommends npm")
+    # An npm on PATH, not in dpkg's database (NodeSource's nodejs brings one): nothing.
+    os.remove(log)
+    with open(os.path.join(bindir, "npm"), "w") as f:
+        f.write("#!/bin/sh\n")
+    os.chmod(os.path.join(bindir, "npm"), 0o755)
+    r = run(["env", f"PATH={bindir}:{farm}", f"AIRLOCK_DPKG_ADMINDIR={admin}",
+             "./build.sh", "deps", "integration"], cwd=tree)
     assert (r.returncode, r.stderr) == (0, "")
     assert not os.path.exists(log), "apt-get was called"
 

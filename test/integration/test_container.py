@@ -19,7 +19,7 @@ import uuid
 
 import pytest
 
-from conftest import TOP, free_port, refused_for_userns, run, userns_refusal
+from conftest import TOP, fell_back_from_userns, free_port, run
 from tlsservers import PKI, TLSServer
 
 RUN_OPTS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000",
@@ -230,10 +230,10 @@ def sandbox_in(image, tmp_path):
         sandbox (`sleep 300`), runs beside it, as the runner's own processes do."""
         # A real image has a writable /tmp, where isolation unprivileged makes the
         # sandbox's private folder; this FROM scratch one gets a tmpfs there.
-        extra = ["--security-opt", f"seccomp={prof}", "--tmpfs", "/tmp:mode=1777"] \
-            if docker_like else []
+        extra = ["--security-opt", f"seccomp={prof}"] if docker_like else []
         wrap = ["/bin/sh", "-c", 'sleep 300 & exec "$@"', "sh"] if holder else []
-        return podman("run", "--rm", *RUN_OPTS, *opts, *extra, *HOST_RO, "-v",
+        return podman("run", "--rm", *RUN_OPTS, *opts, *extra, "--tmpfs", "/tmp:mode=1777",
+                      *HOST_RO, "-v",
                       f"{pol}:/policy.ini:ro", name, *wrap, "/airlock", "sandbox-exec", "-v",
                       "--policy", "/policy.ini", "--", "/bin/sh", "-c", INSIDE, timeout=120)
     run_it.image, run_it.profile = image, prof
@@ -245,7 +245,7 @@ def test_sandbox_in_a_restricted_container_picks_userns(sandbox_in, root, uid):
     """The runner's pod: a non-root uid (OpenShift: one without a passwd entry), every
     capability dropped, no_new_privs, podman's default seccomp profile."""
     r = sandbox_in("--user", f"{uid}:{uid}", *RESTRICTED, *UNMASKED)
-    if refused_for_userns(r):
+    if fell_back_from_userns(r):
         return
     assert r.returncode == 0, r.stderr
     assert "sandbox-exec: isolation userns" in r.stderr
@@ -262,7 +262,7 @@ def test_container_with_masked_proc_shares_it_unreadable(sandbox_in, root):
     bound instead, its processes listed, but none outside the sandbox readable; -v says
     so. sandbox-exec's own command line holds nothing of CMD's arguments."""
     r = sandbox_in("--user", "1001:1001", *RESTRICTED, holder=True)
-    if refused_for_userns(r):
+    if fell_back_from_userns(r):
         return
     assert r.returncode == 0, r.stderr
     assert "/proc is this container's" in r.stderr
@@ -308,7 +308,7 @@ def test_root_with_default_capabilities_picks_userns(sandbox_in, root):
     """Root with the runtime's default capabilities (no CAP_SYS_ADMIN, no CAP_NET_ADMIN)
     cannot make the namespaces itself; its CAP_SETFCAP lets it map uid 0."""
     r = sandbox_in(*UNMASKED)
-    if refused_for_userns(r):
+    if fell_back_from_userns(r):
         return
     assert r.returncode == 0, r.stderr
     assert "sandbox-exec: isolation userns" in r.stderr
@@ -326,12 +326,14 @@ def test_the_runners_shape_end_to_end(image, root, tmp_path, profile):
     Under podman's seccomp profile that is isolation userns; under the Docker-like one
     (no namespaces), unprivileged."""
     podman, name = image
-    extra = []
+    # A real image has a writable /tmp (isolation unprivileged makes its private folder
+    # there); this FROM scratch one gets a tmpfs.
+    extra = ["--tmpfs", "/tmp:mode=1777"]
     if profile == "docker-like":
         prof = tmp_path / "docker-like.json"
         prof.write_text(DOCKER_LIKE)
         os.chmod(prof, 0o644)
-        extra = ["--security-opt", f"seccomp={prof}", "--tmpfs", "/tmp:mode=1777"]
+        extra += ["--security-opt", f"seccomp={prof}"]
     token = "tok-runner-" + uuid.uuid4().hex
     app = tmp_path / "app"
     app.mkdir()
