@@ -214,19 +214,22 @@ static int read_cert(struct privsep *ps, int fd)
 	return ps->ca_cert_len ? 0 : -1;
 }
 
-int privsep_start(struct privsep *ps, const struct privsep_config *cfg, char *err,
-		  size_t errlen)
+int privsep_start_ca(struct privsep *ps, const struct privsep_config *cfg, char *err,
+		     size_t errlen)
 {
 	memset(ps, 0, sizeof *ps);
 	ps->ca_pid = ps->worker_pid = -1;
-	ps->ctl = -1;
+	ps->ctl = ps->mint = ps->cert = -1;
 	pid_t monitor = getpid();
-	int mint[2], cert[2], ctl[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, mint) < 0 ||
-	    pipe2(cert, O_CLOEXEC) < 0 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
-		snprintf(err, errlen, "cannot create the channels to the proxy: %s",
-			 strerror(errno));
+	int mint[2], cert[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, mint) < 0) {
+		snprintf(err, errlen, "cannot create the channels to the CA: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(cert, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "cannot create the channels to the CA: %s", strerror(errno));
+		close(mint[0]);
+		close(mint[1]);
 		return -1;
 	}
 	fflush(NULL);
@@ -235,24 +238,47 @@ int privsep_start(struct privsep *ps, const struct privsep_config *cfg, char *er
 		ca_main(cfg, monitor, mint[0], cert[1]);
 	close(mint[0]);
 	close(cert[1]);
-	if (ps->ca_pid < 0 || read_cert(ps, cert[0]) < 0) {
+	ps->mint = mint[1];
+	ps->cert = cert[0];
+	if (ps->ca_pid < 0) {
 		snprintf(err, errlen, "cannot make the sandbox CA (the CA process %s)",
-			 ps->ca_pid < 0 ? strerror(errno) : "failed, as it said above");
-		close(mint[1]);
-		close(ctl[0]);
-		close(ctl[1]);
-		kill_wait(&ps->ca_pid);
+			 strerror(errno));
+		privsep_stop(ps);
 		return -1;
 	}
+	return 0;
+}
+
+int privsep_start_worker(struct privsep *ps, const struct privsep_config *cfg, char *err,
+			 size_t errlen)
+{
+	pid_t monitor = getpid();
+	int got = read_cert(ps, ps->cert);
+	ps->cert = -1;
+	if (got < 0) {
+		snprintf(err, errlen, "cannot make the sandbox CA (the CA process failed, as it "
+			 "said above)");
+		privsep_stop(ps);
+		return -1;
+	}
+	int ctl[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
+		snprintf(err, errlen, "cannot create the channels to the proxy: %s",
+			 strerror(errno));
+		privsep_stop(ps);
+		return -1;
+	}
+	fflush(NULL);
 	ps->worker_pid = fork();
 	if (ps->worker_pid == 0) {
 		close(ctl[0]);
-		int keep[] = {ctl[1], mint[1], cfg->audit_fd};
+		int keep[] = {ctl[1], ps->mint, cfg->audit_fd};
 		helper_begin("airlock-proxy", cfg->cmd_argv);
 		keep_only(keep, 3);
-		proxy_worker_main(cfg, monitor, ctl[1], mint[1]);
+		proxy_worker_main(cfg, monitor, ctl[1], ps->mint);
 	}
-	close(mint[1]);
+	close(ps->mint);
+	ps->mint = -1;
 	close(ctl[1]);
 	ps->ctl = ctl[0];
 	if (ps->worker_pid < 0) {
@@ -367,6 +393,11 @@ pid_t privsep_end_other(struct privsep *ps, const char **what, int *status)
 
 void privsep_stop(struct privsep *ps)
 {
+	if (ps->mint >= 0) /* no worker yet: the CA sees its socket's end */
+		close(ps->mint);
+	if (ps->cert >= 0)
+		close(ps->cert);
+	ps->mint = ps->cert = -1;
 	if (ps->ctl >= 0) {
 		close(ps->ctl); /* the worker's end of stream: it closes up and exits */
 		ps->ctl = -1;

@@ -32,6 +32,8 @@
 struct privsep {
 	pid_t ca_pid, worker_pid; /* -1 when not running */
 	int ctl;                  /* the monitor's end of the worker's control socket */
+	int mint, cert;           /* between the two starts: the worker's end of the CA's
+	                             socket, and the pipe the CA's certificate comes on */
 	unsigned char ca_cert[CA_CERT_MAX]; /* the CA certificate (DER), from the CA */
 	size_t ca_cert_len;
 };
@@ -50,10 +52,16 @@ struct privsep_config {
 	const char *mode;        /* the isolation mode's name, for the control socket */
 };
 
-/* Forks the CA process (which makes the CA and sends its certificate back) and the
+/* Forks the CA process, which makes the CA (a P-256 key and its certificate) while the
+ * caller goes on (the isolation probe runs meanwhile). cfg->mode is not used yet.
+ * Returns 0, or -1 with a sentence in err. */
+int privsep_start_ca(struct privsep *ps, const struct privsep_config *cfg, char *err,
+		     size_t errlen);
+
+/* After privsep_start_ca(): reads the CA's certificate into ps->ca_cert and forks the
  * proxy worker. Returns 0, or -1 with a sentence in err (both are stopped then). */
-int privsep_start(struct privsep *ps, const struct privsep_config *cfg, char *err,
-		  size_t errlen);
+int privsep_start_worker(struct privsep *ps, const struct privsep_config *cfg, char *err,
+			 size_t errlen);
 
 /* Sends the worker secret i's value (then wiped by the caller). Returns 0 or -1. */
 int privsep_send_secret(struct privsep *ps, size_t i, const char *value, size_t len,

@@ -105,13 +105,16 @@ static void load_policy(const struct options *o, struct policy *p)
 	policy_errors_free(&errs);
 }
 
-/* The mode this run gets ([sandbox] isolation), or exit 125 saying what is missing. */
-static int choose_isolation(const struct policy *p)
+/* The mode this run gets ([sandbox] isolation), from the probe started ahead, or exit
+ * 125 saying what is missing. */
+static int choose_isolation(struct isolation_ahead *ahead, struct supervisor *sv)
 {
 	char why[1024];
-	int mode = isolation_choose(p->isolation, why, sizeof why);
-	if (mode < 0)
+	int mode = isolation_choose_finish(ahead, why, sizeof why);
+	if (mode < 0) {
+		supervisor_stop(sv);
 		log_fatal("%s", why);
+	}
 	log_verbose("sandbox-exec: isolation %s%s", isolation_name(mode),
 		    mode == POLICY_ISOLATION_USERNS ? " (a user namespace of its own; the "
 		    "policy's user inside is this process's uid and gid outside)" :
@@ -228,16 +231,17 @@ int sandbox_main(int argc, char **argv)
 
 	struct policy policy;
 	load_policy(&o, &policy);
-	int mode = choose_isolation(&policy);
+	/* The isolation probe and the CA's key at the same time: each takes milliseconds. */
+	struct isolation_ahead ahead;
+	isolation_choose_start(&ahead, policy.isolation);
+	struct supervisor sv;
+	supervisor_begin(&sv, &policy, o.audit, o.policy, o.argv, o.control);
+	int mode = choose_isolation(&ahead, &sv);
 	int userns = mode == POLICY_ISOLATION_USERNS;
 	int unprivileged = mode == POLICY_ISOLATION_UNPRIVILEGED;
 	if (unprivileged)
 		unpriv_check_policy(&policy);
-
-	struct supervisor sv;
-	if (supervisor_prepare(&sv, &policy, o.audit, o.policy, o.argv, o.control,
-			       isolation_name(mode)) < 0)
-		return EXIT_AIRLOCK;
+	supervisor_prepare(&sv, isolation_name(mode));
 
 	struct sandbox_child_args a;
 	memset(&a, 0, sizeof a);

@@ -101,35 +101,49 @@ static int open_control(const char *path)
 	return fd;
 }
 
-int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit,
-		       const char *policy_path, char **cmd_argv, const char *control_path,
-		       const char *mode)
+void supervisor_begin(struct supervisor *sv, const struct policy *p, const char *audit,
+		      const char *policy_path, char **cmd_argv, const char *control_path)
 {
 	memset(sv, 0, sizeof *sv);
 	sv->policy = p;
 	sv->policy_path = policy_path;
 	sv->audit_fd = -1;
-	sv->ps.ctl = -1;
+	sv->control_fd = -1;
+	sv->ps.ctl = sv->ps.mint = sv->ps.cert = -1;
 	sv->ps.ca_pid = sv->ps.worker_pid = -1;
+	sv->audit_path = audit;
+	sv->control_path = control_path;
 	/* The monitor holds the secrets' values for a moment: no core dumps, no ptrace. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (audit)
-		sv->audit_fd = open_audit(audit);
-
-	int control_fd = -1;
-	if (control_path) {
-		control_fd = open_control(control_path);
-		sv->control_path = control_path;
-	}
-
-	/* The helpers first: the worker is forked before any value is in memory. */
+	/* The helpers first: they are forked before any value is in memory. */
 	char err[512];
-	struct privsep_config pc = {p, policy_path, sv->audit_fd, log_verbosity, cmd_argv,
-				    control_fd >= 0, getuid(), mode};
-	if (privsep_start(&sv->ps, &pc, err, sizeof err) < 0) {
+	struct privsep_config pc = {p, policy_path, -1, log_verbosity, cmd_argv,
+				    control_path != NULL, getuid(), NULL};
+	sv->pc = pc;
+	if (privsep_start_ca(&sv->ps, &sv->pc, err, sizeof err) < 0) {
 		supervisor_stop(sv);
 		log_fatal("%s", err);
 	}
+}
+
+void supervisor_prepare(struct supervisor *sv, const char *mode)
+{
+	const struct policy *p = sv->policy;
+	char err[512];
+	sv->pc.mode = mode;
+	/* Files are made once the mode is known, as a refusal of the policy makes none. */
+	if (sv->audit_path)
+		sv->pc.audit_fd = sv->audit_fd = open_audit(sv->audit_path);
+	if (sv->control_path) {
+		sv->control_fd = open_control(sv->control_path);
+		sv->control_made = 1;
+	}
+	if (privsep_start_worker(&sv->ps, &sv->pc, err, sizeof err) < 0) {
+		supervisor_stop(sv);
+		log_fatal("%s", err);
+	}
+	int control_fd = sv->control_fd;
+	sv->control_fd = -1;
 	if (control_fd >= 0) {
 		if (privsep_send_listener(&sv->ps, control_fd, SANDBOX_FD_CONTROL) < 0) {
 			supervisor_stop(sv);
@@ -182,7 +196,6 @@ int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char
 	n += sv->ca_pem_len;
 	sv->bundle_pem_len = n;
 	free(system);
-	return 0;
 }
 
 extern char **environ;
@@ -208,8 +221,11 @@ void supervisor_hand_secrets(struct supervisor *sv)
 
 void supervisor_stop(struct supervisor *sv)
 {
+	if (sv->control_fd >= 0)
+		close(sv->control_fd);
+	sv->control_fd = -1;
 	privsep_stop(&sv->ps);
-	if (sv->control_path)
+	if (sv->control_path && sv->control_made)
 		unlink(sv->control_path);
 	sv->control_path = NULL;
 }

@@ -24,17 +24,25 @@ struct supervisor {
 	int audit_fd;            /* -1: denials on stderr */
 	const char *policy_path; /* reopened on SIGHUP; NULL: the embedded default */
 	struct privsep ps;       /* the CA process and the proxy worker */
+	struct privsep_config pc; /* what they are started with */
+	int control_fd;          /* --control's socket until the worker has it, or -1 */
 	sigset_t blocked;        /* the signals read from the signalfd and forwarded */
+	const char *audit_path;  /* --audit, opened by supervisor_prepare() */
 	const char *control_path; /* --control: the socket, removed at the end */
+	int control_made;        /* this process made it (it is not another's) */
 };
 
-/* Before the sandbox exists: makes this process not dumpable, opens the audit file,
- * makes the control socket (control_path, NULL: none; `mode` names the isolation mode
- * for it), starts the CA process and the proxy worker, then loads the secrets' values (for
- * masking CMD's arguments and environment). Exits 125 saying why on failure. */
-int supervisor_prepare(struct supervisor *sv, const struct policy *p, const char *audit,
-		       const char *policy_path, char **cmd_argv, const char *control_path,
-		       const char *mode);
+/* Before the sandbox exists: makes this process not dumpable and starts the CA process,
+ * which makes the CA while the caller chooses the isolation mode. Exits 125 saying why
+ * on failure. */
+void supervisor_begin(struct supervisor *sv, const struct policy *p, const char *audit,
+		      const char *policy_path, char **cmd_argv, const char *control_path);
+
+/* Then, once the mode is known (`mode` names it for the control socket): opens the
+ * audit file and makes the control socket named to supervisor_begin(), starts the proxy
+ * worker, loads the secrets' values (for masking CMD's arguments and environment) and
+ * makes the CA's PEM texts. Exits 125 saying why on failure. */
+void supervisor_prepare(struct supervisor *sv, const char *mode);
 
 /* Once CMD's arguments and environment are masked: sends the values to the proxy
  * worker, wipes this process's copies, and blanks the values of secret variables in its

@@ -121,41 +121,58 @@ static int own_proc(void)
 /* In a throwaway child: a user namespace of its own when `userns` (mapped by this
  * process for root, as sandbox-exec does), then the sandbox's namespaces, lo up, and a
  * /proc of its own. 0, or the errno met. */
+static _Noreturn void probe_child(int userns, int by_parent, const int up[2],
+				   const int down[2])
+{
+	int rc = 0;
+	char c = 0;
+	if (by_parent) {
+		rc = unshare(CLONE_NEWUSER) < 0 ? errno : 0;
+		if (write(up[1], &c, 1) != 1 || read(down[0], &c, 1) != 1 || c)
+			_exit(rc ? rc & 0xff : c ? c : EPERM);
+	} else if (userns) {
+		rc = own_userns();
+	}
+	if (!rc)
+		rc = unshare(NAMESPACES) < 0 ? errno : lo_up();
+	_exit((rc ? rc : own_proc()) & 0xff);
+}
+
+/* The throwaway child of a probe that needs nothing from this process (not the one
+ * root maps): its pid, to wait_status() on, or -1 with errno. */
+static pid_t probe_start(int userns)
+{
+	static const int none[2] = {-1, -1};
+	pid_t pid = fork();
+	if (pid == 0)
+		probe_child(userns, 0, none, none);
+	return pid;
+}
+
 static int probe(int userns)
 {
 	int by_parent = userns && geteuid() == 0, up[2] = {-1, -1}, down[2] = {-1, -1};
-	if (by_parent && (pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0))
+	if (!by_parent) {
+		fflush(NULL);
+		return wait_status(probe_start(userns));
+	}
+	if (pipe2(up, O_CLOEXEC) < 0 || pipe2(down, O_CLOEXEC) < 0)
 		return errno;
 	fflush(NULL);
 	pid_t pid = fork();
-	if (pid == 0) {
-		int rc = 0;
-		char c = 0;
-		if (by_parent) {
-			rc = unshare(CLONE_NEWUSER) < 0 ? errno : 0;
-			if (write(up[1], &c, 1) != 1 || read(down[0], &c, 1) != 1 || c)
-				_exit(rc ? rc & 0xff : c ? c : EPERM);
-		} else if (userns) {
-			rc = own_userns();
-		}
-		if (!rc)
-			rc = unshare(NAMESPACES) < 0 ? errno : lo_up();
-		_exit((rc ? rc : own_proc()) & 0xff);
+	if (pid == 0)
+		probe_child(userns, 1, up, down);
+	char c;
+	int rc = pid < 0 || read(up[0], &c, 1) != 1 ? EPERM : isolation_map_child(pid, 65534, 65534);
+	c = (char)rc;
+	if (write(down[1], &c, 1) != 1)
+		rc = EPIPE;
+	for (int i = 0; i < 2; i++) {
+		close(up[i]);
+		close(down[i]);
 	}
-	if (by_parent) {
-		char c;
-		int rc = pid < 0 || read(up[0], &c, 1) != 1 ? EPERM : isolation_map_child(pid, 65534, 65534);
-		c = (char)rc;
-		if (write(down[1], &c, 1) != 1)
-			rc = EPIPE;
-		for (int i = 0; i < 2; i++) {
-			close(up[i]);
-			close(down[i]);
-		}
-		int st = wait_status(pid);
-		return rc ? rc : st;
-	}
-	return wait_status(pid);
+	int st = wait_status(pid);
+	return rc ? rc : st;
 }
 
 const char *isolation_strerror(int err)
@@ -224,13 +241,38 @@ static int choose_unprivileged(enum policy_isolation want, const char *others, c
 	return -1;
 }
 
+void isolation_choose_start(struct isolation_ahead *ahead, enum policy_isolation want)
+{
+	ahead->want = want;
+	ahead->pid = -1;
+	ahead->err = 0;
+	if (want == POLICY_ISOLATION_UNPRIVILEGED)
+		return;
+	/* The first probe the choice needs, where no answer from this process is: full for
+	 * root, userns (mapped by the child itself) for any other caller. */
+	fflush(NULL);
+	ahead->pid = probe_start(geteuid() != 0);
+	if (ahead->pid < 0)
+		ahead->err = errno;
+}
+
 int isolation_choose(enum policy_isolation want, char *why, size_t len)
 {
+	struct isolation_ahead ahead;
+	isolation_choose_start(&ahead, want);
+	return isolation_choose_finish(&ahead, why, len);
+}
+
+int isolation_choose_finish(struct isolation_ahead *ahead, char *why, size_t len)
+{
+	enum policy_isolation want = ahead->want;
+	int first = ahead->err ? ahead->err : ahead->pid > 0 ? wait_status(ahead->pid) : 0;
+	ahead->pid = -1;
 	if (want == POLICY_ISOLATION_UNPRIVILEGED)
 		return choose_unprivileged(want, NULL, why, len);
 	/* Full only for root: a non-root caller with CAP_SYS_ADMIN is rare, and its
 	 * supervisor would still guard files as if it were root. */
-	int full = geteuid() == 0 ? isolation_probe_full() : EPERM;
+	int full = geteuid() == 0 ? first : EPERM;
 	if (full == 0 && want != POLICY_ISOLATION_USERNS)
 		return POLICY_ISOLATION_FULL;
 	if (want == POLICY_ISOLATION_FULL) {
@@ -240,7 +282,7 @@ int isolation_choose(enum policy_isolation want, char *why, size_t len)
 			 geteuid() == 0 ? isolation_strerror(full) : "not root");
 		return -1;
 	}
-	int userns = isolation_probe_userns();
+	int userns = geteuid() == 0 ? isolation_probe_userns() : first;
 	if (userns == 0 || userns == ISOLATION_NO_PROC)
 		return POLICY_ISOLATION_USERNS;
 	const char *what = want == POLICY_ISOLATION_USERNS ? "[sandbox] isolation = userns" :

@@ -46,6 +46,19 @@ const char *isolation_probe_notify(void);
  * and what would provide it. */
 int isolation_choose(enum policy_isolation want, char *why, size_t len);
 
+/* isolation_choose() in two steps, so that the probe's throwaway child (making and
+ * tearing down namespaces takes milliseconds) runs while the caller starts the CA:
+ * _start forks the first probe the choice needs, _finish waits for it and decides as
+ * isolation_choose() does. Between the two the caller must not reap children it did
+ * not make. */
+struct isolation_ahead {
+	enum policy_isolation want;
+	pid_t pid; /* the probe's child, or -1 */
+	int err;   /* why it could not be forked, or 0 */
+};
+void isolation_choose_start(struct isolation_ahead *ahead, enum policy_isolation want);
+int isolation_choose_finish(struct isolation_ahead *ahead, char *why, size_t len);
+
 /* For a root caller: maps uid `uid` and gid `gid` inside the user namespace of process
  * `pid` to the same ids outside (root's CAP_SETUID and CAP_SETGID allow it), so the
  * sandbox is the policy's user on the host too, never uid 0. Setgroups stays allowed.
