@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <sys/mman.h>
 
+#include "proxy/tls/ec_p256.h"
 #include "proxy/tls/der.h"
 #include "proxy/tls/pem.h"
 
@@ -227,8 +228,7 @@ static int sign_and_close(struct der *d, size_t tbs, const br_ec_private_key *ke
 	br_sha256_update(&h, p, n);
 	br_sha256_out(&h, hash);
 	/* BearSSL's ECDSA is deterministic (RFC 6979): no randomness needed here. */
-	size_t slen = br_ecdsa_sign_asn1_get_default()(br_ec_get_default(), &br_sha256_vtable,
-						       hash, key, sig);
+	size_t slen = br_ecdsa_i31_sign_asn1(&ec_all_fast, &br_sha256_vtable, hash, key, sig);
 	if (slen == 0)
 		return -1;
 	write_sigalg(d);
@@ -249,7 +249,7 @@ static void key_id(const br_ec_public_key *pub, unsigned char out[CERT_SKI_LEN])
 static int new_key(struct rng *rng, br_ec_private_key *sk, unsigned char *x,
 		   br_ec_public_key *pk, unsigned char *q)
 {
-	const br_ec_impl *ec = br_ec_get_default();
+	const br_ec_impl *ec = &ec_all_fast;
 	if (br_ec_keygen(rng_prng(rng), ec, sk, x, BR_EC_secp256r1) == 0)
 		return -1;
 	if (br_ec_compute_pub(ec, pk, q, sk) == 0)
