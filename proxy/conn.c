@@ -11,6 +11,7 @@
 
 #include "proxy/mitm.h"
 #include "proxy/proxy_int.h"
+#include "proxy/splice.h"
 
 void conn_hold(struct conn *c) { c->busy++; }
 
@@ -33,6 +34,7 @@ struct conn *conn_new(struct proxy *p, int cfd, uint16_t forward_port)
 	c->cfd = cfd;
 	c->xprt[0] = c->xprt[1] = &transport_plain;
 	c->ufd = -1;
+	c->pipe[0] = c->pipe[1] = -1;
 	c->t.forward_port = forward_port;
 	c->last_active = loop_now(p->loop);
 	c->next = p->conns;
@@ -83,6 +85,7 @@ void conn_close(struct conn *c, int reset)
 	if (c->cfd >= 0)
 		close_fd(p, c->cfd, reset);
 	c->cfd = -1;
+	splice_close(c);
 	mitm_free(c);
 	metadata_free(c);
 	exchange_end(&c->h.ex);

@@ -111,6 +111,10 @@ struct conn {
 	struct conn_http h;
 	struct conn_record rec;
 
+	int pipe[2];            /* splice.h: upstream -> client, or -1 */
+	size_t piped;           /* bytes in it, the client's next */
+	int no_splice;          /* no pipe could be made: the buffers only */
+
 	struct buf up;          /* client -> upstream */
 	struct buf down;        /* upstream -> client */
 };

@@ -755,3 +755,21 @@ void exchange_response(struct exchange *x, const struct exchange_ctx *cx, struct
 			return;
 	}
 }
+
+uint64_t exchange_passthrough(const struct exchange *x)
+{
+	if (x->resp != EXCHANGE_RESP_BODY || x->scrub || x->capture)
+		return 0;
+	if (x->resp_body == HTTP_BODY_LENGTH)
+		return x->resp_left;
+	return x->resp_body == HTTP_BODY_UNTIL_CLOSE ? UINT64_MAX : 0;
+}
+
+void exchange_passed(struct exchange *x, uint64_t n)
+{
+	if (x->resp_body != HTTP_BODY_LENGTH)
+		return;
+	x->resp_left -= n < x->resp_left ? n : x->resp_left;
+	if (x->resp_left == 0)
+		x->resp = EXCHANGE_RESP_DONE;
+}

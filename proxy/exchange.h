@@ -135,6 +135,15 @@ int exchange_inject(struct exchange *x, const struct http_request *req, const ch
 void exchange_request(struct exchange *x, const struct exchange_ctx *cx, struct buf *b,
 		      struct exchange_result *r);
 
+/* How many of the response body's next bytes may go to the client without the exchange
+ * seeing them (splice(2), proxy/splice.h): what is left of a Content-Length body, or
+ * UINT64_MAX for one that ends with the connection. 0 while the exchange must see the
+ * bytes: a head is to come, the body is chunked, scrubbed or gathered, or it is done. */
+uint64_t exchange_passthrough(const struct exchange *x);
+
+/* n bytes of the body went that way (n <= exchange_passthrough(x)). */
+void exchange_passed(struct exchange *x, uint64_t n);
+
 /* Response bytes: b's bytes after its cleared ones. Clears what may go to the client,
  * head by head (1xx heads pass, the final one decides the framing), rewriting a head
  * that repeats a secret the connection carried, and its body as said above. A scrubbed

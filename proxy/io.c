@@ -9,6 +9,7 @@
 
 #include "proxy/proxy_int.h"
 #include "proxy/record.h"
+#include "proxy/splice.h"
 
 static void on_client(struct loop *l, int fd, uint32_t ev, void *arg);
 static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg);
@@ -44,7 +45,7 @@ void io_update(struct conn *c)
 	const struct transport *cx = c->phase == PH_FINISH && c->draining ? &transport_plain
 									 : c->xprt[0];
 	if (c->cfd >= 0) {
-		uint32_t ev = cx->events(c, 0, rd, c->down.fwd > 0);
+		uint32_t ev = cx->events(c, 0, rd, c->down.fwd > 0 || c->piped > 0);
 		/* While an answer is awaited the client is not read, but its going away must
 		 * be seen: a reset ends the exchange at once, a close ends it after the
 		 * answer, instead of the idle timer finding them minutes later. */
@@ -54,13 +55,32 @@ void io_update(struct conn *c)
 	}
 	if (c->ufd < 0)
 		return;
-	rd = state_reads_upstream(c) && room(&c->down) > 0;
+	rd = state_reads_upstream(c) && room(&c->down) > 0 && c->piped == 0;
 	watch(l, c->ufd, c->xprt[1]->events(c, 1, rd, c->up.fwd > 0), &c->uev, on_upstream, c);
 }
 
 /* Writes what is cleared for the client. Returns -1 when the connection was closed. */
 static int client_writable(struct conn *c)
 {
+	if (c->piped > 0) { /* the pipe's bytes first: they came before anything in down */
+		ssize_t w = splice_drain(c);
+		if (w < 0) {
+			state_client_end(c, -2);
+			return -1;
+		}
+		if (w > 0) {
+			record_moved(c, 0, (uint64_t)w);
+			c->last_active = loop_now(c->p->loop);
+		}
+		if (c->piped > 0)
+			return 0;
+		/* All out: a body that ended in the pipe ends its exchange now. */
+		if (c->phase == PH_HTTP && c->h.ex.resp == EXCHANGE_RESP_DONE) {
+			state_upstream_bytes(c);
+			if (c->dead)
+				return -1;
+		}
+	}
 	ssize_t w = c->xprt[0]->drain(c, 0, &c->down);
 	if (w < 0) {
 		state_client_end(c, -2);
@@ -170,6 +190,20 @@ static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 		/* While the client takes everything at once, keep reading (a few rounds, so
 		 * one busy download cannot starve the other connections). */
 		for (int round = 0; round < 4; round++) {
+			if (splice_ready(c)) {
+				n = splice_fill(c);
+				if (n > 0) {
+					c->last_active = loop_now(l);
+					if (client_writable(c) < 0)
+						goto out;
+					if (c->piped > 0 || c->ufd < 0 || !state_reads_upstream(c))
+						break;
+					continue;
+				}
+				if (n < 0 && c->no_splice)
+					continue; /* no pipe: the buffers take it */
+				break;
+			}
 			n = c->xprt[1]->fill(c, 1, &c->down);
 			if (n <= 0)
 				break;

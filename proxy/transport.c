@@ -43,7 +43,7 @@ static int plain_pending(struct conn *c, int side)
 
 static int plain_flushed(const struct conn *c, int side)
 {
-	return 1;
+	return side != 0 || c->piped == 0; /* the pipe's bytes are not out yet (splice.h) */
 }
 
 static void plain_shutdown(struct conn *c, int side)
