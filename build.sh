@@ -331,7 +331,16 @@ bench)
 	# the test tools' build also makes the host's seccomp header mitm.sh's certtool needs
 	make -s -j"$jobs" -f "$top/airlock.mk" TOP="$top" OUT="$out" DEPS="$deps" tools
 	shift
+	# Each benchmark adds its rows (airlock beside the peer or the limit) to one table,
+	# printed at the end of the run.
+	BENCH_SUMMARY="$out/bench-summary.tsv"
+	export BENCH_SUMMARY
+	: >"$BENCH_SUMMARY"
 	for b in "$top"/test/bench/*.sh; do "$b" "$out/airlock" "$@"; done
+	echo
+	echo "summary (this run, this machine):"
+	awk -F'\t' 'BEGIN {printf "%-46s %-32s %-36s %-7s %s\n", "row", "airlock", "peer or limit", "ratio", "target"}
+		{printf "%-46s %-32s %-36s %-7s %s\n", $1, $2, $3, $4, $5}' "$BENCH_SUMMARY"
 	;;
 load) build_airlock; shift; exec /usr/bin/python3 "$top/test/bench/load.py" "$out/airlock" "$@" ;;
 clean) rm -rf "$out" ;;

@@ -6,8 +6,14 @@
 # (tini with -s: a child subreaper, as airlock makes itself) and the ratio of each peer to airlock (peer / airlock: above 1 means airlock is
 # smaller). Peers that are not installed are left out.
 # Usage: test/bench/init.sh out/airlock
+# BENCH_SUMMARY=FILE appends the summary row (row, airlock, peer, ratio, target;
+# tab-separated; there the ratio is airlock / tini-static) to FILE.
 set -euo pipefail
 airlock=$(realpath "${1:?usage: init.sh AIRLOCK}")
+summary() { # summary ROW AIRLOCK PEER RATIO TARGET: one row into $BENCH_SUMMARY, if set
+	[ -n "${BENCH_SUMMARY:-}" ] || return 0
+	printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_SUMMARY"
+}
 
 # rss_kb CMD...: starts CMD (an init running sleep 1000), reads its VmRSS once it has
 # settled, then stops it.
@@ -39,12 +45,21 @@ peer() { # peer NAME BINARY ARGS-BEFORE-CMD...
 	local size rss
 	size=$(size_of "$bin")
 	rss=$(rss_kb "$bin" "$@")
+	[ "$name" = tini-static ] && tini_static_rss=$rss
 	printf '%-12s %10d %9d %12s %11s\n' "$name" "$size" "$rss" \
 		"$(awk -v p="$size" -v a="$a_size" 'BEGIN {printf "%.2f", p / a}')" \
 		"$(awk -v p="$rss" -v a="$a_rss" 'BEGIN {printf "%.2f", p / a}')"
 }
 
+tini_static_rss=""
 peer tini /usr/bin/tini -s --
 peer tini-static /usr/bin/tini-static -s --
 peer dumb-init /usr/bin/dumb-init
 echo "(ratios: peer / airlock; airlock is static with BearSSL, libseccomp and the proxy inside)"
+
+if [ -n "${tini_static_rss:-}" ]; then
+	summary "idle RSS of airlock init" "$a_rss kB" "tini-static $tini_static_rss kB" \
+		"$(awk -v a="$a_rss" -v p="$tini_static_rss" 'BEGIN {printf "%.2f", a / p}')" "<= 0.5"
+else
+	summary "idle RSS of airlock init" "$a_rss kB" "tini-static not installed" "-" "<= 0.5"
+fi

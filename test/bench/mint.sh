@@ -11,10 +11,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out="$top/out/bench"
 n=${MINT_LEAVES:-2000}
 mkdir -p "$out"
+srcs=("$top"/proxy/tls/{der,rng,cert,pem,trust,ec_p256}.c "$top"/net/base/{base64,file,safe_open,log,addr}.c)
 gcc -std=c11 -D_GNU_SOURCE -O2 -I"$top" -o "$out/certtool" "$top/test/tools/certtool.c" \
-	"$top/proxy/tls/der.c" "$top/proxy/tls/rng.c" "$top/proxy/tls/cert.c" "$top/proxy/tls/pem.c" \
-	"$top/proxy/tls/trust.c" "$top/net/base/base64.c" "$top/net/base/file.c" \
-	"$top/net/base/safe_open.c" "$top/net/base/log.c" "$top/net/base/addr.c" -lbearssl
+	"${srcs[@]}" -lbearssl
 
 leaf=$("$out/certtool" bench "$n" | awk '{print $(NF-3)}')
 sign=$("$out/certtool" bench-sign "$n" | awk '{print $(NF-3)}')

@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): the egress proxy, measured from inside `sandbox-exec`, against
 # the same client going directly to the same server, in the same run.
-#   1. 1 GiB download over one connection (curl): throughput direct vs through airlock.
+#   1. 1 GiB download over one connection (curl): throughput direct vs through airlock
+#      (median of PROXY_RUNS (3) runs each, alternating).
 #   2. 10,000 small requests on one keep-alive connection (curl -K): wall time ratio.
 #   3. The proxy worker's peak RSS while 1,000 tunnels are open, and per connection.
 # Needs root (sandbox-exec). Usage: test/bench/proxy.sh out/airlock [MiB]
+# BENCH_SUMMARY=FILE appends the summary row of 1. (row, airlock, peer, ratio, target;
+# tab-separated) to FILE.
 set -euo pipefail
 airlock=$(realpath "${1:?usage: proxy.sh AIRLOCK [MiB]}")
 mib=${2:-1024}
+runs=${PROXY_RUNS:-3}
+summary() { # summary ROW AIRLOCK PEER RATIO TARGET: one row into $BENCH_SUMMARY, if set
+	[ -n "${BENCH_SUMMARY:-}" ] || return 0
+	printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_SUMMARY"
+}
+median() { sort -g | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 py=/usr/bin/python3
 dir=$(mktemp -d)
 chmod 755 "$dir"
@@ -108,11 +117,18 @@ sx() { env -u HTTP_PROXY -u HTTPS_PROXY -u http_proxy -u https_proxy -u NO_PROXY
 	"$airlock" sandbox-exec --policy "$dir/policy.ini" -- "$@"; }
 
 # 1. Throughput.
-direct=$(curl -s -o /dev/null -w '%{speed_download}' --noproxy '*' "http://127.0.0.1:$oport/big")
-through=$(sx curl -s -o /dev/null -w '%{speed_download}' "http://bench.test/big")
-awk -v d="$direct" -v t="$through" -v m="$mib" 'BEGIN {
-	printf "proxy: %d MiB download: direct %.0f MB/s, through airlock %.0f MB/s (ratio %.2f)\n",
-		m, d / 1e6, t / 1e6, t / d }'
+for _ in $(seq "$runs"); do
+	curl -s -o /dev/null -w '%{speed_download}\n' --noproxy '*' "http://127.0.0.1:$oport/big" >>"$dir/thr.direct"
+	sx curl -s -o /dev/null -w '%{speed_download}\n' "http://bench.test/big" >>"$dir/thr.airlock"
+done
+direct=$(median <"$dir/thr.direct")
+through=$(median <"$dir/thr.airlock")
+awk -v d="$direct" -v t="$through" -v m="$mib" -v r="$runs" 'BEGIN {
+	printf "proxy: %d MiB download: direct %.0f MB/s, through airlock %.0f MB/s (ratio %.2f; median of %d runs)\n",
+		m, d / 1e6, t / 1e6, t / d, r }'
+summary "plain http:// download" \
+	"$(awk -v d="$direct" -v t="$through" 'BEGIN {printf "%.2f of direct, %.0f MB/s", t / d, t / 1e6}')" \
+	"-" "$(awk -v d="$direct" -v t="$through" 'BEGIN {printf "%.2f", t / d}')" ">= 0.7"
 
 # 2. 10,000 small requests on one keep-alive connection.
 for i in $(seq 10000); do echo "url = \"http://127.0.0.1:$oport/s\""; echo 'output = "/dev/null"'; done >"$dir/direct.cfg"
