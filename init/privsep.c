@@ -402,10 +402,12 @@ void privsep_stop(struct privsep *ps)
 		close(ps->ctl); /* the worker's end of stream: it closes up and exits */
 		ps->ctl = -1;
 	}
+	/* The CA has nothing to finish (no file, no log at its end; the kernel takes its
+	 * key's pages back): it ends now, while the worker writes its last audit lines. */
+	if (ps->ca_pid > 0)
+		kill(ps->ca_pid, SIGKILL);
 	if (ps->worker_pid > 0 && wait_a_while(ps->worker_pid, 2000))
 		ps->worker_pid = -1;
 	kill_wait(&ps->worker_pid);
-	if (ps->ca_pid > 0 && wait_a_while(ps->ca_pid, 500))
-		ps->ca_pid = -1;
 	kill_wait(&ps->ca_pid);
 }

@@ -229,11 +229,13 @@ int sandbox_main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	log_verbosity = o.verbose;
 
+	/* The isolation probe's child makes and tears down namespaces (milliseconds) while
+	 * the policy is read and the CA process makes its key. */
+	struct isolation_ahead ahead;
+	isolation_choose_start(&ahead, POLICY_ISOLATION_AUTO);
 	struct policy policy;
 	load_policy(&o, &policy);
-	/* The isolation probe and the CA's key at the same time: each takes milliseconds. */
-	struct isolation_ahead ahead;
-	isolation_choose_start(&ahead, policy.isolation);
+	ahead.want = policy.isolation;
 	struct supervisor sv;
 	supervisor_begin(&sv, &policy, o.audit, o.policy, o.argv, o.control);
 	int mode = choose_isolation(&ahead, &sv);
@@ -286,8 +288,7 @@ int sandbox_main(int argc, char **argv)
 		guard_operator_files(&plan, &policy, o.policy);
 	a.ca_pem = sv.ca_pem;
 	a.ca_pem_len = sv.ca_pem_len;
-	a.bundle_pem = sv.bundle_pem;
-	a.bundle_pem_len = sv.bundle_pem_len;
+	a.roots_fd = sv.roots_fd;
 	if (unprivileged) {
 		unpriv_prepare(&unpriv, &policy, &a, a.id.uid, a.id.gid);
 		atexit(remove_private_folder);
@@ -347,6 +348,8 @@ int sandbox_main(int argc, char **argv)
 	}
 	close(sp[1]);
 	close(death[0]);
+	if (sv.roots_fd >= 0) /* the child has its copy for bundle.pem */
+		close(sv.roots_fd);
 	if (root_maps) {
 		int err = isolation_map_child(pid, a.id.uid, a.id.gid);
 		if (err || write(map[1], "", 1) != 1) {

@@ -30,19 +30,6 @@
 /* Reads a whole (small) system file, following links only where root placed them (its
  * content is shown to the sandbox in bundle.pem); NULL when it cannot, with the reason
  * in `why`. */
-static char *read_all(const char *path, size_t *len, char *why, size_t whylen)
-{
-	int fd = safe_open(path, O_RDONLY, 0, SAFE_ROOT_LINKS, why, whylen);
-	if (fd < 0)
-		return NULL;
-	char *buf;
-	int rc = file_read_fd(fd, 64 << 20, &buf, len);
-	close(fd);
-	if (rc < 0)
-		log_format(why, whylen, "%s", errno == EFBIG ? "larger than 64 MiB" : strerror(errno));
-	return rc < 0 ? NULL : buf;
-}
-
 /* The audit file: not through a link in any component, and only a regular file with no
  * other name: the audit path may lie in a folder an earlier sandbox could write to, and
  * root must not be led to create or append to a file elsewhere. */
@@ -108,7 +95,7 @@ void supervisor_begin(struct supervisor *sv, const struct policy *p, const char 
 	sv->policy = p;
 	sv->policy_path = policy_path;
 	sv->audit_fd = -1;
-	sv->control_fd = -1;
+	sv->control_fd = sv->roots_fd = -1;
 	sv->ps.ctl = sv->ps.mint = sv->ps.cert = -1;
 	sv->ps.ca_pid = sv->ps.worker_pid = -1;
 	sv->audit_path = audit;
@@ -173,29 +160,13 @@ void supervisor_prepare(struct supervisor *sv, const char *mode)
 	const char *roots = getenv("SSL_CERT_FILE");
 	if (!roots || !*roots)
 		roots = SYSTEM_BUNDLE;
-	size_t rlen = 0;
 	char why[PATH_MAX + 200];
-	char *system = read_all(roots, &rlen, why, sizeof why);
-	if (!system && errno == ELOOP)
+	sv->roots_fd = safe_open(roots, O_RDONLY, 0, SAFE_ROOT_LINKS, why, sizeof why);
+	if (sv->roots_fd < 0 && errno == ELOOP)
 		log_msg("%s: %s; bundle.pem holds the sandbox CA only", roots, why);
-	else if (!system)
+	else if (sv->roots_fd < 0)
 		log_verbose("no system trust store at %s (%s); bundle.pem holds the sandbox CA "
 			    "only", roots, why);
-	size_t total = rlen + sv->ca_pem_len + 2;
-	sv->bundle_pem = malloc(total);
-	if (!sv->bundle_pem)
-		log_fatal("out of memory");
-	size_t n = 0;
-	if (system) {
-		memcpy(sv->bundle_pem, system, rlen);
-		n = rlen;
-		if (n && sv->bundle_pem[n - 1] != '\n')
-			sv->bundle_pem[n++] = '\n';
-	}
-	memcpy(sv->bundle_pem + n, sv->ca_pem, sv->ca_pem_len);
-	n += sv->ca_pem_len;
-	sv->bundle_pem_len = n;
-	free(system);
 }
 
 extern char **environ;

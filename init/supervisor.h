@@ -19,8 +19,7 @@ struct supervisor {
 	int *secret_has_value;   /* per policy secret: a real value exists */
 	char *ca_pem;            /* the sandbox CA, PEM */
 	size_t ca_pem_len;
-	char *bundle_pem;        /* system roots + CA, PEM */
-	size_t bundle_pem_len;
+	int roots_fd;            /* the system's roots, open, for bundle.pem; or -1 */
 	int audit_fd;            /* -1: denials on stderr */
 	const char *policy_path; /* reopened on SIGHUP; NULL: the embedded default */
 	struct privsep ps;       /* the CA process and the proxy worker */

@@ -36,8 +36,7 @@ struct sandbox_child_args {
 	char **envp;               /* CMD's environment (sandbox_env_build) */
 	const char *ca_pem;        /* the CA certificate, PEM (NULL: none yet) */
 	size_t ca_pem_len;
-	const char *bundle_pem;    /* system roots + CA, PEM */
-	size_t bundle_pem_len;
+	int roots_fd;              /* the system's roots, for bundle.pem (ca_files.h), or -1 */
 	const struct sandbox_view *views; /* per policy secret: what its `file` shows */
 	const struct fs_plan *fs_plan;     /* the [filesystem] paths, resolved outside */
 	int fd_sock;               /* UNIX socket to send the listeners on */

@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "init/sandbox/ca_files.h"
 #include "net/base/log.h"
 #include "init/sandbox/sandbox_fs_plan.h"
 #include "net/base/safe_open.h"
@@ -471,11 +472,10 @@ static void make_run_dir(const struct sandbox_child_args *a)
 {
 	mkdir_root_dir("/run", 0755);
 	mkdir_root_dir(SANDBOX_RUN_DIR, 0755);
-	if (a->ca_pem && write_file(SANDBOX_CA_FILE, a->ca_pem, a->ca_pem_len, 0644) < 0)
-		log_fatal("cannot write %s: %s", SANDBOX_CA_FILE, strerror(errno));
-	if (a->bundle_pem &&
-	    write_file(SANDBOX_BUNDLE_FILE, a->bundle_pem, a->bundle_pem_len, 0644) < 0)
-		log_fatal("cannot write %s: %s", SANDBOX_BUNDLE_FILE, strerror(errno));
+	struct ca_files f = {a->ca_pem, a->ca_pem_len, a->roots_fd};
+	const char *failed;
+	if (a->ca_pem && ca_files_write(&f, SANDBOX_CA_FILE, SANDBOX_BUNDLE_FILE, &failed) < 0)
+		log_fatal("cannot write %s: %s", failed, strerror(errno));
 }
 
 /* An old-style /var/run that is a folder of its own (inside a listed /var) would show

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "init/sandbox/ca_files.h"
 #include "net/base/log.h"
 #include "net/netns.h"
 #include "policy/sandbox_env.h"
@@ -134,12 +135,13 @@ void unpriv_prepare(struct unpriv *u, const struct policy *p, const struct sandb
 		log_fatal("cannot make the sandbox's folders in %s: %s", u->dir, strerror(errno));
 	char path[PATH_MAX + 300];
 	if (a->ca_pem) {
+		char bundle[PATH_MAX + 300];
+		const char *failed;
+		struct ca_files f = {a->ca_pem, a->ca_pem_len, a->roots_fd};
 		snprintf(path, sizeof path, "%s/ca.pem", u->dir);
-		write_or_die(path, a->ca_pem, a->ca_pem_len, 0644);
-	}
-	if (a->bundle_pem) {
-		snprintf(path, sizeof path, "%s/bundle.pem", u->dir);
-		write_or_die(path, a->bundle_pem, a->bundle_pem_len, 0644);
+		snprintf(bundle, sizeof bundle, "%s/bundle.pem", u->dir);
+		if (ca_files_write(&f, path, bundle, &failed) < 0)
+			log_fatal("cannot write %s: %s", failed, strerror(errno));
 	}
 	for (size_t i = 0; i < p->nsecrets; i++) {
 		if (!p->secrets[i].file || p->secrets[i].gcp || !a->views[i].data)
