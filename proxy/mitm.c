@@ -12,6 +12,12 @@
  * mitm_begin() and mitm_upstream_ready() switch on, and its detach() and mitm_free()
  * off. state.c calls mitm_begin() once the plaintext 200 has gone out through the
  * client's buffer.
+ *
+ * Upstream sessions are resumed where the server agrees: once an upstream handshake
+ * completes its session goes into the proxy's session cache (proxy/tls/session_cache.h)
+ * under the host, port and address dialled, and the next upstream TLS with the same
+ * key offers it. A handshake that fails, or an engine error later, drops the key's
+ * entry, so the next attempt is a full handshake.
  */
 #include "proxy/mitm.h"
 
@@ -26,6 +32,7 @@
 
 #include "proxy/tls/leaf_cache.h"
 #include "proxy/proxy_int.h"
+#include "proxy/tls/session_cache.h"
 #include "proxy/tls/tls.h"
 
 struct mitm {
@@ -34,6 +41,9 @@ struct mitm {
 	int cli_on;             /* cli runs on the current upstream socket */
 	int srv_on;             /* srv faces the sandbox (not for mitm_upstream_only()) */
 	int sni_checked;
+	int cli_done;           /* cli's handshake completed (its session is cached) */
+	int keyed;              /* key is set: cli's session may be cached */
+	struct session_key key; /* what cli's session is cached under */
 	char why[600];          /* why the last side failed, for the 502 or the audit */
 	unsigned char stage[16 * 1024 + 512]; /* read-ahead for the upstream: downloads */
 	unsigned char leaf[LEAF_CERT_MAX];
@@ -84,6 +94,32 @@ int mitm_upstream_only(struct conn *c)
 	return 0;
 }
 
+/* The session cache key of the upstream socket: the target and the address the socket
+ * is connected to (a mapped host's, or the upstream proxy's). 0, or -1: no caching. */
+static int upstream_key(struct conn *c, struct session_key *k)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getpeername(c->ufd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	return session_key_make(k, &c->p->sessions, c->t.host, c->t.port,
+				(struct sockaddr *)&ss);
+}
+
+/* Starts cli on the upstream socket, offering the cached session of its key if any. */
+static int start_upstream(struct conn *c, const struct trust_store *ts)
+{
+	struct mitm *m = c->mitm;
+	br_ssl_session_parameters sp;
+	m->keyed = upstream_key(c, &m->key) == 0;
+	int resume = m->keyed &&
+		     session_cache_get(&c->p->sessions, &m->key, loop_now(c->p->loop), &sp);
+	int rc = tls_client_init_resume(&m->cli, ts->anchors, ts->count, c->t.host,
+					resume ? &sp : NULL);
+	explicit_bzero(&sp, sizeof sp);
+	return rc;
+}
+
 int mitm_upstream_ready(struct conn *c)
 {
 	struct mitm *m = c->mitm;
@@ -95,7 +131,8 @@ int mitm_upstream_ready(struct conn *c)
 			 c->p->trust_err);
 		return -1;
 	}
-	if (tls_client_init(&m->cli, ts->anchors, ts->count, c->t.host) < 0) {
+	m->cli_done = 0;
+	if (start_upstream(c, ts) < 0) {
 		snprintf(m->why, sizeof m->why, "cannot start TLS to %s (name too long)", c->t.host);
 		return -1;
 	}
@@ -103,6 +140,34 @@ int mitm_upstream_ready(struct conn *c)
 	m->cli_on = 1;
 	c->xprt[1] = &transport_tls;
 	return 0;
+}
+
+/* After cli moved records: once its handshake has completed, its session is cached
+ * (a resumed one only counts as a use). */
+static void upstream_progress(struct conn *c)
+{
+	struct mitm *m = c->mitm;
+	if (!m->cli_on || m->cli_done || !tls_ready(&m->cli))
+		return;
+	m->cli_done = 1;
+	if (!m->keyed)
+		return;
+	br_ssl_session_parameters sp;
+	tls_session(&m->cli, &sp);
+	session_cache_put(&c->p->sessions, &m->key, &sp, loop_now(c->p->loop));
+	explicit_bzero(&sp, sizeof sp);
+}
+
+/* cli failed or its socket went away. A handshake that did not complete (with a
+ * resumed session or not) or an error of the engine itself drops the key's session:
+ * the next connection makes a full handshake. A socket error after the handshake (a
+ * reset) says nothing about the session and keeps it. */
+static void upstream_over(struct conn *c, int socket_only)
+{
+	struct mitm *m = c->mitm;
+	if (!m->cli_on || !m->keyed || (m->cli_done && socket_only))
+		return;
+	session_cache_drop(&c->p->sessions, &m->key);
 }
 
 static int mitm_upstream_alive(const struct conn *c, int upstream)
@@ -119,14 +184,22 @@ int mitm_client_ready(const struct conn *c)
 /* The upstream socket closed: its TLS session is over, the side is plain again. */
 static void mitm_detach(struct conn *c, int upstream)
 {
-	if (upstream && c->mitm)
+	if (upstream && c->mitm) {
+		upstream_over(c, 1);
 		c->mitm->cli_on = 0;
+	}
 	c->xprt[upstream] = &transport_plain;
 }
 
 void mitm_free(struct conn *c)
 {
-	free(c->mitm);
+	struct mitm *m = c->mitm;
+	if (m) {
+		upstream_over(c, 1);
+		tls_wipe(&m->srv);
+		tls_wipe(&m->cli);
+		free(m);
+	}
 	c->mitm = NULL;
 	c->xprt[0] = c->xprt[1] = &transport_plain;
 }
@@ -151,6 +224,8 @@ static void failed(struct conn *c, int upstream)
 	struct tls_end *t = side(c, upstream);
 	int err = tls_error(t);
 	const char *who = upstream ? "upstream" : "sandbox client";
+	if (upstream)
+		upstream_over(c, err == BR_ERR_IO);
 	if (upstream && err >= 32 && err < 64)
 		snprintf(c->mitm->why, sizeof c->mitm->why,
 			 "the certificate of %s:%u could not be verified: %s. If this server is "
@@ -173,6 +248,8 @@ static ssize_t mitm_fill(struct conn *c, int upstream, struct buf *b)
 	int rc = 0;
 	for (;;) {
 		rc = tls_io(t, fd);
+		if (upstream)
+			upstream_progress(c);
 		if (!upstream && check_sni(c) < 0)
 			return -2;
 		size_t n = tls_app_read(t, b->data + b->end, CONN_BUF - b->end);
@@ -209,7 +286,10 @@ static ssize_t mitm_drain(struct conn *c, int upstream, struct buf *b)
 		b->start = b->end = 0;
 	if (total)
 		tls_app_flush(t);
-	if (tls_io(t, fd) < 0 && tls_error(t) != 0) {
+	int rc = tls_io(t, fd);
+	if (upstream)
+		upstream_progress(c);
+	if (rc < 0 && tls_error(t) != 0) {
 		failed(c, upstream);
 		return -2;
 	}

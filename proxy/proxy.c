@@ -164,6 +164,7 @@ struct proxy *proxy_new(struct loop *loop, const struct proxy_config *cfg, char 
 	p->ca_unconstrained = cfg->ca_unconstrained;
 	p->denial_arg = cfg->denial_arg;
 	p->ca_fd = cfg->ca ? cfg->ca_fd : -1;
+	session_cache_init(&p->sessions, 0);
 	if (cfg->gcp && set_gcp(p, cfg->gcp, err, errlen) < 0) {
 		free(p);
 		return NULL;
@@ -268,6 +269,9 @@ void proxy_set_timeouts(struct proxy *p, unsigned idle_ms, unsigned head_ms,
 void proxy_set_policy(struct proxy *p, const struct policy *policy)
 {
 	p->policy = policy;
+	/* Sessions were verified under the old policy (its maps decided which server
+	 * answered, its trust what was accepted): none is resumed under the new one. */
+	session_cache_clear(&p->sessions);
 }
 
 void proxy_free(struct proxy *p)
@@ -288,5 +292,6 @@ void proxy_free(struct proxy *p)
 	if (p->spare_fd >= 0)
 		close(p->spare_fd);
 	free(p->leaves);
+	session_cache_clear(&p->sessions); /* wipes the master secrets */
 	free(p);
 }

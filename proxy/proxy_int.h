@@ -22,6 +22,7 @@
 #include "proxy/proxy.h"
 #include "proxy/secrets.h"
 #include "proxy/tls/leaf_cache.h"
+#include "proxy/tls/session_cache.h"
 #include "proxy/upstream.h"
 
 /* Limits and timeouts. 16 KiB per direction keeps an idle tunnel well under 64 KiB. */
@@ -51,6 +52,8 @@ struct proxy {
 	struct ca *ca;                    /* TLS termination (NULL: off) */
 	int ca_fd;                        /* the CA process (mint.h), or -1 */
 	struct leaf_cache *leaves;
+	struct session_cache sessions;    /* upstream TLS sessions to resume (mitm.c);
+	                                     cleared by every policy change */
 	struct trust_store *trust;
 	int system_trust;       /* 0: not loaded yet, 1: loaded, -1: failed (trust_err) */
 	char trust_err[512];

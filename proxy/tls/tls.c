@@ -52,6 +52,12 @@ void tls_server_init(struct tls_end *t, const br_x509_certificate *chain, size_t
 int tls_client_init(struct tls_end *t, const br_x509_trust_anchor *anchors, size_t n,
 		    const char *host)
 {
+	return tls_client_init_resume(t, anchors, n, host, NULL);
+}
+
+int tls_client_init_resume(struct tls_end *t, const br_x509_trust_anchor *anchors, size_t n,
+			   const char *host, const br_ssl_session_parameters *session)
+{
 	t->server = 0;
 	t->eof = 0;
 	t->io_errno = 0;
@@ -64,7 +70,22 @@ int tls_client_init(struct tls_end *t, const br_x509_trust_anchor *anchors, size
 	br_ssl_engine_set_versions(t->eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_protocol_names(t->eng, alpn, NELEM(alpn));
 	br_ssl_engine_set_buffers_bidi(t->eng, t->ibuf, TLS_IBUF, t->obuf, TLS_OBUF_CLIENT);
-	return br_ssl_client_reset(cc, host, 0) ? 0 : -1;
+	/* The reset keeps the parameters set here when asked to resume, and offers their
+	 * session ID in the ClientHello. */
+	if (session)
+		br_ssl_engine_set_session_parameters(t->eng, session);
+	return br_ssl_client_reset(cc, host, session != NULL) ? 0 : -1;
+}
+
+void tls_session(const struct tls_end *t, br_ssl_session_parameters *out)
+{
+	br_ssl_engine_get_session_parameters(t->eng, out);
+}
+
+void tls_wipe(struct tls_end *t)
+{
+	explicit_bzero(&t->u, sizeof t->u);
+	t->eng = NULL;
 }
 
 int tls_io(struct tls_end *t, int fd)

@@ -56,6 +56,20 @@ void tls_server_init(struct tls_end *t, const br_x509_certificate *chain, size_t
 int tls_client_init(struct tls_end *t, const br_x509_trust_anchor *anchors, size_t n,
 		    const char *host);
 
+/* tls_client_init(), offering the server to resume `session` (a session of a handshake
+ * with this same host, address and trust anchors: session_cache.h), or none when it is
+ * NULL. The server may refuse; the handshake is then a full one, verified as usual. */
+int tls_client_init_resume(struct tls_end *t, const br_x509_trust_anchor *anchors, size_t n,
+			   const char *host, const br_ssl_session_parameters *session);
+
+/* Copies the session parameters (master secret included: wipe the copy when done) of a
+ * client endpoint whose handshake has completed (tls_ready()). */
+void tls_session(const struct tls_end *t, br_ssl_session_parameters *out);
+
+/* Wipes the engine's state (its master secret and record keys) once the endpoint is no
+ * longer used; it must be initialised again before any other call. */
+void tls_wipe(struct tls_end *t);
+
 /* Gives the endpoint a read-ahead buffer: the engine asks for a record's header, then
  * its body, so reading straight into it takes several recv() calls per record; with a
  * buffer of a record's size it takes about one. For endpoints that move bulk data. */
