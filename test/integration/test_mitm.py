@@ -573,6 +573,27 @@ def test_tls12_only_alpn_http11_and_leaf_for_the_host(box, pki):
         assert [q["path"] for q in api.requests] == ["/sni-api.example.test"]
 
 
+def test_the_sandbox_side_takes_aes128_first_whatever_the_client_prefers(box, pki):
+    """The MITM encrypts every byte of a download once more: its server side picks its
+    own suite order (AES-128-GCM before AES-256-GCM), not the client's; a client that
+    offers only AES-256-GCM still gets it."""
+    use_pki(box, pki)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port})
+        s = ("openssl s_client -proxy 127.0.0.1:3128 -connect api.example.test:443 "
+             "-servername api.example.test -CAfile /run/airlock/ca.pem -tls1_2")
+        script = f"""
+            {s} -cipher ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256 \
+                </dev/null 2>/dev/null | grep -E '^ *Cipher *:' | sed 's/^/both: /'
+            {s} -cipher ECDHE-ECDSA-AES256-GCM-SHA384 </dev/null 2>/dev/null |
+                grep -E '^ *Cipher *:' | sed 's/^/only256: /'
+            """
+        r, _ = sandbox(box, pol, script)
+        out = r.stdout
+        assert "both:     Cipher    : ECDHE-ECDSA-AES128-GCM-SHA256" in out, out + r.stderr
+        assert "only256:     Cipher    : ECDHE-ECDSA-AES256-GCM-SHA384" in out, out
+
+
 # --- streaming ------------------------------------------------------------------------------
 
 def test_sse_streams_as_it_arrives(box, pki):
