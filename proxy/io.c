@@ -139,17 +139,17 @@ static void drain_client(struct conn *c)
 		state_client_end(c, 0);
 }
 
-static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
+/* What the client's socket said (ev; 0: plaintext its engine holds), handled. */
+static void client_event(struct conn *c, uint32_t ev)
 {
-	struct conn *c = arg;
-	conn_hold(c);
+	struct loop *l = c->p->loop;
 	if ((ev & EPOLLOUT) && client_writable(c) < 0)
-		goto out;
+		return;
 	if (((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->xprt[0]->pending(c, 0)) &&
 	    state_reads_client(c)) {
 		if (c->phase == PH_FINISH) {
 			drain_client(c);
-			goto out;
+			return;
 		}
 		ssize_t n = c->xprt[0]->fill(c, 0, &c->up);
 		if (n > 0) {
@@ -158,7 +158,7 @@ static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
 			state_client_bytes(c);
 			/* Forward at once rather than after another epoll round. */
 			if (!c->dead && c->up.fwd > 0 && upstream_writable(c) < 0 && c->dead)
-				goto out;
+				return;
 			if (!c->dead && c->down.fwd > 0)
 				client_writable(c);
 		} else if (n == 0) {
@@ -173,17 +173,14 @@ static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
 		/* Peer gone while we were not reading from it. */
 		state_close(c, 1);
 	}
-out:
-	io_update(c);
-	conn_release(c);
 }
 
-static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
+/* What the upstream's socket said (ev; 0: plaintext its engine holds), handled. */
+static void upstream_event(struct conn *c, uint32_t ev)
 {
-	struct conn *c = arg;
-	conn_hold(c);
+	struct loop *l = c->p->loop;
 	if ((ev & EPOLLOUT) && upstream_writable(c) < 0)
-		goto out;
+		return;
 	if (((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->xprt[1]->pending(c, 1)) &&
 	    state_reads_upstream(c)) {
 		ssize_t n = -1;
@@ -195,7 +192,7 @@ static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 				if (n > 0) {
 					c->last_active = loop_now(l);
 					if (client_writable(c) < 0)
-						goto out;
+						return;
 					if (c->piped > 0 || c->ufd < 0 || !state_reads_upstream(c))
 						break;
 					continue;
@@ -210,10 +207,10 @@ static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 			c->last_active = loop_now(l);
 			state_upstream_bytes(c);
 			if (c->dead || c->ufd < 0)
-				goto out;
+				return;
 			/* Forward at once rather than after another epoll round. */
 			if (c->down.fwd > 0 && client_writable(c) < 0)
-				goto out;
+				return;
 			if (c->ufd < 0 || c->down.end != c->down.start || (size_t)n < CONN_BUF / 2 ||
 			    !state_reads_upstream(c))
 				break;
@@ -228,7 +225,42 @@ static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
 	} else if ((ev & (EPOLLHUP | EPOLLERR)) && !(ev & EPOLLOUT) && c->phase == PH_HEAD) {
 		state_upstream_end(c, 0, 0);
 	}
-out:
+}
+
+/* A TLS engine reads what has arrived whenever it writes: serving one side can leave
+ * the other's next plaintext (the client's next request, the upstream's answer) in its
+ * engine. It is handled here, at once, rather than after an epoll round its pending
+ * bytes would ask for (mitm_events). A few rounds at most; plain sides hold nothing. */
+static void settle(struct conn *c)
+{
+	for (int round = 0; round < 4 && !c->dead; round++) {
+		if (c->cfd >= 0 && room(&c->up) > 0 && state_reads_client(c) &&
+		    c->xprt[0]->pending(c, 0))
+			client_event(c, 0);
+		else if (c->ufd >= 0 && room(&c->down) > 0 && state_reads_upstream(c) &&
+			 c->xprt[1]->pending(c, 1))
+			upstream_event(c, 0);
+		else
+			return;
+	}
+}
+
+static void on_client(struct loop *l, int fd, uint32_t ev, void *arg)
+{
+	struct conn *c = arg;
+	conn_hold(c);
+	client_event(c, ev);
+	settle(c);
+	io_update(c);
+	conn_release(c);
+}
+
+static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg)
+{
+	struct conn *c = arg;
+	conn_hold(c);
+	upstream_event(c, ev);
+	settle(c);
 	io_update(c);
 	conn_release(c);
 }
