@@ -28,8 +28,8 @@ struct conn *conn_new(struct proxy *p, int cfd, uint16_t forward_port)
 	if (!c)
 		return NULL;
 	memset(c, 0, offsetof(struct conn, up));
-	c->up.start = c->up.end = c->up.fwd = 0;
-	c->down.start = c->down.end = c->down.fwd = 0;
+	c->up.start = c->up.end = c->up.fwd = c->up.reserve = 0;
+	c->down.start = c->down.end = c->down.fwd = c->down.reserve = 0;
 	c->p = p;
 	c->cfd = cfd;
 	c->xprt[0] = c->xprt[1] = &transport_plain;
@@ -86,6 +86,12 @@ void conn_close(struct conn *c, int reset)
 		close_fd(p, c->cfd, reset);
 	c->cfd = -1;
 	splice_close(c);
+	if (c->spill) {
+		explicit_bzero(c->spill, c->spill_len); /* it may hold a request body */
+		free(c->spill);
+	}
+	c->spill = NULL;
+	c->spill_len = 0;
 	mitm_free(c);
 	metadata_free(c);
 	exchange_end(&c->h.ex);

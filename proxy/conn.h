@@ -114,6 +114,9 @@ struct conn {
 	int pipe[2];            /* splice.h: upstream -> client, or -1 */
 	size_t piped;           /* bytes in it, the client's next */
 	int no_splice;          /* no pipe could be made: the buffers only */
+	char *spill;            /* client bytes a rewritten request head pushed out of `up`
+	                           (decide.c): they go back before anything is read */
+	size_t spill_len;
 
 	struct buf up;          /* client -> upstream */
 	struct buf down;        /* upstream -> client */

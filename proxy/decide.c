@@ -5,6 +5,7 @@
  * secrets put in where the policy binds them. The outcome is STEP_DIAL or a refusal.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -222,6 +223,18 @@ static void rewrite_request(struct conn *c, const struct http_request *req, size
 		return;
 	}
 	size_t rest = c->up.end - c->up.start - len;
+	/* The head grew (values are longer than their placeholders) and the bytes read
+	 * behind it leave no room: those that do not fit wait aside, and go back into
+	 * `up` as it drains, before the client is read again (io.c). */
+	size_t spill = n >= 0 && (size_t)n <= CONN_BUF && (size_t)n + rest > CONN_BUF
+			       ? (size_t)n + rest - CONN_BUF : 0;
+	if (spill && !c->spill_len && (c->spill = malloc(spill)) != NULL) {
+		memcpy(c->spill, c->up.data + c->up.start + len + rest - spill, spill);
+		explicit_bzero(c->up.data + c->up.start + len + rest - spill, spill);
+		c->spill_len = spill;
+		c->up.end -= spill;
+		rest -= spill;
+	}
 	if (n < 0 || (size_t)n + rest > CONN_BUF) {
 		explicit_bzero(tmp, sizeof tmp);
 		outcome_fail(o, 431, "head-too-large",

@@ -4,6 +4,8 @@
  * bytes mean, and what follows, is decided there.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -13,8 +15,24 @@
 
 static void on_client(struct loop *l, int fd, uint32_t ev, void *arg);
 static void on_upstream(struct loop *l, int fd, uint32_t ev, void *arg);
+static int unspill(struct conn *c);
 
-static size_t room(const struct buf *b) { return CONN_BUF - (b->end - b->start); }
+static size_t room(const struct buf *b)
+{
+	size_t held = b->end - b->start, cap = buf_fill_cap(b);
+	return held < cap ? cap - held : 0;
+}
+
+/* While a response head is awaited on a connection that has carried secrets, the head
+ * may be rewritten longer (placeholders for echoed values, chunked framing for the
+ * scrubbed body) in place: reads leave it this much room behind whatever follows it. */
+#define HEAD_REWRITE_SLACK 1024
+
+static void reserve_for_head(struct conn *c)
+{
+	c->down.reserve = c->phase == PH_HTTP && c->h.ex.resp == EXCHANGE_RESP_HEAD &&
+				  c->h.scrub_mask ? HEAD_REWRITE_SLACK : 0;
+}
 
 /* Makes the loop watch fd for `want` events. A side with no interest is removed from
  * epoll altogether: epoll reports EPOLLHUP/EPOLLERR even for an empty event mask, and a
@@ -37,6 +55,8 @@ static void watch(struct loop *l, int fd, uint32_t want, uint32_t *cur, loop_fd_
 
 void io_update(struct conn *c)
 {
+	if (c->spill_len && !c->dead && c->phase != PH_FINISH)
+		unspill(c);
 	if (c->dead)
 		return;
 	struct loop *l = c->p->loop;
@@ -94,6 +114,27 @@ static int client_writable(struct conn *c)
 	return c->dead ? -1 : 0;
 }
 
+/* Client bytes a rewritten head pushed aside (decide.c) back into `up` as it has room,
+ * for the exchange to take as if just read. Returns -1 when the connection was closed. */
+static int unspill(struct conn *c)
+{
+	size_t k = room(&c->up) < c->spill_len ? room(&c->up) : c->spill_len;
+	if (k == 0)
+		return 0;
+	buf_compact(&c->up);
+	memcpy(c->up.data + c->up.end, c->spill, k);
+	c->up.end += k;
+	memmove(c->spill, c->spill + k, c->spill_len - k);
+	explicit_bzero(c->spill + c->spill_len - k, k);
+	c->spill_len -= k;
+	if (c->spill_len == 0) {
+		free(c->spill);
+		c->spill = NULL;
+	}
+	state_client_bytes(c);
+	return c->dead ? -1 : 0;
+}
+
 /* Writes what is cleared for the upstream. Returns -1 when that side (or the whole
  * connection) is gone. */
 static int upstream_writable(struct conn *c)
@@ -107,6 +148,8 @@ static int upstream_writable(struct conn *c)
 	}
 	if (w > 0)
 		c->last_active = loop_now(c->p->loop);
+	if (c->spill_len && unspill(c) < 0)
+		return -1;
 	state_upstream_sent(c);
 	return c->dead ? -1 : 0;
 }
@@ -179,6 +222,7 @@ static void client_event(struct conn *c, uint32_t ev)
 static void upstream_event(struct conn *c, uint32_t ev)
 {
 	struct loop *l = c->p->loop;
+	reserve_for_head(c);
 	if ((ev & EPOLLOUT) && upstream_writable(c) < 0)
 		return;
 	if (((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->xprt[1]->pending(c, 1)) &&

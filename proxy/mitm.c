@@ -242,7 +242,8 @@ static ssize_t mitm_fill(struct conn *c, int upstream, struct buf *b)
 {
 	struct tls_end *t = side(c, upstream);
 	int fd = upstream ? c->ufd : c->cfd;
-	if (b->end == CONN_BUF)
+	size_t cap = buf_fill_cap(b);
+	if (b->end >= cap)
 		buf_compact(b);
 	size_t total = 0;
 	int rc = 0;
@@ -252,10 +253,10 @@ static ssize_t mitm_fill(struct conn *c, int upstream, struct buf *b)
 			upstream_progress(c);
 		if (!upstream && check_sni(c) < 0)
 			return -2;
-		size_t n = tls_app_read(t, b->data + b->end, CONN_BUF - b->end);
+		size_t n = b->end < cap ? tls_app_read(t, b->data + b->end, cap - b->end) : 0;
 		b->end += n;
 		total += n;
-		if (n == 0 || b->end == CONN_BUF || rc < 0)
+		if (n == 0 || b->end >= cap || rc < 0)
 			break;
 	}
 	if (total)

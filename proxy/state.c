@@ -44,7 +44,8 @@ void state_close(struct conn *c, int reset)
 
 int state_reads_client(const struct conn *c)
 {
-	if (c->c_eof)
+	/* Bytes pushed aside by a rewritten head come before any new ones (io.c). */
+	if (c->c_eof || (c->spill_len && c->phase != PH_FINISH))
 		return 0;
 	switch (c->phase) {
 	case PH_HEAD:

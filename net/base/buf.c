@@ -6,11 +6,12 @@
 
 long buf_fill_fd(struct buf *b, int fd)
 {
-	if (b->end == BUF_SIZE)
+	size_t cap = buf_fill_cap(b);
+	if (b->end >= cap)
 		buf_compact(b);
-	if (b->end == BUF_SIZE)
+	if (b->end >= cap)
 		return -1;
-	ssize_t n = recv(fd, b->data + b->end, BUF_SIZE - b->end, 0);
+	ssize_t n = recv(fd, b->data + b->end, cap - b->end, 0);
 	if (n > 0) {
 		b->end += (size_t)n;
 		return n;

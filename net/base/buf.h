@@ -14,8 +14,16 @@
 
 struct buf {
 	size_t start, end, fwd;
+	size_t reserve; /* bytes at the end that a fill leaves free (0: none): room for a
+	                   head to grow when it is rewritten in place */
 	char data[BUF_SIZE];
 };
+
+/* How far a fill may go: BUF_SIZE less the reserve. */
+static inline size_t buf_fill_cap(const struct buf *b)
+{
+	return BUF_SIZE - b->reserve;
+}
 
 /* Moves the held bytes to the front, so that a read has all the free space. */
 static inline void buf_compact(struct buf *b)
@@ -27,7 +35,8 @@ static inline void buf_compact(struct buf *b)
 	b->start = 0;
 }
 
-/* Reads what fd has into b's free space (compacting first when the end is reached):
+/* Reads what fd has into b's free space up to buf_fill_cap() (compacting first when
+ * that is reached):
  * the bytes read (>0), 0 at the end of the stream, -1 when nothing is there yet (or b
  * is full), -2 on failure (errno says why). The one recv() of every plain socket side. */
 long buf_fill_fd(struct buf *b, int fd);

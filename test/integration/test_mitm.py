@@ -953,6 +953,47 @@ def test_response_head_echoing_basic_credentials_gives_back_what_the_sandbox_sen
         assert [a["secrets"] for a in audit if a["event"] == "request"] == [["TOKEN"]]
 
 
+def test_heads_that_grow_when_rewritten_with_a_full_buffer_behind_them(box, pki):
+    """A request head whose placeholder becomes a value 20 times longer, followed at once
+    by a large body (both in the proxy's buffer), and on that connection a large answer
+    whose head is rewritten (the body is scrubbed, so it is re-framed chunked) with its
+    body's first bytes behind it: both go through whole, never as a 431 or 502 saying
+    the head does not fit."""
+    use_pki(box, pki)
+    long_value = "lv_" + pysecrets.token_hex(300)
+    up = os.path.join(box, "up.bin")
+    write_big(up, 4 << 20)
+    with api_server(pki) as api:
+        pol = write_policy(box, {"api.example.test": api.port}, """\
+            [secret LONGTOK]
+            hosts = api.example.test
+            """)
+        # Node writes a request's head and the first part of its body in one record.
+        js = NODE_CONNECT + textwrap.dedent(f"""
+            const body = require("fs").readFileSync("{up}");
+            get("api.example.test", "/upload", {{method: "POST",
+                headers: {{"X-Key": process.env.LONGTOK, "Content-Length": body.length}}}},
+                res => {{ let d = ""; res.on("data", c => d += c);
+                         res.on("end", () => console.log(d.trim())); }}, body);
+            """)
+        script = f"""
+            u=https://api.example.test
+            for i in 1 2 3; do
+                curl -sS -m 60 -H "X-Key: $LONGTOK" --data-binary @{up} "$u/upload"; echo
+                curl -sS -m 60 -H "X-Key: $LONGTOK" "$u/big?n=3000000" | sha256sum
+            done
+            node -e "$JSCODE"
+            """
+        r, audit = sandbox(box, pol, script, env=clean_env(LONGTOK=long_value, JSCODE=js))
+        assert r.returncode == 0, r.stderr
+        uploads = answers(r.stdout)
+        assert uploads == [{"len": 4 << 20, "sha256": big_sha(4 << 20)}] * 4, r.stdout
+        assert r.stdout.count(big_sha(3000000)) == 3, r.stdout
+        assert long_value not in r.stdout + r.stderr
+        assert ("X-Key", long_value) in api.requests[0]["headers"]
+        assert all(a["status"] == 200 for a in audit if a["event"] == "request"), audit
+
+
 def test_response_bodies_echoing_a_secret_give_the_placeholder_back(box, pki):
     """A bound host that echoes the injected token in its body, framed every way: a
     Content-Length body cut across two TLS records, chunks that split the token (and a

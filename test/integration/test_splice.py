@@ -75,9 +75,7 @@ class Origin:
                     v = path[len("/echo?v="):].encode()
                     body = (v + b"\n") * (SIZE // (len(v) + 1))
                     c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
-                    time.sleep(0.2)  # the head alone first: the body's framing is what
-                    c.sendall(body)  # this checks (a head with a full buffer behind it:
-                    #                  test_a_scrubbed_head_with_a_full_buffer_behind_it)
+                    c.sendall(body)
         except OSError:
             pass
         finally:
