@@ -140,6 +140,9 @@ http {
 		ssl_certificate_key $dir/server.key;
 		ssl_protocols TLSv1.2;
 		ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256;
+		# session IDs, as most production servers keep them (nginx's default keeps
+		# none): airlock resumes its upstream sessions; the direct client does not
+		ssl_session_cache shared:bench:1m;
 		root $dir/www;
 	}
 	server {
