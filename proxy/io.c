@@ -79,19 +79,27 @@ void io_update(struct conn *c)
 	watch(l, c->ufd, c->xprt[1]->events(c, 1, rd, c->up.fwd > 0), &c->uev, on_upstream, c);
 }
 
+/* Counts w bytes written to the client, or ends its side when w < 0 (a failure):
+ * then -1. */
+static int client_wrote(struct conn *c, ssize_t w)
+{
+	if (w < 0) {
+		state_client_end(c, -2);
+		return -1;
+	}
+	if (w > 0) {
+		record_moved(c, 0, (uint64_t)w);
+		c->last_active = loop_now(c->p->loop);
+	}
+	return 0;
+}
+
 /* Writes what is cleared for the client. Returns -1 when the connection was closed. */
 static int client_writable(struct conn *c)
 {
 	if (c->piped > 0) { /* the pipe's bytes first: they came before anything in down */
-		ssize_t w = splice_drain(c);
-		if (w < 0) {
-			state_client_end(c, -2);
+		if (client_wrote(c, splice_drain(c)) < 0)
 			return -1;
-		}
-		if (w > 0) {
-			record_moved(c, 0, (uint64_t)w);
-			c->last_active = loop_now(c->p->loop);
-		}
 		if (c->piped > 0)
 			return 0;
 		/* All out: a body that ended in the pipe ends its exchange now. */
@@ -101,15 +109,8 @@ static int client_writable(struct conn *c)
 				return -1;
 		}
 	}
-	ssize_t w = c->xprt[0]->drain(c, 0, &c->down);
-	if (w < 0) {
-		state_client_end(c, -2);
+	if (client_wrote(c, c->xprt[0]->drain(c, 0, &c->down)) < 0)
 		return -1;
-	}
-	if (w > 0) {
-		record_moved(c, 0, (uint64_t)w);
-		c->last_active = loop_now(c->p->loop);
-	}
 	state_client_sent(c);
 	return c->dead ? -1 : 0;
 }
