@@ -229,13 +229,13 @@ int sandbox_main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	log_verbosity = o.verbose;
 
-	/* The isolation probe's child makes and tears down namespaces (milliseconds) while
-	 * the policy is read and the CA process makes its key. */
-	struct isolation_ahead ahead;
-	isolation_choose_start(&ahead, POLICY_ISOLATION_AUTO);
 	struct policy policy;
 	load_policy(&o, &policy);
-	ahead.want = policy.isolation;
+	/* The isolation probe's child makes and tears down namespaces (milliseconds) while
+	 * the CA process makes its key. Not before the policy is read: with isolation =
+	 * unprivileged no namespace is ever tried (an audited unshare would surprise). */
+	struct isolation_ahead ahead;
+	isolation_choose_start(&ahead, policy.isolation);
 	struct supervisor sv;
 	supervisor_begin(&sv, &policy, o.audit, o.policy, o.argv, o.control);
 	int mode = choose_isolation(&ahead, &sv);

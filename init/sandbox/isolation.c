@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -267,8 +266,6 @@ int isolation_choose(enum policy_isolation want, char *why, size_t len)
 int isolation_choose_finish(struct isolation_ahead *ahead, char *why, size_t len)
 {
 	enum policy_isolation want = ahead->want;
-	if (want == POLICY_ISOLATION_UNPRIVILEGED && ahead->pid > 0)
-		kill(ahead->pid, SIGKILL); /* started before the policy said: not needed */
 	int first = ahead->err ? ahead->err : ahead->pid > 0 ? wait_status(ahead->pid) : 0;
 	ahead->pid = -1;
 	if (want == POLICY_ISOLATION_UNPRIVILEGED)

@@ -48,10 +48,9 @@ int isolation_choose(enum policy_isolation want, char *why, size_t len);
 
 /* isolation_choose() in two steps, so that the probe's throwaway child (making and
  * tearing down namespaces takes milliseconds) runs while the caller starts the CA:
- * _start forks the first probe the choice needs, _finish waits for it and decides as
- * isolation_choose() does for ahead->want (which the caller may set in between, once it
- * knows: a probe started for AUTO serves FULL and USERNS too, and is ended unused for
- * UNPRIVILEGED). Between the two the caller must not reap children it did not make. */
+ * _start forks the first probe the choice needs (none for UNPRIVILEGED), _finish waits
+ * for it and decides as isolation_choose() does. Between the two the caller must not
+ * reap children it did not make. */
 struct isolation_ahead {
 	enum policy_isolation want;
 	pid_t pid; /* the probe's child, or -1 */

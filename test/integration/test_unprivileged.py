@@ -210,6 +210,27 @@ def test_root_runs_the_policys_user_in_unprivileged(box):
         r.stdout
 
 
+def test_isolation_unprivileged_never_tries_a_namespace(box):
+    """With isolation = unprivileged no namespace is tried, not even by the probe that
+    auto and full use (where unshare is watched, trying it would raise an alarm): as
+    root, who could make them, no unshare and no clone asks for one. The control: with
+    isolation = auto the same trace shows them."""
+    def namespaces_asked(pol):
+        trace = os.path.join(box, "trace")
+        r = subprocess.run(["strace", "-f", "-qq", "-e", "trace=unshare,clone,clone3",
+                            "-o", trace, AIRLOCK, "sandbox-exec", "--policy", pol, "--",
+                            "/bin/true"], capture_output=True, text=True, timeout=120,
+                           env={"PATH": "/usr/bin:/bin"})
+        assert r.returncode == 0, r.stderr
+        with open(trace) as f:
+            return [l for l in f if "CLONE_NEW" in l]
+    assert namespaces_asked(policy(box)) == []
+    auto = os.path.join(box, "auto.ini")
+    with open(policy(box)) as f, open(auto, "w") as g:
+        g.write(f.read().replace("isolation = unprivileged", "isolation = auto"))
+    assert any("CLONE_NEWNET" in l for l in namespaces_asked(auto))
+
+
 def test_stdio_signals_and_status_in_unprivileged(box):
     data = os.urandom(1 << 20)
     r = sandbox(policy(box), "cat; exit 7", input=data)
