@@ -57,10 +57,36 @@ static struct tls_end *side(struct conn *c, int upstream)
 	return upstream ? &c->mitm->cli : &c->mitm->srv;
 }
 
+/* A zeroed struct mitm: a spare one when there is (memory already mapped: a fresh one
+ * of about 80 KiB costs its page faults on every new connection), else a new one. */
+static struct mitm *mitm_alloc(struct proxy *p)
+{
+	if (p->nmitm_spares == 0)
+		return calloc(1, sizeof(struct mitm));
+	struct mitm *m = p->mitm_spares[--p->nmitm_spares];
+	memset(m, 0, sizeof *m);
+	return m;
+}
+
+/* Keeps m (its engines wiped) for the next connection, or frees it. */
+static void mitm_release(struct proxy *p, struct mitm *m)
+{
+	if (p->nmitm_spares < PROXY_MITM_SPARES)
+		p->mitm_spares[p->nmitm_spares++] = m;
+	else
+		free(m);
+}
+
+void mitm_free_spares(struct proxy *p)
+{
+	while (p->nmitm_spares > 0)
+		free(p->mitm_spares[--p->nmitm_spares]);
+}
+
 int mitm_begin(struct conn *c, char *why, size_t len)
 {
 	struct proxy *p = c->p; /* tunnel.c terminates allow hosts only when p->ca is set */
-	struct mitm *m = calloc(1, sizeof *m);
+	struct mitm *m = mitm_alloc(p);
 	if (!m) {
 		snprintf(why, len, "out of memory for TLS termination");
 		return -1;
@@ -68,7 +94,7 @@ int mitm_begin(struct conn *c, char *why, size_t len)
 	size_t leaf_len;
 	if (leaf_cache_get(p->leaves, p->ca, c->t.host, time(NULL), m->leaf, sizeof m->leaf,
 			   &leaf_len, why, len) < 0) {
-		free(m);
+		mitm_release(p, m);
 		return -1;
 	}
 	ca_chain(p->ca, m->leaf, leaf_len, m->chain);
@@ -89,7 +115,7 @@ int mitm_begin(struct conn *c, char *why, size_t len)
 
 int mitm_upstream_only(struct conn *c)
 {
-	if (!c->mitm && !(c->mitm = calloc(1, sizeof *c->mitm)))
+	if (!c->mitm && !(c->mitm = mitm_alloc(c->p)))
 		return -1;
 	return 0;
 }
@@ -198,7 +224,7 @@ void mitm_free(struct conn *c)
 		upstream_over(c, 1);
 		tls_wipe(&m->srv);
 		tls_wipe(&m->cli);
-		free(m);
+		mitm_release(c->p, m);
 	}
 	c->mitm = NULL;
 	c->xprt[0] = c->xprt[1] = &transport_plain;

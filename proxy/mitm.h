@@ -9,6 +9,7 @@
 
 struct conn;
 struct buf;
+struct proxy;
 
 /* After the plaintext "200 Connection established" for an `allow` host has gone out:
  * mints (or finds) the leaf and starts TLS with the sandbox, taking the bytes it sent
@@ -33,5 +34,7 @@ const char *mitm_why(const struct conn *c);
 
 /* Frees the TLS state of c. */
 void mitm_free(struct conn *c);
+/* Frees the TLS states kept for reuse (with the proxy, after its connections). */
+void mitm_free_spares(struct proxy *p);
 
 #endif

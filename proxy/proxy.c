@@ -16,6 +16,7 @@
 
 #include "net/base/log.h"
 #include "proxy/audit.h"
+#include "proxy/mitm.h"
 #include "proxy/proxy_int.h"
 
 void proxy_notice_denial(struct proxy *p, const char *method, const char *host, uint16_t port,
@@ -292,6 +293,7 @@ void proxy_free(struct proxy *p)
 	if (p->spare_fd >= 0)
 		close(p->spare_fd);
 	free(p->leaves);
+	mitm_free_spares(p);
 	session_cache_clear(&p->sessions); /* wipes the master secrets */
 	free(p);
 }

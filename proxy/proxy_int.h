@@ -26,6 +26,7 @@
 #include "proxy/upstream.h"
 
 /* Limits and timeouts. 16 KiB per direction keeps an idle tunnel well under 64 KiB. */
+#define PROXY_MITM_SPARES 16 /* freed TLS states kept for new connections */
 #define PROXY_MAX_CONNS 4096
 #define PROXY_MAX_GRANTS PROXY_MAX_GRANT_LIST
 #define PROXY_MAX_REVOKED 256
@@ -52,6 +53,8 @@ struct proxy {
 	struct ca *ca;                    /* TLS termination (NULL: off) */
 	int ca_fd;                        /* the CA process (mint.h), or -1 */
 	struct leaf_cache *leaves;
+	struct mitm *mitm_spares[PROXY_MITM_SPARES]; /* freed TLS states, reused (mitm.c) */
+	size_t nmitm_spares;
 	struct session_cache sessions;    /* upstream TLS sessions to resume (mitm.c);
 	                                     cleared by every policy change */
 	struct trust_store *trust;
