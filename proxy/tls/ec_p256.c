@@ -478,23 +478,29 @@ static size_t all_xoff(int curve, size_t *len)
 	return br_ec_all_m31.xoff(curve, len);
 }
 
+/* The implementation for a curve: ours for P-256 and X25519, BearSSL's for the others. */
+static const br_ec_impl *impl_for(int curve)
+{
+	return curve == BR_EC_secp256r1 ? &ec_p256_m64 :
+	       curve == BR_EC_curve25519 ? &ec_c25519_m64 : &br_ec_all_m31;
+}
+
 static uint32_t all_mul(unsigned char *G, size_t Glen, const unsigned char *x, size_t xlen,
 			int curve)
 {
-	return (curve == BR_EC_secp256r1 ? api_mul : br_ec_all_m31.mul)(G, Glen, x, xlen, curve);
+	return impl_for(curve)->mul(G, Glen, x, xlen, curve);
 }
 
 static size_t all_mulgen(unsigned char *R, const unsigned char *x, size_t xlen, int curve)
 {
-	return (curve == BR_EC_secp256r1 ? api_mulgen : br_ec_all_m31.mulgen)(R, x, xlen, curve);
+	return impl_for(curve)->mulgen(R, x, xlen, curve);
 }
 
 static uint32_t all_muladd(unsigned char *A, const unsigned char *B, size_t len,
 			   const unsigned char *x, size_t xlen, const unsigned char *y,
 			   size_t ylen, int curve)
 {
-	return (curve == BR_EC_secp256r1 ? api_muladd : br_ec_all_m31.muladd)(
-		A, B, len, x, xlen, y, ylen, curve);
+	return impl_for(curve)->muladd(A, B, len, x, xlen, y, ylen, curve);
 }
 
 const br_ec_impl ec_all_fast = {

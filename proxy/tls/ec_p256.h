@@ -22,8 +22,12 @@
 /* P-256 (BR_EC_secp256r1) only. */
 extern const br_ec_impl ec_p256_m64;
 
-/* Every curve br_ec_all_m31 has, P-256 from ec_p256_m64: what the TLS engines, the
- * certificate writer and ECDSA are given instead of br_ec_get_default(). */
+/* X25519 with 51-bit limbs (ec_c25519.c), for the same reason: BearSSL 0.6's is m31. */
+extern const br_ec_impl ec_c25519_m64;
+
+/* Every curve br_ec_all_m31 has, P-256 from ec_p256_m64 and X25519 from ec_c25519_m64:
+ * what the TLS engines, the certificate writer and ECDSA are given instead of
+ * br_ec_get_default(). */
 extern const br_ec_impl ec_all_fast;
 
 #endif
