@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out="$top/out/bench"
 n=${MINT_LEAVES:-2000}
 mkdir -p "$out"
-srcs=("$top"/proxy/tls/{der,rng,cert,pem,trust,ec_p256}.c "$top"/net/base/{base64,file,safe_open,log,addr}.c)
+srcs=("$top"/proxy/tls/{der,rng,cert,pem,trust,ec_p256,ec_c25519}.c "$top"/net/base/{base64,file,safe_open,log,addr}.c)
 gcc -std=c11 -D_GNU_SOURCE -O2 -I"$top" -o "$out/certtool" "$top/test/tools/certtool.c" \
 	"${srcs[@]}" -lbearssl
 
