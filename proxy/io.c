@@ -55,6 +55,9 @@ static void watch(struct loop *l, int fd, uint32_t want, uint32_t *cur, loop_fd_
 
 void io_update(struct conn *c)
 {
+	/* Every callback ends here: bytes a rewritten head pushed aside go back as soon as
+	 * `up` has room (the upstream took some, or a gathered body did), before the
+	 * client is watched again. */
 	if (c->spill_len && !c->dead && c->phase != PH_FINISH)
 		unspill(c);
 	if (c->dead)
@@ -149,8 +152,6 @@ static int upstream_writable(struct conn *c)
 	}
 	if (w > 0)
 		c->last_active = loop_now(c->p->loop);
-	if (c->spill_len && unspill(c) < 0)
-		return -1;
 	state_upstream_sent(c);
 	return c->dead ? -1 : 0;
 }
